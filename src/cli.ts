@@ -1,0 +1,27 @@
+#!/usr/bin/env node
+import { runCli } from "./cli/main.js";
+
+// The process edge: real streams, environment and signals go in, an exit code comes out.
+const controller = new AbortController();
+let signals = 0;
+const onSignal = (name: NodeJS.Signals) => {
+  signals += 1;
+  if (signals > 1) {
+    process.stderr.write(`\nbooksnap: second ${name}, exiting now\n`);
+    process.exit(130);
+  }
+  process.stderr.write(`\nbooksnap: ${name} received, stopping after the current batch (again to force)\n`);
+  controller.abort(new Error(name));
+};
+process.on("SIGINT", onSignal);
+process.on("SIGTERM", onSignal);
+
+const code = await runCli(process.argv.slice(2), {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  stdin: process.stdin,
+  env: process.env,
+  cwd: process.cwd(),
+  signal: controller.signal,
+});
+process.exitCode = code;

@@ -1,0 +1,220 @@
+import pg from "pg";
+import { ConnectionError, UsageError } from "../errors.js";
+import { describeLocation, isLoopbackHost, parseDatabaseUrl, redactSecrets, sanitizeUrl } from "./url.js";
+
+/**
+ * How the connection is protected.
+ * - `auto`: no TLS on loopback, `require` anywhere else.
+ * - `disable`: plain TCP; the explicit waiver for a non-loopback host.
+ * - `require`: encrypted, certificate not checked (libpq's sslmode=require).
+ * - `verify-full`: encrypted and the server certificate must match the host.
+ */
+export type TlsMode = "auto" | "disable" | "require" | "verify-full";
+export type ResolvedTlsMode = Exclude<TlsMode, "auto">;
+
+export interface ConnectionSettings {
+  /** Connection URL; may hold a password, never printed. */
+  url: string;
+  /** Shown in pg_stat_activity so DBAs can see who is reading. */
+  applicationName: string;
+  /** Opens the session with default_transaction_read_only=on. */
+  readOnly: boolean;
+  tls: TlsMode;
+  connectTimeoutMs: number;
+  /** statement_timeout for every statement of the session; 0 disables. */
+  statementTimeoutMs: number;
+  /** lock_timeout for every statement of the session; 0 disables. */
+  lockTimeoutMs: number;
+}
+
+/** Timestamps are stored as UTC without a zone (Prisma's DateTime); read them as UTC ISO strings. */
+const TIMESTAMP_OID = 1114;
+
+export function timestampToIso(text: string): string {
+  // "2024-01-02 03:04:05.12" → "2024-01-02T03:04:05.120Z"
+  const match = /^(\d{4,}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})(?:\.(\d+))?$/.exec(text);
+  if (!match) return text;
+  const millis = (match[3] ?? "").padEnd(3, "0").slice(0, 3);
+  return `${match[1]}T${match[2]}.${millis}Z`;
+}
+
+const typeParsers = {
+  getTypeParser(oid: number, format?: string) {
+    if (oid === TIMESTAMP_OID) return timestampToIso;
+    // biome-ignore lint/suspicious/noExplicitAny: pg's overloads do not accept a plain string format.
+    return pg.types.getTypeParser(oid, format as any);
+  },
+} as pg.CustomTypesConfig;
+
+export function resolveTlsMode(url: string, mode: TlsMode): ResolvedTlsMode {
+  if (mode !== "auto") return mode;
+  const sslmode = parseDatabaseUrl(url).searchParams.get("sslmode");
+  if (sslmode === "verify-full" || sslmode === "verify-ca") return "verify-full";
+  if (sslmode === "require" || sslmode === "prefer") return "require";
+  if (sslmode === "disable") return isLoopbackHost(describeLocation(url).host) ? "disable" : "require";
+  return isLoopbackHost(describeLocation(url).host) ? "disable" : "require";
+}
+
+/** Builds node-postgres settings; TLS handling is explicit, so sslmode is removed from the URL. */
+export function clientConfig(settings: ConnectionSettings): pg.ClientConfig & { tls: ResolvedTlsMode } {
+  const url = parseDatabaseUrl(settings.url);
+  const tls = resolveTlsMode(settings.url, settings.tls);
+  for (const key of ["sslmode", "ssl", "sslcert", "sslkey", "sslrootcert", "uselibpqcompat"])
+    url.searchParams.delete(key);
+  const options = settings.readOnly ? "-c default_transaction_read_only=on" : undefined;
+  return {
+    connectionString: url.toString(),
+    application_name: settings.applicationName,
+    connectionTimeoutMillis: settings.connectTimeoutMs,
+    statement_timeout: settings.statementTimeoutMs || undefined,
+    lock_timeout: settings.lockTimeoutMs || undefined,
+    idle_in_transaction_session_timeout: settings.statementTimeoutMs
+      ? settings.statementTimeoutMs * 2
+      : undefined,
+    ssl: tls === "disable" ? false : { rejectUnauthorized: tls === "verify-full" },
+    options,
+    types: typeParsers,
+    tls,
+  };
+}
+
+/** Opens one connection, translating failures into classified, credential-free errors. */
+export async function connect(settings: ConnectionSettings): Promise<pg.Client> {
+  const { tls: _tls, ...config } = clientConfig(settings);
+  const client = new pg.Client(config);
+  // A connection that dies while idle must not crash the process; the next query reports it.
+  client.on("error", () => {});
+  try {
+    await client.connect();
+  } catch (error) {
+    await client.end().catch(() => {});
+    throw classifyConnectError(error, settings.url);
+  }
+  return client;
+}
+
+/** Ends a client, never throwing: cleanup must not mask the real error. */
+export async function disconnect(
+  client: pg.Client | undefined,
+  warn?: (message: string) => void,
+): Promise<void> {
+  if (!client) return;
+  try {
+    await client.end();
+  } catch (error) {
+    warn?.(`closing the connection failed: ${(error as Error).message}`);
+  }
+}
+
+interface PgLikeError {
+  code?: string;
+  message?: string;
+}
+
+export function classifyConnectError(error: unknown, url: string): Error {
+  const e = (error ?? {}) as PgLikeError;
+  const where = sanitizeUrl(url);
+  const location = safeLocation(url);
+  const message = redactSecrets(String(e.message ?? error), [url]);
+  const opts = { cause: scrubError(error, url), details: { sqlstate: e.code, target: where } };
+  if (e.code === "28P01" || e.code === "28000") {
+    return new ConnectionError("E_AUTH", `Authentication failed for ${where}: ${message}`, {
+      ...opts,
+      hint: "Check the user and password in the connection URL (or the variable it comes from).",
+    });
+  }
+  if (e.code === "3D000") {
+    return new ConnectionError("E_NO_DATABASE", `Database does not exist at ${where}: ${message}`, {
+      ...opts,
+      hint: "Create it (createdb) and run 'booksnap prepare', or fix the database name in the URL.",
+    });
+  }
+  if (/ssl|tls|certificate|self.signed/i.test(message)) {
+    return new ConnectionError("E_TLS", `TLS negotiation with ${location} failed: ${message}`, {
+      ...opts,
+      hint: "The server must accept TLS for non-local hosts; use --tls verify-full with a trusted CA, or --tls disable to waive TLS explicitly.",
+    });
+  }
+  if (/timeout/i.test(message) || e.code === "ETIMEDOUT") {
+    return new ConnectionError("E_TIMEOUT", `Timed out connecting to ${location}: ${message}`, {
+      ...opts,
+      hint: "Check the host and port, the network path (VPN, bastion) and --connect-timeout.",
+    });
+  }
+  if (e.code === "57P03" || e.code === "53300") {
+    return new ConnectionError("E_CONNECT", `The server at ${location} refused new connections: ${message}`, {
+      ...opts,
+      hint: "The server is starting up or out of connection slots; try again shortly.",
+    });
+  }
+  return new ConnectionError("E_CONNECT", `Cannot connect to ${location}: ${message}`, {
+    ...opts,
+    hint: "Is PostgreSQL running and reachable at that host and port? Check the URL.",
+  });
+}
+
+function safeLocation(url: string): string {
+  try {
+    const l = describeLocation(url);
+    return `${l.host}:${l.port}/${l.database}`;
+  } catch {
+    return sanitizeUrl(url);
+  }
+}
+
+/** A copy of a driver error with every credential removed from its message and stack. */
+export function scrubError(error: unknown, url: string): unknown {
+  if (!(error instanceof Error)) return error;
+  const copy = new Error(redactSecrets(error.message, [url]));
+  copy.name = error.name;
+  copy.stack = redactSecrets(error.stack ?? "", [url]);
+  for (const key of ["code", "detail", "hint", "severity", "routine"] as const) {
+    const value = (error as unknown as Record<string, unknown>)[key];
+    if (value !== undefined) (copy as unknown as Record<string, unknown>)[key] = value;
+  }
+  return copy;
+}
+
+/** SQLSTATEs and socket errors after which the same work may succeed if tried again. */
+const TRANSIENT_SQLSTATES = new Set(["40001", "40P01", "55P03", "57P01", "57P02", "57P03", "53300"]);
+const TRANSIENT_SOCKET_CODES = new Set([
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "ETIMEDOUT",
+  "EPIPE",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+]);
+
+export function isTransientError(error: unknown): boolean {
+  const e = (error ?? {}) as PgLikeError & { cause?: unknown };
+  if (
+    e.code &&
+    (TRANSIENT_SQLSTATES.has(e.code) || e.code.startsWith("08") || TRANSIENT_SOCKET_CODES.has(e.code))
+  ) {
+    return true;
+  }
+  if (e instanceof ConnectionError && e.code !== "E_AUTH" && e.code !== "E_NO_DATABASE" && e.code !== "E_TLS")
+    return true;
+  const message = String(e.message ?? "");
+  if (
+    /Connection terminated|connection timeout|timeout expired|Client has encountered a connection error/i.test(
+      message,
+    )
+  ) {
+    return true;
+  }
+  return e.cause !== undefined && e.cause !== error ? isTransientError(e.cause) : false;
+}
+
+/** Rejects obviously unusable settings before any network traffic. */
+export function assertUsableUrl(url: string | undefined, source: string): string {
+  if (!url) {
+    throw new UsageError(`No database URL: ${source} is not set.`, {
+      code: "E_NO_URL",
+      hint: "Set the variable (or pass --env-file FILE), or give the URL with --from/--to.",
+    });
+  }
+  parseDatabaseUrl(url);
+  return url;
+}

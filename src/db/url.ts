@@ -1,0 +1,120 @@
+import { UsageError } from "../errors.js";
+
+/** Query parameters whose values are secrets and must never be printed. */
+const SECRET_PARAMS =
+  /^(password|pass|pwd|api[_-]?key|apikey|token|access[_-]?token|secret|sslpassword|sslkey|auth)$/i;
+
+const REDACTED = "***";
+
+/** Where a connection string points, with nothing secret in it. Safe to print and record. */
+export interface DatabaseLocation {
+  host: string;
+  port: number;
+  database: string;
+  user: string;
+}
+
+/**
+ * Removes every credential from a connection string: the password, secret query parameters
+ * (`password`, `api_key`, `token`…). Strings that do not parse are reduced to their scheme.
+ */
+export function sanitizeUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(raw)?.[1];
+    return scheme ? `${scheme}://${REDACTED}` : REDACTED;
+  }
+  if (url.password) url.password = REDACTED;
+  for (const key of [...url.searchParams.keys()]) {
+    if (SECRET_PARAMS.test(key)) url.searchParams.set(key, REDACTED);
+  }
+  return url.toString();
+}
+
+/**
+ * Replaces every occurrence of the given secrets (full URLs, their passwords and secret
+ * parameters) in free text, e.g. an error message from a driver that echoes its input.
+ */
+export function redactSecrets(text: string, urls: readonly string[]): string {
+  let out = text;
+  for (const raw of urls) {
+    if (!raw) continue;
+    out = out.split(raw).join(sanitizeUrl(raw));
+    for (const secret of secretsOf(raw)) out = out.split(secret).join(REDACTED);
+  }
+  return out;
+}
+
+function secretsOf(raw: string): string[] {
+  const secrets: string[] = [];
+  try {
+    const url = new URL(raw);
+    if (url.password) secrets.push(url.password, decodeURIComponent(url.password));
+    for (const [key, value] of url.searchParams) {
+      if (SECRET_PARAMS.test(key) && value) secrets.push(value, encodeURIComponent(value));
+    }
+  } catch {
+    // Unparseable: only the whole string can be redacted, which the caller already did.
+  }
+  // Very short values (e.g. "1") would shred unrelated text; they are not worth hiding.
+  return [...new Set(secrets)].filter((s) => s.length >= 3);
+}
+
+/** Parses a PostgreSQL URL, refusing schemes this tool cannot use directly. */
+export function parseDatabaseUrl(raw: string): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new UsageError(`Not a valid connection URL: ${sanitizeUrl(raw)}`, {
+      code: "E_BAD_URL",
+      hint: "Use postgresql://user@host:5432/database",
+    });
+  }
+  if (url.protocol === "prisma+postgres:" || url.protocol === "prisma:") {
+    throw new UsageError("A direct PostgreSQL connection is needed; this is a Prisma Accelerate URL.", {
+      code: "E_DIRECT_CONNECTION_NEEDED",
+      hint: "Use the database's direct URL (postgresql://…), e.g. the one in DIRECT_URL, not the prisma+postgres:// proxy URL.",
+    });
+  }
+  if (url.protocol !== "postgresql:" && url.protocol !== "postgres:") {
+    throw new UsageError(`Unsupported connection URL scheme '${url.protocol}' in ${sanitizeUrl(raw)}`, {
+      code: "E_BAD_URL",
+      hint: "Use postgresql://user@host:5432/database",
+    });
+  }
+  return url;
+}
+
+export function describeLocation(raw: string): DatabaseLocation {
+  const url = parseDatabaseUrl(raw);
+  return {
+    host: url.hostname || url.searchParams.get("host") || "localhost",
+    port: Number(url.port || 5432),
+    database:
+      decodeURIComponent(url.pathname.replace(/^\//, "")) || decodeURIComponent(url.username) || "postgres",
+    user: decodeURIComponent(url.username),
+  };
+}
+
+/** True for hosts that are this machine: loopback addresses, localhost, Unix sockets. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, "").toLowerCase();
+  return h === "localhost" || h === "::1" || h.startsWith("127.") || h.startsWith("/") || h === "";
+}
+
+/** True for RFC 1918 / unique-local addresses and *.local names, typical of a developer's network. */
+export function isPrivateHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, "").toLowerCase();
+  return (
+    /^10\./.test(h) ||
+    /^192\.168\./.test(h) ||
+    /^172\.(1[6-9]|2\d|3[01])\./.test(h) ||
+    /^f[cd][0-9a-f]{2}:/.test(h) ||
+    h.endsWith(".local") ||
+    h.endsWith(".localhost") ||
+    h === "host.docker.internal"
+  );
+}

@@ -1,0 +1,13 @@
+/**
+ * booksnap's public API. The CLI uses only what is exported here; so can scripts and tests.
+ */
+
+export { runCli } from "./cli/main.js";
+export type { ConnectionSettings, TlsMode } from "./db/connect.js";
+export { applyMigrations } from "./db/migrate.js";
+export { describeLocation, redactSecrets, sanitizeUrl } from "./db/url.js";
+export * from "./errors.js";
+export { type PrepareOptions, type PrepareResult, prepareDatabase } from "./prepare.js";
+export { FORMAT_VERSION, manifestSchema, parseManifest, type SnapshotManifest } from "./snapshot/manifest.js";
+export { MODEL_NAMES, MODELS, type ModelName, type SnapshotRecord } from "./snapshot/models.js";
+export { resolveSnapshotPaths, type SnapshotPaths } from "./snapshot/paths.js";

@@ -1,0 +1,99 @@
+import { createReadStream } from "node:fs";
+import { DecompressStream } from "zstd-napi";
+import { SnapshotIntegrityError } from "../errors.js";
+
+/** One physical line of the data file, before JSON decoding. */
+export interface RawLine {
+  /** 1-based line number in the decompressed data. */
+  lineNumber: number;
+  bytes: Buffer;
+}
+
+export interface DataReaderOptions {
+  /** Lines longer than this are reported, not buffered without bound. */
+  maxLineBytes?: number;
+  /** Stop once decompressed output exceeds this (the manifest's uncompressedBytes). */
+  maxUncompressedBytes?: number;
+}
+
+/** Default ceiling for one record; the largest realistic book record is a few tens of KiB. */
+export const DEFAULT_MAX_LINE_BYTES = 1024 * 1024;
+/** zstd window limit (2^27 = 128 MiB, zstd's default maximum): bounds decoder memory. */
+const WINDOW_LOG_MAX = 27;
+
+/**
+ * Streams the decompressed lines of a data file. Memory stays bounded by the longest
+ * accepted line: an over-long line is yielded truncated with `overLong`, never buffered whole.
+ */
+export async function* readDataLines(
+  path: string,
+  options: DataReaderOptions = {},
+): AsyncGenerator<RawLine & { overLong?: boolean }> {
+  const maxLine = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+  const maxTotal = options.maxUncompressedBytes ?? Number.POSITIVE_INFINITY;
+  const decompressor = new DecompressStream({ windowLogMax: WINDOW_LOG_MAX });
+  const source = createReadStream(path, { highWaterMark: 256 * 1024 });
+  source.on("error", (error) => decompressor.destroy(error));
+  source.pipe(decompressor);
+
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  let overLong = false;
+  let lineNumber = 0;
+  let total = 0;
+  try {
+    for await (const chunk of decompressor as AsyncIterable<Buffer>) {
+      total += chunk.length;
+      if (total > maxTotal) {
+        throw new SnapshotIntegrityError(
+          "E_DATA_TOO_LARGE",
+          `Data file decompresses to more than the ${maxTotal} bytes its manifest declares`,
+          { hint: "The file was altered or is a decompression bomb; do not use it." },
+        );
+      }
+      let start = 0;
+      for (;;) {
+        const newline = chunk.indexOf(10, start);
+        const end = newline === -1 ? chunk.length : newline;
+        if (!overLong) {
+          const room = maxLine - pendingBytes;
+          const piece = chunk.subarray(start, Math.min(end, start + Math.max(room, 0)));
+          pending.push(piece);
+          pendingBytes += piece.length;
+          if (end - start > room) overLong = true;
+        }
+        if (newline === -1) break;
+        lineNumber += 1;
+        const bytes = pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending);
+        yield overLong ? { lineNumber, bytes, overLong } : { lineNumber, bytes };
+        pending = [];
+        pendingBytes = 0;
+        overLong = false;
+        start = newline + 1;
+      }
+    }
+  } catch (error) {
+    if (error instanceof SnapshotIntegrityError) throw error;
+    throw new SnapshotIntegrityError(
+      "E_DATA_DECODE",
+      `Cannot decompress the data file: ${(error as Error).message}`,
+      {
+        cause: error,
+        hint: "The file is truncated or corrupted; run 'booksnap verify' and get a fresh copy.",
+        details: { afterLine: lineNumber },
+      },
+    );
+  } finally {
+    source.destroy();
+    decompressor.destroy();
+  }
+  if (pendingBytes > 0 || overLong) {
+    throw new SnapshotIntegrityError(
+      "E_DATA_TRUNCATED",
+      `Data file ends in the middle of line ${lineNumber + 1}`,
+      {
+        hint: "The file is truncated; get a fresh copy.",
+      },
+    );
+  }
+}

@@ -1,0 +1,138 @@
+import { createHash } from "node:crypto";
+import { createWriteStream } from "node:fs";
+import { open, rename, rm } from "node:fs/promises";
+import { Readable, Transform, type TransformCallback } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { CompressStream } from "zstd-napi";
+import { OutputError } from "../errors.js";
+
+export interface DataFileStats {
+  /** Compressed size on disk. */
+  bytes: number;
+  uncompressedBytes: number;
+  lines: number;
+  /** Hex SHA-256 of the compressed file. */
+  sha256: string;
+}
+
+export interface DataWriterOptions {
+  /** zstd level; 3 is zstd's default and what `zstd -3` uses. */
+  compressionLevel?: number;
+  /** zstd worker threads (0 = compress on the calling thread). */
+  workers?: number;
+  /** Test seam: wraps the file stream, e.g. to inject a failing disk. */
+  wrapFileStream?: (stream: NodeJS.WritableStream) => NodeJS.WritableStream;
+}
+
+/** Lines are gathered into chunks of about this size before compression; fewer, larger writes. */
+const CHUNK_BYTES = 256 * 1024;
+
+/** Groups NDJSON lines into large buffers and counts what passes through. */
+async function* chunked(lines: AsyncIterable<string>, stats: { lines: number; uncompressedBytes: number }) {
+  let parts: string[] = [];
+  let size = 0;
+  for await (const line of lines) {
+    parts.push(line, "\n");
+    size += line.length + 1;
+    stats.lines += 1;
+    if (size >= CHUNK_BYTES) {
+      const buffer = Buffer.from(parts.join(""), "utf8");
+      stats.uncompressedBytes += buffer.length;
+      yield buffer;
+      parts = [];
+      size = 0;
+    }
+  }
+  if (parts.length > 0) {
+    const buffer = Buffer.from(parts.join(""), "utf8");
+    stats.uncompressedBytes += buffer.length;
+    yield buffer;
+  }
+}
+
+class HashingCounter extends Transform {
+  readonly hash = createHash("sha256");
+  bytes = 0;
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.hash.update(chunk);
+    this.bytes += chunk.length;
+    callback(null, chunk);
+  }
+}
+
+/**
+ * Streams NDJSON lines through zstd into `finalPath`. The data goes to a temporary file
+ * (mode 0600) that is fsynced and renamed only when complete, so a crash or a full disk
+ * never leaves a truncated file under the final name.
+ */
+export async function writeDataFile(
+  finalPath: string,
+  lines: AsyncIterable<string>,
+  options: DataWriterOptions = {},
+): Promise<DataFileStats> {
+  const tempPath = `${finalPath}.tmp-${process.pid}-${Date.now()}`;
+  const counts = { lines: 0, uncompressedBytes: 0 };
+  const hasher = new HashingCounter();
+  const compressor = new CompressStream({
+    compressionLevel: options.compressionLevel ?? 3,
+    checksumFlag: true,
+    ...(options.workers ? { nbWorkers: options.workers } : {}),
+  });
+  const file = createWriteStream(tempPath, { mode: 0o600, flags: "wx" });
+  const sink = options.wrapFileStream ? options.wrapFileStream(file) : file;
+  try {
+    await pipeline(Readable.from(chunked(lines, counts)), compressor, hasher, sink as NodeJS.WritableStream);
+    await fsyncPath(tempPath);
+    await rename(tempPath, finalPath);
+  } catch (error) {
+    file.destroy();
+    await rm(tempPath, { force: true }).catch(() => {});
+    throw asOutputError(error, finalPath);
+  }
+  return {
+    bytes: hasher.bytes,
+    uncompressedBytes: counts.uncompressedBytes,
+    lines: counts.lines,
+    sha256: hasher.hash.digest("hex"),
+  };
+}
+
+/** Writes a small file atomically (temp name, fsync, rename), mode 0600. */
+export async function writeFileAtomic(finalPath: string, contents: string): Promise<void> {
+  const tempPath = `${finalPath}.tmp-${process.pid}-${Date.now()}`;
+  try {
+    const handle = await open(tempPath, "wx", 0o600);
+    try {
+      await handle.writeFile(contents, "utf8");
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(tempPath, finalPath);
+  } catch (error) {
+    await rm(tempPath, { force: true }).catch(() => {});
+    throw asOutputError(error, finalPath);
+  }
+}
+
+async function fsyncPath(path: string): Promise<void> {
+  const handle = await open(path, "r+");
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+function asOutputError(error: unknown, path: string): unknown {
+  if (error instanceof OutputError) return error;
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (typeof code === "string" && /^E[A-Z]+$/.test(code) && code !== "ERR_STREAM_PREMATURE_CLOSE") {
+    return new OutputError("E_WRITE", `Could not write ${path}: ${(error as Error).message}`, {
+      cause: error,
+      hint: code === "ENOSPC" ? "The disk is full; free space or choose another --out." : undefined,
+      details: { errno: code },
+    });
+  }
+  return error;
+}

@@ -1,0 +1,43 @@
+import { isModelName, type ModelName } from "./models.js";
+
+/** The NDJSON line for one record: {"model":"Book","record":{…canonical…}}. */
+export function encodeRecordLine(model: ModelName, canonicalRecordJson: string): string {
+  return `{"model":"${model}","record":${canonicalRecordJson}}`;
+}
+
+export type DecodedLine =
+  | { ok: true; model: ModelName; record: Record<string, unknown> }
+  | { ok: false; reason: string; model?: string };
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** Decodes one data line; never throws. Malformed lines come back with a reason for the dead-letter file. */
+export function decodeRecordLine(bytes: Buffer): DecodedLine {
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    return { ok: false, reason: "invalid UTF-8" };
+  }
+  if (text.includes("\u0000")) return { ok: false, reason: "NUL character in line" };
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return { ok: false, reason: `malformed JSON: ${(error as Error).message}` };
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    return { ok: false, reason: "line is not a JSON object" };
+  }
+  const keys = Object.keys(value);
+  const line = value as { model?: unknown; record?: unknown };
+  if (keys.length !== 2 || !keys.includes("model") || !keys.includes("record")) {
+    return { ok: false, reason: 'line must have exactly the keys "model" and "record"' };
+  }
+  if (!isModelName(line.model))
+    return { ok: false, reason: `unknown model tag ${JSON.stringify(line.model)}` };
+  if (line.record === null || typeof line.record !== "object" || Array.isArray(line.record)) {
+    return { ok: false, reason: "record is not a JSON object", model: line.model };
+  }
+  return { ok: true, model: line.model, record: line.record as Record<string, unknown> };
+}

@@ -1,0 +1,57 @@
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { inject } from "vitest";
+import { applyMigrations } from "../../src/db/migrate.js";
+
+export interface TestDatabase {
+  name: string;
+  /** URL of this test's own database. */
+  url: string;
+  /** Runs fn with a fresh client on this database. */
+  withClient<T>(fn: (client: pg.Client) => Promise<T>): Promise<T>;
+  drop(): Promise<void>;
+}
+
+export function adminUrl(): string {
+  return inject("adminUrl");
+}
+
+export function databaseUrl(base: string, database: string): string {
+  const url = new URL(base);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+async function withAdmin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: adminUrl() });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Creates a database for one test; `migrate` applies the bundled migrations. */
+export async function createTestDatabase(options: { migrate?: boolean } = {}): Promise<TestDatabase> {
+  const name = `booksnap_t_${randomBytes(6).toString("hex")}`;
+  await withAdmin((c) => c.query(`CREATE DATABASE ${name}`));
+  const url = databaseUrl(adminUrl(), name);
+  const withClient = async <T>(fn: (client: pg.Client) => Promise<T>): Promise<T> => {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      return await fn(client);
+    } finally {
+      await client.end();
+    }
+  };
+  if (options.migrate ?? true) await withClient((c) => applyMigrations(c));
+  return {
+    name,
+    url,
+    withClient,
+    drop: () =>
+      withAdmin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
+  };
+}
