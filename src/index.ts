@@ -11,3 +11,12 @@ export { type PrepareOptions, type PrepareResult, prepareDatabase } from "./prep
 export { FORMAT_VERSION, manifestSchema, parseManifest, type SnapshotManifest } from "./snapshot/manifest.js";
 export { MODEL_NAMES, MODELS, type ModelName, type SnapshotRecord } from "./snapshot/models.js";
 export { resolveSnapshotPaths, type SnapshotPaths } from "./snapshot/paths.js";
+export {
+  createDecryptStream,
+  createEncryptStream,
+  DEFAULT_PASSPHRASE_ENV,
+  describeEncryption,
+  type EncryptionDescription,
+  type EncryptOptions,
+  passphraseFromEnv,
+} from "./snapshot/crypto.js";

@@ -1,6 +1,7 @@
 import { createReadStream } from "node:fs";
 import { DecompressStream } from "zstd-napi";
 import { SnapshotIntegrityError } from "../errors.js";
+import { createDecryptStream } from "./crypto.js";
 
 /** One physical line of the data file, before JSON decoding. */
 export interface RawLine {
@@ -14,6 +15,8 @@ export interface DataReaderOptions {
   maxLineBytes?: number;
   /** Stop once decompressed output exceeds this (the manifest's uncompressedBytes). */
   maxUncompressedBytes?: number;
+  /** The file is encrypted (manifest `data.encryption`): decrypt with this passphrase before decompressing. */
+  passphrase?: string;
 }
 
 /** Default ceiling for one record; the largest realistic book record is a few tens of KiB. */
@@ -34,7 +37,14 @@ export async function* readDataLines(
   const decompressor = new DecompressStream({ windowLogMax: WINDOW_LOG_MAX });
   const source = createReadStream(path, { highWaterMark: 256 * 1024 });
   source.on("error", (error) => decompressor.destroy(error));
-  source.pipe(decompressor);
+  const decryptor =
+    options.passphrase === undefined ? undefined : createDecryptStream({ passphrase: options.passphrase });
+  if (decryptor) {
+    decryptor.on("error", (error) => decompressor.destroy(error));
+    source.pipe(decryptor).pipe(decompressor);
+  } else {
+    source.pipe(decompressor);
+  }
 
   let pending: Buffer[] = [];
   let pendingBytes = 0;
@@ -85,6 +95,7 @@ export async function* readDataLines(
     );
   } finally {
     source.destroy();
+    decryptor?.destroy();
     decompressor.destroy();
   }
   if (pendingBytes > 0 || overLong) {

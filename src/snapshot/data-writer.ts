@@ -5,6 +5,7 @@ import { Readable, Transform, type TransformCallback } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { CompressStream } from "zstd-napi";
 import { OutputError } from "../errors.js";
+import { createEncryptStream, type EncryptOptions } from "./crypto.js";
 
 export interface DataFileStats {
   /** Compressed size on disk. */
@@ -22,6 +23,8 @@ export interface DataWriterOptions {
   workers?: number;
   /** Test seam: wraps the file stream, e.g. to inject a failing disk. */
   wrapFileStream?: (stream: NodeJS.WritableStream) => NodeJS.WritableStream;
+  /** Encrypt the compressed stream for sharing (see crypto.ts); size and SHA-256 are of the encrypted file. */
+  encryption?: EncryptOptions;
 }
 
 /** Lines are gathered into chunks of about this size before compression; fewer, larger writes. */
@@ -81,7 +84,9 @@ export async function writeDataFile(
   const file = createWriteStream(tempPath, { mode: 0o600, flags: "wx" });
   const sink = options.wrapFileStream ? options.wrapFileStream(file) : file;
   try {
-    await pipeline(Readable.from(chunked(lines, counts)), compressor, hasher, sink as NodeJS.WritableStream);
+    const stages: NodeJS.ReadWriteStream[] = [compressor];
+    if (options.encryption) stages.push(createEncryptStream(options.encryption));
+    await pipeline([Readable.from(chunked(lines, counts)), ...stages, hasher, sink as NodeJS.WritableStream]);
     await fsyncPath(tempPath);
     await rename(tempPath, finalPath);
   } catch (error) {

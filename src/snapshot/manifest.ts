@@ -87,6 +87,16 @@ export const manifestSchema = z
         /** Number of lines (records) in the data file. */
         lines: z.number().int().nonnegative(),
         sha256: hex64,
+        /** Present when the data file is encrypted (export --encrypt); never holds a secret. */
+        encryption: z
+          .object({
+            scheme: z.literal("aes-256-gcm-chunked"),
+            kdf: z.literal("scrypt"),
+            kdfParams: z.object({ N: z.number().int(), r: z.number().int(), p: z.number().int() }).strict(),
+            chunkBytes: z.number().int().positive(),
+          })
+          .strict()
+          .optional(),
       })
       .strict(),
     /** SHA-256 of the manifest's canonical JSON without this field. */

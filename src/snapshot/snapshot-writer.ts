@@ -2,6 +2,7 @@ import { mkdir, rm } from "node:fs/promises";
 import { expectedSchema, schemaFingerprint } from "../db/schema-inspect.js";
 import { TOOL_VERSION } from "../version.js";
 import { canonicalJson, ModelDigest } from "./canonical.js";
+import { describeEncryption } from "./crypto.js";
 import { type DataWriterOptions, writeDataFile, writeFileAtomic } from "./data-writer.js";
 import { FORMAT_VERSION, type SnapshotManifest, signManifest, type UnsignedManifest } from "./manifest.js";
 import { MODEL_NAMES, type ModelName, modelSpec } from "./models.js";
@@ -72,6 +73,7 @@ export async function writeSnapshot(
       uncompressedBytes: data.uncompressedBytes,
       lines: data.lines,
       sha256: data.sha256,
+      ...(writerOptions.encryption ? { encryption: describeEncryption(writerOptions.encryption) } : {}),
     },
   };
   const manifest = signManifest(unsigned);
