@@ -8,9 +8,6 @@ export { applyMigrations } from "./db/migrate.js";
 export { describeLocation, redactSecrets, sanitizeUrl } from "./db/url.js";
 export * from "./errors.js";
 export { type PrepareOptions, type PrepareResult, prepareDatabase } from "./prepare.js";
-export { FORMAT_VERSION, manifestSchema, parseManifest, type SnapshotManifest } from "./snapshot/manifest.js";
-export { MODEL_NAMES, MODELS, type ModelName, type SnapshotRecord } from "./snapshot/models.js";
-export { resolveSnapshotPaths, type SnapshotPaths } from "./snapshot/paths.js";
 export {
   createDecryptStream,
   createEncryptStream,
@@ -20,3 +17,6 @@ export {
   type EncryptOptions,
   passphraseFromEnv,
 } from "./snapshot/crypto.js";
+export { FORMAT_VERSION, manifestSchema, parseManifest, type SnapshotManifest } from "./snapshot/manifest.js";
+export { MODEL_NAMES, MODELS, type ModelName, type SnapshotRecord } from "./snapshot/models.js";
+export { resolveSnapshotPaths, type SnapshotPaths } from "./snapshot/paths.js";
