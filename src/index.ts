@@ -3,10 +3,28 @@
  */
 
 export { runCli } from "./cli/main.js";
+export type { ProgressCallback, ProgressUpdate } from "./cli/progress.js";
 export type { ConnectionSettings, TlsMode } from "./db/connect.js";
 export { applyMigrations } from "./db/migrate.js";
 export { describeLocation, redactSecrets, sanitizeUrl } from "./db/url.js";
 export * from "./errors.js";
+export {
+  EXPORT_APPLICATION_NAME,
+  type ExportDeps,
+  type ExportOptions,
+  type ExportResult,
+  exportConnectionSettings,
+  exportSnapshot,
+} from "./export/export.js";
+export {
+  createRedactor,
+  DEFAULT_REDACTION_KEY,
+  pseudonymise,
+  REDACTED_USER_FIELDS,
+  REDACTION_KEY_VARIABLE,
+  redactionKeyFrom,
+} from "./export/redact.js";
+export { inspectSnapshot, type SnapshotSummary } from "./inspect.js";
 export { type PrepareOptions, type PrepareResult, prepareDatabase } from "./prepare.js";
 export {
   createDecryptStream,
@@ -20,3 +38,6 @@ export {
 export { FORMAT_VERSION, manifestSchema, parseManifest, type SnapshotManifest } from "./snapshot/manifest.js";
 export { MODEL_NAMES, MODELS, type ModelName, type SnapshotRecord } from "./snapshot/models.js";
 export { resolveSnapshotPaths, type SnapshotPaths } from "./snapshot/paths.js";
+export { type CheckedRecord, SnapshotContentChecker } from "./verify/content-checker.js";
+export { checkDataFile, loadManifest, sha256File } from "./verify/data-file.js";
+export { type VerifyDeps, type VerifyResult, verifySnapshot } from "./verify/verify.js";

@@ -1,12 +1,200 @@
+import { relative, resolve } from "node:path";
 import type { CommandModule } from "yargs";
+import { appendAuditRecord } from "../audit.js";
 import type { CommandContext } from "../cli/context.js";
-import { UsageError } from "../errors.js";
+import { createProgressReporter } from "../cli/progress.js";
+import { resolveDatabaseUrl } from "../config/database.js";
+import { intSetting, loadEnvironment } from "../config/env.js";
+import type { TlsMode } from "../db/connect.js";
+import { describeLocation } from "../db/url.js";
+import { isBooksnapError } from "../errors.js";
+import { type ExportResult, exportSnapshot } from "../export/export.js";
+import { redactionKeyFrom } from "../export/redact.js";
+import { MODEL_NAMES } from "../snapshot/models.js";
+import { defaultSnapshotName } from "../snapshot/paths.js";
 
-// Placeholder: replaced by the real command.
-export const exportCommand = (_ctx: CommandContext): CommandModule<object, object> => ({
+interface ExportArgs {
+  from?: string;
+  "from-env": string;
+  "env-file"?: string;
+  tls: TlsMode;
+  "connect-timeout": number;
+  "statement-timeout"?: number;
+  "lock-timeout": number;
+  owner?: string[];
+  redact: boolean;
+  out: string;
+  name?: string;
+  force: boolean;
+  "log-dir": string;
+}
+
+/** Default statement_timeout when neither the flag nor SYNC_TIMEOUT_MS is set (the old script's value). */
+const DEFAULT_STATEMENT_TIMEOUT_MS = 30_000;
+
+export const exportCommand = (ctx: CommandContext): CommandModule<object, ExportArgs> => ({
   command: "export",
-  describe: "(not implemented yet)",
-  handler: () => {
-    throw new UsageError("export is not implemented yet");
+  describe: "Read the source database (read-only, one consistent snapshot) into a verified snapshot file",
+  builder: (y) =>
+    y
+      .option("from-env", {
+        type: "string",
+        default: "DEWEY_DB_DATABASE_URL_READONLY",
+        describe: "Environment variable holding the source URL (keeps the password off the command line)",
+      })
+      .option("env-file", {
+        type: "string",
+        describe: "Load variables from this dotenv file first (e.g. .env.production)",
+      })
+      .option("from", { type: "string", describe: "Source URL (prefer --from-env)" })
+      .option("tls", {
+        choices: ["auto", "disable", "require", "verify-full"] as const,
+        default: "auto" as TlsMode,
+        describe: "TLS mode; auto = none on loopback, required elsewhere; disable waives it explicitly",
+      })
+      .option("connect-timeout", { type: "number", default: 10_000, describe: "Connect timeout (ms)" })
+      .option("statement-timeout", {
+        type: "number",
+        describe: `statement_timeout per query (ms; default SYNC_TIMEOUT_MS or ${DEFAULT_STATEMENT_TIMEOUT_MS}; 0 = none)`,
+      })
+      .option("lock-timeout", { type: "number", default: 5_000, describe: "lock_timeout (ms; 0 = none)" })
+      .option("owner", {
+        type: "string",
+        array: true,
+        describe: "Only this owner's data (user id or email); repeatable",
+      })
+      .option("redact", {
+        type: "boolean",
+        default: true,
+        describe: "Pseudonymise user PII (--no-redact keeps it; key: BOOKSNAP_REDACTION_KEY)",
+      })
+      .option("out", { type: "string", default: "snapshots", describe: "Directory for the snapshot files" })
+      .option("name", { type: "string", describe: "Snapshot name (default booksnap-<UTC timestamp>)" })
+      .option("force", {
+        type: "boolean",
+        default: false,
+        describe: "Replace an existing snapshot of that name",
+      })
+      .option("log-dir", { type: "string", default: "logs", describe: "Directory of the audit log" })
+      .example(
+        "$0 export --env-file .env.production",
+        "Export everything from DEWEY_DB_DATABASE_URL_READONLY",
+      )
+      .example(
+        "$0 export --owner reader@example.com --owner 42 --name alice",
+        "Export two owners' books and lists (plus books their lists reference)",
+      )
+      .example(
+        "$0 export --from-env PROD_URL --tls verify-full --json",
+        "Verify the server certificate; JSON summary",
+      ) as never,
+  handler: async (args) => {
+    const env = loadEnvironment(ctx.env, args["env-file"]);
+    const url = resolveDatabaseUrl({ url: args.from, envName: args["from-env"] }, env);
+    ctx.output.protectUrl(url);
+    const where = describeLocation(url);
+    const database = `${where.host}:${where.port}/${where.database}`;
+    const key = redactionKeyFrom(env);
+    const name = args.name ?? defaultSnapshotName(ctx.now());
+    const logDir = resolve(ctx.cwd, args["log-dir"]);
+    const startedAt = ctx.now();
+    const progress = createProgressReporter(ctx.output);
+    let result: ExportResult;
+    try {
+      result = await exportSnapshot(
+        {
+          connection: {
+            url,
+            tls: args.tls,
+            connectTimeoutMs: intSetting(args["connect-timeout"], env, "--connect-timeout", 10_000),
+            statementTimeoutMs: intSetting(
+              args["statement-timeout"],
+              env,
+              "SYNC_TIMEOUT_MS",
+              DEFAULT_STATEMENT_TIMEOUT_MS,
+            ),
+            lockTimeoutMs: intSetting(args["lock-timeout"], env, "--lock-timeout", 5_000),
+          },
+          outDir: resolve(ctx.cwd, args.out),
+          name,
+          force: args.force,
+          owners: args.owner ?? [],
+          redactionKey: args.redact ? key.key : null,
+        },
+        { now: ctx.now, onProgress: progress.update, signal: ctx.signal },
+      );
+    } catch (error) {
+      progress.stop();
+      await appendAuditRecord(logDir, {
+        command: "export",
+        status: isBooksnapError(error) && error.category === "interrupted" ? "interrupted" : "failed",
+        startedAt: startedAt.toISOString(),
+        durationMs: ctx.now().getTime() - startedAt.getTime(),
+        database,
+        snapshot: name,
+        error: {
+          code: isBooksnapError(error) ? error.code : "E_UNEXPECTED",
+          message: ctx.output.redact(error instanceof Error ? error.message : String(error)),
+        },
+      }).catch((auditError: Error) =>
+        ctx.output.warn(`could not write the audit log: ${auditError.message}`),
+      );
+      throw error;
+    }
+    progress.stop();
+    await appendAuditRecord(logDir, {
+      command: "export",
+      status: "ok",
+      startedAt: startedAt.toISOString(),
+      durationMs: result.durationMs,
+      database,
+      snapshot: result.paths.name,
+      counts: { ...result.counts, referencedBooksAdded: result.manifest.filters.referencedBooksAdded },
+    });
+    printSummary(ctx, result, database, key.custom);
   },
 });
+
+function printSummary(ctx: CommandContext, result: ExportResult, database: string, customKey: boolean): void {
+  const { manifest } = result;
+  if (ctx.output.json) {
+    ctx.output.result({
+      ok: true,
+      snapshot: {
+        name: result.paths.name,
+        manifestPath: result.paths.manifestPath,
+        dataPath: result.paths.dataPath,
+      },
+      source: manifest.source,
+      counts: result.counts,
+      rows: result.rows,
+      bytes: manifest.data.bytes,
+      uncompressedBytes: manifest.data.uncompressedBytes,
+      durationMs: result.durationMs,
+      rowsPerSecond: result.rowsPerSecond,
+      filters: manifest.filters,
+      redaction: manifest.redaction,
+    });
+    return;
+  }
+  const show = (path: string) => relative(ctx.cwd, path) || path;
+  const n = (value: number) => value.toLocaleString("en-US");
+  ctx.output.line(
+    `exported ${n(result.rows)} rows from ${database} in ${(result.durationMs / 1000).toFixed(1)} s (${n(result.rowsPerSecond)} rows/s)`,
+  );
+  ctx.output.line(`  ${MODEL_NAMES.map((m) => `${m} ${n(result.counts[m])}`).join(", ")}`);
+  if (manifest.filters.owners.length > 0) {
+    ctx.output.line(
+      `  owners: ${manifest.filters.owners.join(", ")}; books added because lists reference them: ${manifest.filters.referencedBooksAdded}`,
+    );
+  }
+  ctx.output.line(
+    `  data:     ${show(result.paths.dataPath)} (${n(manifest.data.bytes)} bytes, ${n(manifest.data.uncompressedBytes)} uncompressed)`,
+  );
+  ctx.output.line(`  manifest: ${show(result.paths.manifestPath)}`);
+  ctx.output.line(
+    manifest.redaction.mode === "none"
+      ? "  user PII: kept as is (--no-redact); treat this snapshot as production data"
+      : `  user PII: pseudonymised${customKey ? "" : " with the built-in key (set BOOKSNAP_REDACTION_KEY for unguessable pseudonyms)"}`,
+  );
+}

@@ -1,12 +1,58 @@
 import type { CommandModule } from "yargs";
 import type { CommandContext } from "../cli/context.js";
-import { UsageError } from "../errors.js";
+import { inspectSnapshot } from "../inspect.js";
+import { MODEL_NAMES } from "../snapshot/models.js";
 
-// Placeholder: replaced by the real command.
-export const inspectCommand = (_ctx: CommandContext): CommandModule<object, object> => ({
-  command: "inspect",
-  describe: "(not implemented yet)",
-  handler: () => {
-    throw new UsageError("inspect is not implemented yet");
+interface InspectArgs {
+  snapshot: string;
+}
+
+export const inspectCommand = (ctx: CommandContext): CommandModule<object, InspectArgs> => ({
+  command: "inspect <snapshot>",
+  describe: "Summarise a snapshot's manifest: source, time, counts, sizes, filters, redaction",
+  builder: (y) =>
+    y
+      .positional("snapshot", {
+        type: "string",
+        demandOption: true,
+        describe: "The manifest, the data file, or their common path without extensions",
+      })
+      .example("$0 inspect snapshots/alice", "Show what the snapshot holds")
+      .example("$0 inspect snapshots/alice.manifest.json --json", "The summary as JSON") as never,
+  handler: async (args) => {
+    const s = await inspectSnapshot(args.snapshot);
+    if (ctx.output.json) return ctx.output.result({ ok: true, ...s });
+    const n = (value: number) => value.toLocaleString("en-US");
+    const rows: Array<[string, string]> = [
+      ["snapshot", s.name],
+      ["created", s.createdAt],
+      [
+        "source",
+        `${s.source.host}:${s.source.port}/${s.source.database} (PostgreSQL ${s.source.serverVersion ?? "?"}, TLS ${s.source.tls}, ${s.source.isolation})`,
+      ],
+      ["written by", `${s.tool.name} ${s.tool.version}, format version ${s.formatVersion}`],
+      [
+        "owners",
+        s.filters.owners.length > 0
+          ? `${s.filters.owners.join(", ")} (+${s.filters.referencedBooksAdded} referenced books)`
+          : "all",
+      ],
+      [
+        "user PII",
+        s.redaction.mode === "none"
+          ? "kept (--no-redact)"
+          : `pseudonymised (${s.redaction.fields.join(", ")})`,
+      ],
+      ...MODEL_NAMES.map((m): [string, string] => [`  ${m}`, n(s.counts[m])]),
+      ["records", n(s.records)],
+      [
+        "data file",
+        `${n(s.bytes)} bytes (${n(s.uncompressedBytes)} uncompressed)${s.dataFilePresent ? "" : " MISSING"}`,
+      ],
+      ["sha256", s.sha256],
+      ["schema", s.schemaFingerprint],
+    ];
+    const width = Math.max(...rows.map(([k]) => k.length));
+    for (const [key, value] of rows) ctx.output.line(`${key.padEnd(width)}  ${value}`);
   },
 });

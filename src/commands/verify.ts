@@ -1,12 +1,53 @@
 import type { CommandModule } from "yargs";
 import type { CommandContext } from "../cli/context.js";
-import { UsageError } from "../errors.js";
+import { createProgressReporter } from "../cli/progress.js";
+import { MODEL_NAMES } from "../snapshot/models.js";
+import { verifySnapshot } from "../verify/verify.js";
 
-// Placeholder: replaced by the real command.
-export const verifyCommand = (_ctx: CommandContext): CommandModule<object, object> => ({
-  command: "verify",
-  describe: "(not implemented yet)",
-  handler: () => {
-    throw new UsageError("verify is not implemented yet");
+interface VerifyArgs {
+  snapshot: string;
+}
+
+export const verifyCommand = (ctx: CommandContext): CommandModule<object, VerifyArgs> => ({
+  command: "verify <snapshot>",
+  describe: "Check a snapshot offline: checksums, every record, counts, digests and references",
+  builder: (y) =>
+    y
+      .positional("snapshot", {
+        type: "string",
+        demandOption: true,
+        describe: "The manifest, the data file, or their common path without extensions",
+      })
+      .example("$0 verify snapshots/booksnap-20260101T000000Z", "Verify before importing or sharing")
+      .example("$0 verify snapshots/alice.manifest.json --json", "Machine-readable result") as never,
+  handler: async (args) => {
+    const progress = createProgressReporter(ctx.output, "lines");
+    let result: Awaited<ReturnType<typeof verifySnapshot>>;
+    try {
+      result = await verifySnapshot(args.snapshot, { onProgress: progress.update, signal: ctx.signal });
+    } finally {
+      progress.stop();
+    }
+    if (ctx.output.json) {
+      ctx.output.result({
+        ok: true,
+        snapshot: {
+          name: result.paths.name,
+          manifestPath: result.paths.manifestPath,
+          dataPath: result.paths.dataPath,
+        },
+        formatVersion: result.manifest.formatVersion,
+        lines: result.lines,
+        counts: result.counts,
+        sha256: result.manifest.data.sha256,
+      });
+      return;
+    }
+    ctx.output.line(
+      `${result.paths.name}: OK (${result.lines.toLocaleString("en-US")} records: ${MODEL_NAMES.map((m) => `${m} ${result.counts[m]}`).join(", ")})`,
+    );
+    ctx.output.line(
+      "  manifest checksum, data SHA-256, every record, counts, digests and references verified",
+    );
   },
 });

@@ -1,0 +1,267 @@
+import { access, rm } from "node:fs/promises";
+import type pg from "pg";
+import type { ProgressCallback } from "../cli/progress.js";
+import { type ConnectionSettings, connect, disconnect, resolveTlsMode } from "../db/connect.js";
+import {
+  describeLiveSchema,
+  diffSchemas,
+  expectedSchema,
+  formatSchemaDifference,
+} from "../db/schema-inspect.js";
+import { describeLocation } from "../db/url.js";
+import { InterruptedError, SchemaMismatchError, UsageError } from "../errors.js";
+import type { DataWriterOptions } from "../snapshot/data-writer.js";
+import type { SnapshotManifest } from "../snapshot/manifest.js";
+import { MODEL_NAMES, MODELS, type ModelName, type ModelSpec } from "../snapshot/models.js";
+import { type SnapshotPaths, snapshotPaths } from "../snapshot/paths.js";
+import { type OutgoingRecord, writeSnapshot } from "../snapshot/snapshot-writer.js";
+import { classifyQueryError } from "./query-errors.js";
+import { DEFAULT_FETCH_ROWS, readInBatches } from "./read-model.js";
+import { createRedactor, REDACTED_USER_FIELDS, type Redactor } from "./redact.js";
+import {
+  countReferencedBooksAdded,
+  countSelected,
+  parseOwnerRefs,
+  resolveOwners,
+  type Selection,
+  selectQuery,
+} from "./selection.js";
+
+/** application_name of the export session, visible to DBAs in pg_stat_activity. */
+export const EXPORT_APPLICATION_NAME = "booksnap-export";
+
+export interface ExportOptions {
+  /** Source connection. The export always opens it read-only as "booksnap-export". */
+  connection: Omit<ConnectionSettings, "readOnly" | "applicationName">;
+  /** Directory the snapshot files go to (created if missing). */
+  outDir: string;
+  /** Snapshot name: file names are <name>.ndjson.zst and <name>.manifest.json. */
+  name: string;
+  /** Replace an existing snapshot of the same name. */
+  force?: boolean;
+  /** --owner values (user ids or emails); empty or absent exports everything. */
+  owners?: readonly string[];
+  /** HMAC key for pseudonymising user PII, or null to keep PII (--no-redact). */
+  redactionKey: string | null;
+  /** Rows per cursor fetch (default DEFAULT_FETCH_ROWS). */
+  fetchRows?: number;
+}
+
+export interface ExportDeps {
+  /** Clock for createdAt and durations. */
+  now: () => Date;
+  /** Called after each fetched batch; awaited. */
+  onProgress?: ProgressCallback;
+  /** Abort (Ctrl-C): the export stops after the current batch, leaving no partial files. */
+  signal?: AbortSignal;
+  /** Data writer settings; test seam for a failing disk. */
+  writer?: DataWriterOptions;
+}
+
+export interface ExportResult {
+  paths: SnapshotPaths;
+  manifest: SnapshotManifest;
+  counts: Record<ModelName, number>;
+  rows: number;
+  durationMs: number;
+  rowsPerSecond: number;
+}
+
+/** The exact connection settings an export opens its one session with. */
+export function exportConnectionSettings(connection: ExportOptions["connection"]): ConnectionSettings {
+  return { ...connection, readOnly: true, applicationName: EXPORT_APPLICATION_NAME };
+}
+
+/**
+ * Reads the source strictly read-only, in one REPEATABLE READ READ ONLY transaction on one
+ * connection, streaming every model in foreign-key order through a server-side cursor into a
+ * snapshot (data file first, manifest last).
+ */
+export async function exportSnapshot(options: ExportOptions, deps: ExportDeps): Promise<ExportResult> {
+  const started = deps.now().getTime();
+  const paths = snapshotPaths(options.outDir, options.name);
+  await refuseOverwrite(paths, options.force ?? false);
+  const ownerRefs = parseOwnerRefs(options.owners ?? []);
+  const settings = exportConnectionSettings(options.connection);
+  const url = settings.url;
+  const location = describeLocation(url);
+  const redactor = options.redactionKey === null ? null : createRedactor(options.redactionKey);
+
+  const client = await connect(settings);
+  try {
+    const step = async <T>(doing: string, fn: () => Promise<T>): Promise<T> => {
+      try {
+        return await fn();
+      } catch (error) {
+        throw classifyQueryError(error, doing, url);
+      }
+    };
+    await step("starting the read-only transaction", () =>
+      client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"),
+    );
+    await step("checking transaction_read_only", () => assertReadOnlyTransaction(client));
+    await step("comparing the schema", () => assertExpectedSchema(client));
+    const serverVersion = await step("reading the server version", async () => {
+      const { rows } = await client.query<{ server_version: string }>("SHOW server_version");
+      return rows[0]?.server_version;
+    });
+    const createdAt = deps.now();
+    const ownerIds =
+      ownerRefs.length > 0
+        ? await step("looking up --owner", () => resolveOwners(client, ownerRefs))
+        : undefined;
+    const selection: Selection = { ownerIds };
+    const totals = await step("counting rows", async () => {
+      const out = {} as Record<ModelName, number>;
+      for (const spec of MODELS) out[spec.name] = await countSelected(client, spec, selection);
+      return out;
+    });
+    const referencedBooksAdded = await step("counting referenced books", () =>
+      countReferencedBooksAdded(client, selection),
+    );
+    const total = MODEL_NAMES.reduce((sum, m) => sum + totals[m], 0);
+
+    const records = streamRecords(client, selection, redactor, {
+      url,
+      total,
+      fetchRows: options.fetchRows ?? DEFAULT_FETCH_ROWS,
+      onProgress: deps.onProgress,
+      signal: deps.signal,
+    });
+    if (options.force) await rm(paths.manifestPath, { force: true });
+    const written = await writeSnapshot(
+      options.outDir,
+      options.name,
+      records,
+      {
+        createdAt,
+        source: {
+          host: location.host,
+          port: location.port,
+          database: location.database,
+          ...(serverVersion ? { serverVersion } : {}),
+          tls: resolveTlsMode(url, settings.tls),
+          isolation: "repeatable read, read only",
+        },
+        filters: {
+          owners: ownerRefs.map((r) =>
+            r.kind === "email" && redactor ? (redactor.field("email", r.email) as string) : r.given,
+          ),
+          referencedBooksAdded,
+        },
+        redaction: redactor
+          ? { mode: "pseudonymised", fields: [...REDACTED_USER_FIELDS] }
+          : { mode: "none", fields: [] },
+      },
+      deps.writer ?? {},
+    );
+    await step("ending the transaction", () => client.query("COMMIT"));
+    const durationMs = Math.max(deps.now().getTime() - started, 0);
+    const counts = Object.fromEntries(
+      MODEL_NAMES.map((m) => [m, written.manifest.models[m].count]),
+    ) as Record<ModelName, number>;
+    const rows = MODEL_NAMES.reduce((sum, m) => sum + counts[m], 0);
+    return {
+      paths: written.paths,
+      manifest: written.manifest,
+      counts,
+      rows,
+      durationMs,
+      rowsPerSecond: durationMs > 0 ? Math.round((rows * 1000) / durationMs) : rows,
+    };
+  } finally {
+    await disconnect(client);
+  }
+}
+
+interface StreamSettings {
+  url: string;
+  total: number;
+  fetchRows: number;
+  onProgress: ProgressCallback | undefined;
+  signal: AbortSignal | undefined;
+}
+
+/** All selected rows as snapshot records, model by model, ascending id, one batch in memory. */
+async function* streamRecords(
+  client: pg.Client,
+  selection: Selection,
+  redactor: Redactor | null,
+  settings: StreamSettings,
+): AsyncGenerator<OutgoingRecord> {
+  let done = 0;
+  for (const spec of MODELS) {
+    await settings.onProgress?.({ label: spec.name, done, total: settings.total });
+    const batches = readInBatches(client, selectQuery(spec, selection), settings.fetchRows);
+    for (;;) {
+      if (settings.signal?.aborted)
+        throw new InterruptedError("Export interrupted; no snapshot was written.");
+      let next: IteratorResult<Record<string, unknown>[]>;
+      try {
+        next = await batches.next();
+      } catch (error) {
+        throw classifyQueryError(error, `reading ${spec.name}`, settings.url);
+      }
+      if (next.done) break;
+      for (const row of next.value) yield { model: spec.name, record: toRecord(spec, row, redactor) };
+      done += next.value.length;
+      await settings.onProgress?.({ label: spec.name, done, total: settings.total });
+    }
+  }
+}
+
+/** A row as a snapshot record: NULL text[] (possible in SQL, never written by the app) becomes []. */
+function toRecord(
+  spec: ModelSpec,
+  row: Record<string, unknown>,
+  redactor: Redactor | null,
+): Record<string, unknown> {
+  for (const field of spec.fields) {
+    if (field.type.kind === "textArray" && row[field.name] === null) row[field.name] = [];
+  }
+  return spec.name === "User" && redactor ? redactor.user(row) : row;
+}
+
+async function assertReadOnlyTransaction(client: pg.Client): Promise<void> {
+  const { rows } = await client.query<{ transaction_read_only: string }>("SHOW transaction_read_only");
+  const value = rows[0]?.transaction_read_only;
+  if (value !== "on") {
+    throw new UsageError(
+      `The export transaction is not read-only (transaction_read_only=${value}); refusing to read.`,
+      {
+        code: "E_NOT_READ_ONLY",
+        hint: "A proxy or pooler in front of the database may be rewriting session settings; connect directly.",
+      },
+    );
+  }
+}
+
+async function assertExpectedSchema(client: pg.Client): Promise<void> {
+  const differences = diffSchemas(expectedSchema(), await describeLiveSchema(client));
+  if (differences.length === 0) return;
+  const lines = differences.map(formatSchemaDifference);
+  throw new SchemaMismatchError(
+    `The source schema differs from what booksnap expects:\n${lines.map((l) => `  - ${l}`).join("\n")}`,
+    {
+      hint: "Export with the booksnap version matching the application's schema, or migrate the source.",
+      details: { differences: lines },
+    },
+  );
+}
+
+async function refuseOverwrite(paths: SnapshotPaths, force: boolean): Promise<void> {
+  if (force) return;
+  for (const path of [paths.manifestPath, paths.dataPath]) {
+    const exists = await access(path).then(
+      () => true,
+      () => false,
+    );
+    if (exists) {
+      throw new UsageError(`A snapshot named '${paths.name}' already exists in ${paths.dir}`, {
+        code: "E_SNAPSHOT_EXISTS",
+        hint: "Choose another --name, or pass --force to replace it.",
+        details: { path },
+      });
+    }
+  }
+}

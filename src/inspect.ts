@@ -1,0 +1,58 @@
+import { stat } from "node:fs/promises";
+import type { SnapshotManifest } from "./snapshot/manifest.js";
+import { MODEL_NAMES, type ModelName } from "./snapshot/models.js";
+import { resolveSnapshotPaths, type SnapshotPaths } from "./snapshot/paths.js";
+import { loadManifest } from "./verify/data-file.js";
+
+/** What `booksnap inspect` shows: the manifest's facts, without reading the data file. */
+export interface SnapshotSummary {
+  name: string;
+  manifestPath: string;
+  dataPath: string;
+  /** Whether the data file is next to the manifest (content is checked by verify, not here). */
+  dataFilePresent: boolean;
+  formatVersion: number;
+  tool: SnapshotManifest["tool"];
+  createdAt: string;
+  source: SnapshotManifest["source"];
+  filters: SnapshotManifest["filters"];
+  redaction: SnapshotManifest["redaction"];
+  schemaFingerprint: string;
+  counts: Record<ModelName, number>;
+  records: number;
+  bytes: number;
+  uncompressedBytes: number;
+  sha256: string;
+}
+
+/** Reads a snapshot's manifest (checksum verified) and summarises it. */
+export async function inspectSnapshot(path: string): Promise<SnapshotSummary> {
+  const paths: SnapshotPaths = resolveSnapshotPaths(path);
+  const manifest = await loadManifest(paths);
+  const dataFilePresent = await stat(paths.dataPath).then(
+    (s) => s.isFile(),
+    () => false,
+  );
+  const counts = Object.fromEntries(MODEL_NAMES.map((m) => [m, manifest.models[m].count])) as Record<
+    ModelName,
+    number
+  >;
+  return {
+    name: paths.name,
+    manifestPath: paths.manifestPath,
+    dataPath: paths.dataPath,
+    dataFilePresent,
+    formatVersion: manifest.formatVersion,
+    tool: manifest.tool,
+    createdAt: manifest.createdAt,
+    source: manifest.source,
+    filters: manifest.filters,
+    redaction: manifest.redaction,
+    schemaFingerprint: manifest.schema.fingerprint,
+    counts,
+    records: MODEL_NAMES.reduce((sum, m) => sum + counts[m], 0),
+    bytes: manifest.data.bytes,
+    uncompressedBytes: manifest.data.uncompressedBytes,
+    sha256: manifest.data.sha256,
+  };
+}

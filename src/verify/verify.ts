@@ -1,0 +1,50 @@
+import type { ProgressCallback } from "../cli/progress.js";
+import { InterruptedError } from "../errors.js";
+import { readDataLines } from "../snapshot/data-reader.js";
+import type { SnapshotManifest } from "../snapshot/manifest.js";
+import type { ModelName } from "../snapshot/models.js";
+import { resolveSnapshotPaths, type SnapshotPaths } from "../snapshot/paths.js";
+import { SnapshotContentChecker } from "./content-checker.js";
+import { checkDataFile, loadManifest } from "./data-file.js";
+
+export interface VerifyDeps {
+  /** Called every PROGRESS_EVERY lines. */
+  onProgress?: ProgressCallback;
+  signal?: AbortSignal;
+}
+
+export interface VerifyResult {
+  paths: SnapshotPaths;
+  manifest: SnapshotManifest;
+  counts: Record<ModelName, number>;
+  lines: number;
+}
+
+/** Lines between progress reports. */
+const PROGRESS_EVERY = 5000;
+
+/**
+ * Verifies a snapshot offline: manifest checksum and version, data file size and SHA-256, then
+ * every line decoded and validated, order, ids and references checked, counts and digests
+ * recomputed. Accepts the manifest path, the data path or the path without extensions.
+ * Throws a SnapshotIntegrityError (exit 4) at the first problem.
+ */
+export async function verifySnapshot(path: string, deps: VerifyDeps = {}): Promise<VerifyResult> {
+  const paths = resolveSnapshotPaths(path);
+  const manifest = await loadManifest(paths);
+  await checkDataFile(paths.dataPath, manifest.data);
+  const checker = new SnapshotContentChecker(manifest);
+  let lines = 0;
+  for await (const line of readDataLines(paths.dataPath, {
+    maxUncompressedBytes: manifest.data.uncompressedBytes,
+  })) {
+    checker.acceptLine(line);
+    lines += 1;
+    if (lines % PROGRESS_EVERY === 0) {
+      if (deps.signal?.aborted) throw new InterruptedError("Verification interrupted.");
+      await deps.onProgress?.({ label: "verify", done: lines, total: manifest.data.lines });
+    }
+  }
+  const counts = checker.finish();
+  return { paths, manifest, counts, lines };
+}
