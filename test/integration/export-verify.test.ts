@@ -1,0 +1,155 @@
+import { createHash } from "node:crypto";
+import { mkdir, mkdtemp, open, readFile, rm, stat, truncate, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { compress, decompress } from "zstd-napi";
+import { generateLibrary } from "../../src/dataset/generate.js";
+import { loadLibrary } from "../../src/dataset/load.js";
+import { type SnapshotManifest, signManifest } from "../../src/snapshot/manifest.js";
+import { runBooksnap } from "../helpers/cli.js";
+import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
+
+describe("export then verify (CLI)", () => {
+  let db: TestDatabase;
+  let dir: string;
+  let base: string;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    await db.withClient((c) => loadLibrary(c, generateLibrary({ users: 4, books: 80 })));
+    dir = await mkdtemp(join(tmpdir(), "booksnap-ev-"));
+    const run = await runBooksnap(["export", "--name", "lib", "--json"], {
+      cwd: dir,
+      env: { DEWEY_DB_DATABASE_URL_READONLY: db.url },
+    });
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    const summary = JSON.parse(run.stdout);
+    expect(summary.counts).toEqual({ User: 4, Book: 80, ReadingList: 12, BookInReadingList: 120 });
+    base = join(dir, "snapshots", "lib");
+    expect(summary.snapshot.manifestPath).toBe(`${base}.manifest.json`);
+  });
+  afterAll(async () => {
+    await db?.drop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  /** A private copy of the snapshot (same name, own directory) to damage. */
+  async function copySnapshot(label: string): Promise<string> {
+    const sub = join(dir, label);
+    await mkdir(sub);
+    for (const suffix of [".ndjson.zst", ".manifest.json"]) {
+      await writeFile(join(sub, `lib${suffix}`), await readFile(`${base}${suffix}`), { mode: 0o600 });
+    }
+    return join(sub, "lib");
+  }
+
+  /** Re-signs an edited manifest, as a forger (or a buggy tool) would. */
+  async function rewriteManifest(copy: string, edit: (m: SnapshotManifest) => void): Promise<void> {
+    const manifest = JSON.parse(await readFile(`${copy}.manifest.json`, "utf8")) as SnapshotManifest;
+    edit(manifest);
+    const { manifestChecksum: _old, ...unsigned } = manifest;
+    await writeFile(`${copy}.manifest.json`, JSON.stringify(signManifest(unsigned)));
+  }
+
+  it("verify passes on the fresh snapshot, by manifest, data or base path, and --json reports counts", async () => {
+    for (const path of [`${base}.manifest.json`, `${base}.ndjson.zst`, base]) {
+      const run = await runBooksnap(["verify", path]);
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain("OK");
+    }
+    const json = await runBooksnap(["verify", base, "--json"]);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({ ok: true, lines: 216, counts: { Book: 80 } });
+  });
+
+  it("the snapshot files are 0600 and inspect summarises the manifest", async () => {
+    expect((await stat(`${base}.ndjson.zst`)).mode & 0o777).toBe(0o600);
+    expect((await stat(`${base}.manifest.json`)).mode & 0o777).toBe(0o600);
+    const run = await runBooksnap(["inspect", base, "--json"]);
+    expect(run.code).toBe(0);
+    const summary = JSON.parse(run.stdout);
+    expect(summary).toMatchObject({
+      ok: true,
+      name: "lib",
+      formatVersion: 1,
+      dataFilePresent: true,
+      records: 216,
+      counts: { User: 4, Book: 80, ReadingList: 12, BookInReadingList: 120 },
+      source: { database: db.name, tls: "disable", isolation: "repeatable read, read only" },
+      redaction: { mode: "pseudonymised" },
+      filters: { owners: [], referencedBooksAdded: 0 },
+    });
+    const human = await runBooksnap(["inspect", `${base}.manifest.json`]);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(/Book\s+80/);
+  });
+
+  it("a flipped byte in the data file fails with exit 4 and names the SHA-256 mismatch", async () => {
+    const copy = await copySnapshot("flip");
+    const handle = await open(`${copy}.ndjson.zst`, "r+");
+    const byte = Buffer.alloc(1);
+    await handle.read(byte, 0, 1, 5000);
+    byte[0] = (byte[0] as number) ^ 0x01;
+    await handle.write(byte, 0, 1, 5000);
+    await handle.close();
+    const run = await runBooksnap(["verify", copy]);
+    expect(run.code).toBe(4);
+    expect(run.stderr).toContain("[E_DATA_SHA256]");
+    expect(run.stderr).toContain("does not match the manifest's SHA-256");
+  });
+
+  it("a truncated data file fails with exit 4 and says it is truncated", async () => {
+    const copy = await copySnapshot("truncated");
+    const size = (await stat(`${copy}.ndjson.zst`)).size;
+    await truncate(`${copy}.ndjson.zst`, size - 100);
+    const run = await runBooksnap(["verify", copy, "--json"]);
+    expect(run.code).toBe(4);
+    const result = JSON.parse(run.stdout);
+    expect(result.error.code).toBe("E_DATA_SIZE");
+    expect(result.error.message).toContain("truncated");
+  });
+
+  it("an edited manifest fails with exit 4: its checksum no longer matches", async () => {
+    const copy = await copySnapshot("edited");
+    const text = await readFile(`${copy}.manifest.json`, "utf8");
+    await writeFile(`${copy}.manifest.json`, text.replace(/"count": 80/, '"count": 81'));
+    const run = await runBooksnap(["verify", copy]);
+    expect(run.code).toBe(4);
+    expect(run.stderr).toContain("[E_MANIFEST_CHECKSUM]");
+    expect(run.stderr).toContain("was modified");
+  });
+
+  it("a re-signed manifest with a wrong count is caught by recounting the records", async () => {
+    const copy = await copySnapshot("recount");
+    await rewriteManifest(copy, (m) => {
+      m.models.Book.count = 79;
+    });
+    const run = await runBooksnap(["verify", copy]);
+    expect(run.code).toBe(4);
+    expect(run.stderr).toContain("[E_COUNT_MISMATCH]");
+    expect(run.stderr).toContain("Book: the data file holds 80 records, the manifest says 79");
+  });
+
+  it("a re-signed snapshot with an invalid record names the line, model and field", async () => {
+    const copy = await copySnapshot("record");
+    const text = decompress(await readFile(`${copy}.ndjson.zst`)).toString("utf8");
+    const lines = text.split("\n");
+    const index = lines.findIndex((l) => l.startsWith('{"model":"Book"'));
+    lines[index] = (lines[index] as string).replace(/"pageCount":\d+/, '"pageCount":"many"');
+    const damaged = compress(Buffer.from(lines.join("\n"), "utf8"));
+    await writeFile(`${copy}.ndjson.zst`, damaged);
+    await rewriteManifest(copy, (m) => {
+      m.data.bytes = damaged.length;
+      m.data.uncompressedBytes = Buffer.byteLength(lines.join("\n"));
+      m.data.sha256 = createHash("sha256").update(damaged).digest("hex");
+    });
+    const run = await runBooksnap(["verify", copy, "--json"]);
+    expect(run.code).toBe(4);
+    const { error } = JSON.parse(run.stdout);
+    expect(error.code).toBe("E_RECORD_INVALID");
+    expect(error.details).toMatchObject({ line: index + 1, model: "Book", field: "pageCount" });
+    expect(error.message).toContain(`Line ${index + 1} (Book): pageCount`);
+  });
+});
