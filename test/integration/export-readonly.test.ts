@@ -1,0 +1,109 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generateLibrary } from "../../src/dataset/generate.js";
+import { loadLibrary } from "../../src/dataset/load.js";
+import { connect, disconnect } from "../../src/db/connect.js";
+import { type ExportOptions, exportConnectionSettings, exportSnapshot } from "../../src/export/export.js";
+import { readDataLines } from "../../src/snapshot/data-reader.js";
+import { decodeRecordLine } from "../../src/snapshot/record-line.js";
+import { verifySnapshot } from "../../src/verify/verify.js";
+import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
+
+const connection = (url: string): ExportOptions["connection"] => ({
+  url,
+  tls: "auto",
+  connectTimeoutMs: 5_000,
+  statementTimeoutMs: 30_000,
+  lockTimeoutMs: 5_000,
+});
+
+describe("export is read-only in layers and reads one point in time", () => {
+  let db: TestDatabase;
+  let dir: string;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    await db.withClient((c) => loadLibrary(c, generateLibrary({ users: 3, books: 30 })));
+    dir = await mkdtemp(join(tmpdir(), "booksnap-ro-"));
+  });
+  afterAll(async () => {
+    await db?.drop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("opens its session with default_transaction_read_only=on as booksnap-export, and PostgreSQL refuses writes (25006)", async () => {
+    const client = await connect(exportConnectionSettings(connection(db.url)));
+    try {
+      const settings = await client.query(
+        "SELECT current_setting('default_transaction_read_only') AS ro, current_setting('application_name') AS app",
+      );
+      expect(settings.rows[0]).toEqual({ ro: "on", app: "booksnap-export" });
+      await expect(
+        client.query(`UPDATE "Book" SET title = 'overwritten' WHERE id = 1`),
+      ).rejects.toMatchObject({ code: "25006" });
+      await expect(client.query(`DELETE FROM "BookInReadingList"`)).rejects.toMatchObject({ code: "25006" });
+    } finally {
+      await disconnect(client);
+    }
+    const title = await db.withClient((c) => c.query(`SELECT title FROM "Book" WHERE id = 1`));
+    expect(title.rows[0].title).not.toBe("overwritten");
+  });
+
+  it("does not see rows another session commits while it runs (REPEATABLE READ READ ONLY snapshot)", async () => {
+    let inserted = false;
+    const result = await exportSnapshot(
+      {
+        connection: connection(db.url),
+        outDir: dir,
+        name: "during-writes",
+        redactionKey: null,
+        fetchRows: 5,
+      },
+      {
+        now: () => new Date(),
+        onProgress: async ({ label }) => {
+          // Pause the export while it reads User (before Book, ReadingList, entries) and commit
+          // rows into every later model from another connection.
+          if (label !== "User" || inserted) return;
+          inserted = true;
+          await db.withClient(async (c) => {
+            await c.query(`INSERT INTO "User" (id, "clerkId", email, "createdAt", "updatedAt")
+                           VALUES (900, 'user_new', 'new@example.com', now(), now())`);
+            await c.query(`INSERT INTO "Book" (id, "ownerId", isbn10, isbn13, title, "titleLong", language, synopsis,
+                             image, "imageOriginal", publisher, "pageCount", "datePublished", subjects, authors, binding,
+                             "createdAt", "updatedAt")
+                           VALUES (900, 1, '0000000900', '9790000000900', 'Inserted later', 'x', 'en', 'x', 'x', 'x',
+                             'x', 1, '2020', '{}', '{}', 'x', now(), now())`);
+            await c.query(`INSERT INTO "ReadingList" (id, "ownerId", title, "createdAt", "updatedAt")
+                           VALUES (900, 1, 'Inserted later', now(), now())`);
+            await c.query(`INSERT INTO "BookInReadingList" (id, "bookId", "readingListId", "addedAt")
+                           VALUES (900, 900, 900, now())`);
+            await c.query(`DELETE FROM "BookInReadingList" WHERE id = 1`);
+          });
+        },
+      },
+    );
+    expect(inserted).toBe(true);
+    expect(result.counts).toEqual({ User: 3, Book: 30, ReadingList: 9, BookInReadingList: 90 });
+    const ids: string[] = [];
+    for await (const line of readDataLines(result.paths.dataPath)) {
+      const decoded = decodeRecordLine(line.bytes);
+      if (decoded.ok) ids.push(`${decoded.model}:${decoded.record.id}`);
+    }
+    expect(ids.filter((id) => id.endsWith(":900"))).toEqual([]);
+    // The entry deleted mid-export is still there: it existed when the snapshot was taken.
+    expect(ids).toContain("BookInReadingList:1");
+    await expect(verifySnapshot(result.paths.manifestPath)).resolves.toMatchObject({ lines: 132 });
+  });
+
+  it("leaves no session behind once it is done", async () => {
+    const rows = await db.withClient((c) =>
+      c.query(
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'booksnap-export' AND datname = $1`,
+        [db.name],
+      ),
+    );
+    expect(rows.rows[0].n).toBe(0);
+  });
+});
