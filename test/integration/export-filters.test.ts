@@ -1,0 +1,132 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generateLibrary } from "../../src/dataset/generate.js";
+import { loadLibrary } from "../../src/dataset/load.js";
+import { type ExportOptions, exportSnapshot } from "../../src/export/export.js";
+import { pseudonymise } from "../../src/export/redact.js";
+import { readDataLines } from "../../src/snapshot/data-reader.js";
+import type { ModelName } from "../../src/snapshot/models.js";
+import { decodeRecordLine } from "../../src/snapshot/record-line.js";
+import { verifySnapshot } from "../../src/verify/verify.js";
+import { runBooksnap } from "../helpers/cli.js";
+import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
+
+type Records = Record<ModelName, Array<Record<string, unknown>>>;
+
+async function readRecords(dataPath: string): Promise<Records> {
+  const out: Records = { User: [], Book: [], ReadingList: [], BookInReadingList: [] };
+  for await (const line of readDataLines(dataPath)) {
+    const decoded = decodeRecordLine(line.bytes);
+    if (!decoded.ok) throw new Error(decoded.reason);
+    out[decoded.model].push(decoded.record);
+  }
+  return out;
+}
+
+const ids = (records: Array<Record<string, unknown>>) => records.map((r) => r.id as number);
+
+describe("export --owner and PII redaction", () => {
+  let db: TestDatabase;
+  let dir: string;
+  const options = (name: string, extra: Partial<ExportOptions>): ExportOptions => ({
+    connection: {
+      url: db.url,
+      tls: "auto",
+      connectTimeoutMs: 5_000,
+      statementTimeoutMs: 30_000,
+      lockTimeoutMs: 5_000,
+    },
+    outDir: dir,
+    name,
+    redactionKey: "test-key",
+    ...extra,
+  });
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    // 4 users with 10 books each (book n belongs to user ((n-1) % 4) + 1), 2 lists each, 5 entries per list.
+    await db.withClient(async (c) => {
+      await loadLibrary(c, generateLibrary({ users: 4, books: 40, listsPerUser: 2, entriesPerList: 5 }));
+      // User 1's first list also holds book 3, which belongs to user 3.
+      await c.query(
+        `INSERT INTO "BookInReadingList" (id, "bookId", "readingListId", "addedAt") VALUES (1000, 3, 1, now())`,
+      );
+    });
+    dir = await mkdtemp(join(tmpdir(), "booksnap-filter-"));
+  });
+  afterAll(async () => {
+    await db?.drop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("--owner exports that owner's data plus referenced books and their owners, closed under references", async () => {
+    const result = await exportSnapshot(options("owner1", { owners: ["reader1@example.com"] }), {
+      now: () => new Date(),
+    });
+    const records = await readRecords(result.paths.dataPath);
+    const user1Books = [1, 5, 9, 13, 17, 21, 25, 29, 33, 37];
+    expect(ids(records.Book)).toEqual([1, 3, ...user1Books.slice(1)].sort((a, b) => a - b));
+    expect(ids(records.User)).toEqual([1, 3]);
+    expect(records.ReadingList.every((l) => l.ownerId === 1)).toBe(true);
+    expect(ids(records.ReadingList)).toEqual([1, 2]);
+    expect(records.BookInReadingList.every((e) => [1, 2].includes(e.readingListId as number))).toBe(true);
+    expect(ids(records.BookInReadingList)).toContain(1000);
+    expect(records.BookInReadingList).toHaveLength(11);
+    expect(result.manifest.filters).toEqual({
+      owners: [pseudonymise("test-key", "email", "reader1@example.com")],
+      referencedBooksAdded: 1,
+    });
+    // Every reference resolves inside the snapshot (verify checks them all).
+    await expect(verifySnapshot(result.paths.manifestPath)).resolves.toMatchObject({
+      lines: 2 + 11 + 2 + 11,
+    });
+  });
+
+  it("pseudonymises user PII by default, deterministically, and keeps it with --no-redact", async () => {
+    const redacted = await exportSnapshot(options("redacted", {}), { now: () => new Date() });
+    const again = await exportSnapshot(options("redacted-again", {}), { now: () => new Date() });
+    const kept = await exportSnapshot(options("kept", { redactionKey: null }), { now: () => new Date() });
+    const r = await readRecords(redacted.paths.dataPath);
+    const a = await readRecords(again.paths.dataPath);
+    const k = await readRecords(kept.paths.dataPath);
+    expect(redacted.manifest.redaction.mode).toBe("pseudonymised");
+    expect(redacted.manifest.redaction.fields).toEqual(
+      expect.arrayContaining(["email", "clerkId", "githubUrl"]),
+    );
+    expect(kept.manifest.redaction).toEqual({ mode: "none", fields: [] });
+    const user2 = (x: Records) => x.User.find((u) => u.id === 2) as Record<string, unknown>;
+    expect(user2(k)).toMatchObject({ email: "reader2@example.com", githubUrl: "https://github.com/reader2" });
+    expect(user2(r).email).toBe(pseudonymise("test-key", "email", "reader2@example.com"));
+    expect(user2(r).githubUrl).toMatch(/^https:\/\/example\.invalid\/github\//);
+    expect(JSON.stringify(r.User)).not.toContain("@example.com");
+    expect(r.User).toEqual(a.User);
+    expect(redacted.manifest.models.User.digest).toBe(again.manifest.models.User.digest);
+    // Only users are touched: books are identical either way.
+    expect(redacted.manifest.models.Book.digest).toBe(kept.manifest.models.Book.digest);
+  });
+
+  it("an unknown --owner is a usage error (exit 2) naming it", async () => {
+    const run = await runBooksnap(
+      ["export", "--owner", "nobody@example.com", "--owner", "2", "--from", db.url],
+      {
+        cwd: dir,
+      },
+    );
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("[E_UNKNOWN_OWNER] No such owner: nobody@example.com");
+  });
+
+  it("--owner by id through the CLI, --no-redact recorded in the manifest", async () => {
+    const run = await runBooksnap(
+      ["export", "--owner", "2", "--no-redact", "--name", "owner2", "--json", "--from-env", "SRC"],
+      { cwd: dir, env: { SRC: db.url } },
+    );
+    expect(run.code).toBe(0);
+    const summary = JSON.parse(run.stdout);
+    expect(summary.counts).toEqual({ User: 1, Book: 10, ReadingList: 2, BookInReadingList: 10 });
+    expect(summary.filters).toEqual({ owners: ["2"], referencedBooksAdded: 0 });
+    expect(summary.redaction.mode).toBe("none");
+  });
+});
