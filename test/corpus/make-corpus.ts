@@ -152,7 +152,7 @@ function withRecord(lines: Line[], lineNumber: number, edit: (record: Json) => v
 
 function replaceLine(lines: Line[], lineNumber: number, replacement: string | Buffer): Line[] {
   const copy = lines.map((l) => Buffer.from(l));
-  copy[lineNumber - 1] = typeof replacement === "string" ? Buffer.from(replacement, "utf8") : replacement;
+  copy[lineNumber - 1] = typeof replacement === "string" ? Buffer.from(replacement, "utf8") : Buffer.from(replacement);
   return copy;
 }
 
