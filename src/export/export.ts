@@ -8,7 +8,7 @@ import {
   expectedSchema,
   formatSchemaDifference,
 } from "../db/schema-inspect.js";
-import { describeLocation } from "../db/url.js";
+import { describeLocation, parseDatabaseUrl } from "../db/url.js";
 import { InterruptedError, SchemaMismatchError, UsageError } from "../errors.js";
 import type { DataWriterOptions } from "../snapshot/data-writer.js";
 import type { SnapshotManifest } from "../snapshot/manifest.js";
@@ -67,9 +67,34 @@ export interface ExportResult {
   rowsPerSecond: number;
 }
 
+/**
+ * URL parameters node-postgres would apply over booksnap's own session settings (a parameter in
+ * the connection string wins over the client config): `options=-c default_transaction_read_only=off`
+ * would silently undo the read-only session. The export decides these itself.
+ */
+const SESSION_OVERRIDE_PARAMS = [
+  "options",
+  "application_name",
+  "fallback_application_name",
+  "statement_timeout",
+  "lock_timeout",
+  "idle_in_transaction_session_timeout",
+  "query_timeout",
+  "connect_timeout",
+  "replication",
+];
+
 /** The exact connection settings an export opens its one session with. */
 export function exportConnectionSettings(connection: ExportOptions["connection"]): ConnectionSettings {
-  return { ...connection, readOnly: true, applicationName: EXPORT_APPLICATION_NAME };
+  const url = parseDatabaseUrl(connection.url);
+  const overridden = SESSION_OVERRIDE_PARAMS.filter((key) => url.searchParams.has(key));
+  for (const key of overridden) url.searchParams.delete(key);
+  return {
+    ...connection,
+    url: overridden.length > 0 ? url.toString() : connection.url,
+    readOnly: true,
+    applicationName: EXPORT_APPLICATION_NAME,
+  };
 }
 
 /**

@@ -50,6 +50,22 @@ describe("export is read-only in layers and reads one point in time", () => {
     expect(title.rows[0].title).not.toBe("overwritten");
   });
 
+  it("stays read-only when the URL tries to override the session settings", async () => {
+    const url = new URL(db.url);
+    url.searchParams.set("options", "-c default_transaction_read_only=off");
+    url.searchParams.set("application_name", "not-booksnap");
+    const client = await connect(exportConnectionSettings(connection(url.toString())));
+    try {
+      const settings = await client.query(
+        "SELECT current_setting('default_transaction_read_only') AS ro, current_setting('application_name') AS app",
+      );
+      expect(settings.rows[0]).toEqual({ ro: "on", app: "booksnap-export" });
+      await expect(client.query(`DELETE FROM "BookInReadingList"`)).rejects.toMatchObject({ code: "25006" });
+    } finally {
+      await disconnect(client);
+    }
+  });
+
   it("does not see rows another session commits while it runs (REPEATABLE READ READ ONLY snapshot)", async () => {
     let inserted = false;
     const result = await exportSnapshot(
