@@ -10,6 +10,7 @@ import { describeLocation } from "../db/url.js";
 import { isBooksnapError } from "../errors.js";
 import { type ExportResult, exportSnapshot } from "../export/export.js";
 import { redactionKeyFrom } from "../export/redact.js";
+import { DEFAULT_PASSPHRASE_ENV, passphraseFromEnv } from "../snapshot/crypto.js";
 import { MODEL_NAMES } from "../snapshot/models.js";
 import { defaultSnapshotName } from "../snapshot/paths.js";
 
@@ -27,6 +28,8 @@ interface ExportArgs {
   name?: string;
   force: boolean;
   "log-dir": string;
+  encrypt: boolean;
+  "passphrase-env": string;
 }
 
 /** Default statement_timeout when neither the flag nor SYNC_TIMEOUT_MS is set (the old script's value). */
@@ -76,6 +79,16 @@ export const exportCommand = (ctx: CommandContext): CommandModule<object, Export
         describe: "Replace an existing snapshot of that name",
       })
       .option("log-dir", { type: "string", default: "logs", describe: "Directory of the audit log" })
+      .option("encrypt", {
+        type: "boolean",
+        default: false,
+        describe: "Encrypt the data file for sharing (AES-256-GCM, passphrase from --passphrase-env)",
+      })
+      .option("passphrase-env", {
+        type: "string",
+        default: DEFAULT_PASSPHRASE_ENV,
+        describe: "Environment variable holding the --encrypt passphrase (never a flag value)",
+      })
       .example(
         "$0 export --env-file .env.production",
         "Export everything from DEWEY_DB_DATABASE_URL_READONLY",
@@ -95,6 +108,9 @@ export const exportCommand = (ctx: CommandContext): CommandModule<object, Export
     const where = describeLocation(url);
     const database = `${where.host}:${where.port}/${where.database}`;
     const key = redactionKeyFrom(env);
+    const encryption = args.encrypt
+      ? { passphrase: passphraseFromEnv(env, args["passphrase-env"]) }
+      : undefined;
     const name = args.name ?? defaultSnapshotName(ctx.now());
     const logDir = resolve(ctx.cwd, args["log-dir"]);
     const startedAt = ctx.now();
@@ -121,7 +137,12 @@ export const exportCommand = (ctx: CommandContext): CommandModule<object, Export
           owners: args.owner ?? [],
           redactionKey: args.redact ? key.key : null,
         },
-        { now: ctx.now, onProgress: progress.update, signal: ctx.signal },
+        {
+          now: ctx.now,
+          onProgress: progress.update,
+          signal: ctx.signal,
+          ...(encryption ? { writer: { encryption } } : {}),
+        },
       );
     } catch (error) {
       progress.stop();

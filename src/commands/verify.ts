@@ -1,11 +1,15 @@
 import type { CommandModule } from "yargs";
 import type { CommandContext } from "../cli/context.js";
 import { createProgressReporter } from "../cli/progress.js";
+import { loadEnvironment } from "../config/env.js";
+import { DEFAULT_PASSPHRASE_ENV, passphraseFromEnv } from "../snapshot/crypto.js";
 import { MODEL_NAMES } from "../snapshot/models.js";
 import { verifySnapshot } from "../verify/verify.js";
 
 interface VerifyArgs {
   snapshot: string;
+  "passphrase-env": string;
+  "env-file"?: string;
 }
 
 export const verifyCommand = (ctx: CommandContext): CommandModule<object, VerifyArgs> => ({
@@ -18,13 +22,24 @@ export const verifyCommand = (ctx: CommandContext): CommandModule<object, Verify
         demandOption: true,
         describe: "The manifest, the data file, or their common path without extensions",
       })
+      .option("passphrase-env", {
+        type: "string",
+        default: DEFAULT_PASSPHRASE_ENV,
+        describe: "Environment variable holding the passphrase of an encrypted snapshot",
+      })
+      .option("env-file", { type: "string", describe: "Load variables from this dotenv file first" })
       .example("$0 verify snapshots/booksnap-20260101T000000Z", "Verify before importing or sharing")
       .example("$0 verify snapshots/alice.manifest.json --json", "Machine-readable result") as never,
   handler: async (args) => {
     const progress = createProgressReporter(ctx.output, "lines");
     let result: Awaited<ReturnType<typeof verifySnapshot>>;
     try {
-      result = await verifySnapshot(args.snapshot, { onProgress: progress.update, signal: ctx.signal });
+      const env = loadEnvironment(ctx.env, args["env-file"]);
+      result = await verifySnapshot(args.snapshot, {
+        onProgress: progress.update,
+        signal: ctx.signal,
+        passphrase: () => passphraseFromEnv(env, args["passphrase-env"]),
+      });
     } finally {
       progress.stop();
     }

@@ -325,3 +325,14 @@ export function createDecryptStream(options: { passphrase: string }): Transform 
     },
   });
 }
+
+/** The passphrase of an encrypted snapshot, from the caller's source; a clear error without one. */
+export function requirePassphrase(source: (() => string) | undefined): string {
+  if (!source) {
+    throw new UsageError("This snapshot is encrypted and no passphrase was provided", {
+      code: "E_NO_PASSPHRASE",
+      hint: `Set ${DEFAULT_PASSPHRASE_ENV} (or the variable named by --passphrase-env) to the passphrase used at export.`,
+    });
+  }
+  return source();
+}

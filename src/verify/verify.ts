@@ -1,5 +1,6 @@
 import type { ProgressCallback } from "../cli/progress.js";
 import { InterruptedError } from "../errors.js";
+import { requirePassphrase } from "../snapshot/crypto.js";
 import { readDataLines } from "../snapshot/data-reader.js";
 import type { SnapshotManifest } from "../snapshot/manifest.js";
 import type { ModelName } from "../snapshot/models.js";
@@ -11,6 +12,8 @@ export interface VerifyDeps {
   /** Called every PROGRESS_EVERY lines. */
   onProgress?: ProgressCallback;
   signal?: AbortSignal;
+  /** Passphrase of an encrypted snapshot; only asked for when the manifest says it is encrypted. */
+  passphrase?: () => string;
 }
 
 export interface VerifyResult {
@@ -37,6 +40,7 @@ export async function verifySnapshot(path: string, deps: VerifyDeps = {}): Promi
   let lines = 0;
   for await (const line of readDataLines(paths.dataPath, {
     maxUncompressedBytes: manifest.data.uncompressedBytes,
+    ...(manifest.data.encryption ? { passphrase: requirePassphrase(deps.passphrase) } : {}),
   })) {
     checker.acceptLine(line);
     lines += 1;

@@ -1,0 +1,99 @@
+import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generateLibrary } from "../../src/dataset/generate.js";
+import { loadLibrary } from "../../src/dataset/load.js";
+import { runBooksnap } from "../helpers/cli.js";
+import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
+
+const PASSPHRASE = "tr0ub4dor&3-shared-with-the-team";
+
+describe("export --encrypt for sharing; verify decrypts transparently", () => {
+  let db: TestDatabase;
+  let dir: string;
+  let base: string;
+  const outputs: string[] = [];
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    await db.withClient((c) => loadLibrary(c, generateLibrary({ users: 2, books: 25, seed: 11 })));
+    dir = await mkdtemp(join(tmpdir(), "booksnap-enc-e2e-"));
+    const run = await runBooksnap(["export", "--name", "shared", "--encrypt", "--json"], {
+      cwd: dir,
+      env: { DEWEY_DB_DATABASE_URL_READONLY: db.url, BOOKSNAP_PASSPHRASE: PASSPHRASE },
+    });
+    outputs.push(run.stdout, run.stderr);
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    base = join(dir, "snapshots", "shared");
+  });
+  afterAll(async () => {
+    await db?.drop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("writes an encrypted, 0600 data file whose manifest describes the encryption without any secret", async () => {
+    const data = await readFile(`${base}.ndjson.zst`);
+    expect(data.subarray(0, 8).toString()).toBe("BSNAPENC");
+    expect((await stat(`${base}.ndjson.zst`)).mode & 0o777).toBe(0o600);
+    const manifestText = await readFile(`${base}.manifest.json`, "utf8");
+    const manifest = JSON.parse(manifestText);
+    expect(manifest.data.encryption).toMatchObject({ scheme: "aes-256-gcm-chunked", kdf: "scrypt" });
+    expect(manifest.data.encryption.kdfParams.N).toBeGreaterThanOrEqual(2 ** 15);
+    expect(manifestText).not.toContain(PASSPHRASE);
+    // A book title from the source must not be readable in the file (it is not even compressed plaintext).
+    const title = await db.withClient(
+      async (c) => (await c.query('SELECT title FROM "Book" LIMIT 1')).rows[0].title,
+    );
+    expect(data.includes(Buffer.from(String(title)))).toBe(false);
+  });
+
+  it("verify with the passphrase in BOOKSNAP_PASSPHRASE (or a named variable) succeeds", async () => {
+    const ok = await runBooksnap(["verify", base], { env: { BOOKSNAP_PASSPHRASE: PASSPHRASE } });
+    outputs.push(ok.stdout, ok.stderr);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain("OK");
+    const named = await runBooksnap(["verify", base, "--passphrase-env", "TEAM_KEY"], {
+      env: { TEAM_KEY: PASSPHRASE },
+    });
+    expect(named.code).toBe(0);
+  });
+
+  it("a wrong passphrase is a clear integrity error (exit 4, E_DECRYPT)", async () => {
+    const run = await runBooksnap(["verify", base], { env: { BOOKSNAP_PASSPHRASE: "not the passphrase" } });
+    outputs.push(run.stdout, run.stderr);
+    expect(run.code).toBe(4);
+    expect(run.stderr).toContain("[E_DECRYPT]");
+    expect(run.stderr).toMatch(/wrong passphrase/);
+  });
+
+  it("a missing passphrase is a usage error naming the variable (exit 2), for verify and for export --encrypt", async () => {
+    const verify = await runBooksnap(["verify", base]);
+    expect(verify.code).toBe(2);
+    expect(verify.stderr).toContain("[E_NO_PASSPHRASE]");
+    const exportRun = await runBooksnap(["export", "--name", "nopass", "--encrypt"], {
+      cwd: dir,
+      env: { DEWEY_DB_DATABASE_URL_READONLY: db.url },
+    });
+    expect(exportRun.code).toBe(2);
+    expect(exportRun.stderr).toContain("BOOKSNAP_PASSPHRASE");
+    expect((await readdir(join(dir, "snapshots"))).filter((f) => f.startsWith("nopass"))).toEqual([]);
+  });
+
+  it("never accepts the passphrase as a flag value", async () => {
+    const run = await runBooksnap(["export", "--name", "flag", "--encrypt", "--passphrase", PASSPHRASE], {
+      cwd: dir,
+      env: { DEWEY_DB_DATABASE_URL_READONLY: db.url },
+    });
+    expect(run.code).toBe(2);
+    expect((await readdir(join(dir, "snapshots"))).filter((f) => f.startsWith("flag"))).toEqual([]);
+  });
+
+  it("never prints or logs the passphrase", async () => {
+    const logs = join(dir, "logs");
+    for (const file of await readdir(logs)) outputs.push(await readFile(join(logs, file), "utf8"));
+    expect(outputs.length).toBeGreaterThan(4);
+    for (const text of outputs) expect(text).not.toContain(PASSPHRASE);
+  });
+});
