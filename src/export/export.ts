@@ -9,7 +9,7 @@ import {
   formatSchemaDifference,
 } from "../db/schema-inspect.js";
 import { describeLocation, parseDatabaseUrl } from "../db/url.js";
-import { InterruptedError, SchemaMismatchError, UsageError } from "../errors.js";
+import { ConnectionError, InterruptedError, SchemaMismatchError, UsageError } from "../errors.js";
 import type { DataWriterOptions } from "../snapshot/data-writer.js";
 import type { SnapshotManifest } from "../snapshot/manifest.js";
 import { MODEL_NAMES, MODELS, type ModelName, type ModelSpec } from "../snapshot/models.js";
@@ -262,6 +262,22 @@ async function assertReadOnlyTransaction(client: pg.Client): Promise<void> {
 }
 
 async function assertExpectedSchema(client: pg.Client): Promise<void> {
+  // Without SELECT, information_schema hides a table's columns; say "permission", not "missing".
+  const { rows } = await client.query<{ name: string }>(
+    `SELECT t AS name FROM unnest($1::text[]) AS t
+      WHERE to_regclass(quote_ident(t)) IS NOT NULL AND NOT has_table_privilege(to_regclass(quote_ident(t)), 'SELECT')`,
+    [MODELS.map((m) => m.table)],
+  );
+  if (rows.length > 0) {
+    throw new ConnectionError(
+      "E_PERMISSION",
+      `The export role may not read ${rows.map((r) => r.name).join(", ")}`,
+      {
+        hint: "Grant the export role SELECT on the User, Book, ReadingList and BookInReadingList tables.",
+        details: { tables: rows.map((r) => r.name) },
+      },
+    );
+  }
   const differences = diffSchemas(expectedSchema(), await describeLiveSchema(client));
   if (differences.length === 0) return;
   const lines = differences.map(formatSchemaDifference);

@@ -1,0 +1,114 @@
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generateLibrary } from "../../src/dataset/generate.js";
+import { loadLibrary } from "../../src/dataset/load.js";
+import { runBooksnap } from "../helpers/cli.js";
+import { adminUrl, createTestDatabase, type TestDatabase } from "../helpers/db.js";
+
+describe("export errors are classified, with documented exit codes", () => {
+  let db: TestDatabase;
+  let dir: string;
+  const role = `booksnap_auth_${randomBytes(4).toString("hex")}`;
+  const exportFrom = (url: string, ...flags: string[]) =>
+    runBooksnap(["export", "--from-env", "SRC", ...flags], { cwd: dir, env: { SRC: url } });
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    await db.withClient(async (c) => {
+      await loadLibrary(c, generateLibrary({ users: 2, books: 6 }));
+      await c.query(`CREATE ROLE ${role} LOGIN PASSWORD 'right-password'`);
+    });
+    dir = await mkdtemp(join(tmpdir(), "booksnap-err-"));
+  });
+  afterAll(async () => {
+    await db?.drop();
+    const admin = new pg.Client({ connectionString: adminUrl() });
+    await admin.connect();
+    await admin.query(`DROP ROLE IF EXISTS ${role}`).finally(() => admin.end());
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("nothing listening → exit 3 E_CONNECT", async () => {
+    const url = new URL(db.url);
+    url.port = "1";
+    const run = await exportFrom(url.toString());
+    expect(run.code).toBe(3);
+    expect(run.stderr).toContain("[E_CONNECT]");
+    expect(run.stderr).toContain("hint:");
+  });
+
+  it("wrong password → exit 3 E_AUTH (where the server checks passwords)", async () => {
+    const url = new URL(db.url);
+    url.username = role;
+    url.password = "wrong-password";
+    const probe = new pg.Client({ connectionString: url.toString() });
+    const serverChecksPasswords = await probe.connect().then(
+      () => false,
+      (error: { code?: string }) => error.code === "28P01",
+    );
+    await probe.end().catch(() => {});
+    const run = await exportFrom(url.toString());
+    if (serverChecksPasswords) {
+      expect(run.code).toBe(3);
+      expect(run.stderr).toContain("[E_AUTH]");
+    } else {
+      // A trust-auth server lets the role in; it then lacks SELECT on the tables.
+      expect(run.code).toBe(3);
+      expect(run.stderr).toContain("[E_PERMISSION]");
+    }
+    expect(run.stderr).not.toContain("wrong-password");
+  });
+
+  it("a prisma+postgres:// (Accelerate) URL → exit 2 asking for a direct connection", async () => {
+    const run = await exportFrom("prisma+postgres://accelerate.prisma-data.net/?api_key=eyJsecret");
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("[E_DIRECT_CONNECTION_NEEDED]");
+    expect(run.stderr).not.toContain("eyJsecret");
+  });
+
+  it("no URL in the named variable → exit 2 E_NO_URL", async () => {
+    const run = await runBooksnap(["export"], { cwd: dir });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("[E_NO_URL] No database URL: DEWEY_DB_DATABASE_URL_READONLY is not set.");
+  });
+
+  it("a snapshot name with a path in it → exit 2 E_BAD_NAME, nothing written", async () => {
+    const run = await exportFrom(db.url, "--name", "../escape");
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("[E_BAD_NAME]");
+  });
+
+  it("an existing snapshot is not overwritten without --force", async () => {
+    expect((await exportFrom(db.url, "--name", "same")).code).toBe(0);
+    const again = await exportFrom(db.url, "--name", "same");
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain("[E_SNAPSHOT_EXISTS]");
+    const forced = await exportFrom(db.url, "--name", "same", "--force");
+    expect(forced.code).toBe(0);
+    expect((await runBooksnap(["verify", join(dir, "snapshots", "same")])).code).toBe(0);
+  });
+
+  it("a schema that differs from the expected one → exit 5 listing each difference", async () => {
+    await db.withClient(async (c) => {
+      await c.query(`ALTER TABLE "Book" DROP COLUMN "edition"`);
+      await c.query(`ALTER TABLE "User" ADD COLUMN "bio" text`);
+    });
+    const run = await exportFrom(db.url, "--name", "mismatch");
+    expect(run.code).toBe(5);
+    expect(run.stderr).toContain("[E_SCHEMA_MISMATCH]");
+    expect(run.stderr).toContain("Book.edition: missing");
+    expect(run.stderr).toContain("User.bio: not known to booksnap");
+  });
+
+  it("export, verify and inspect --help show examples", async () => {
+    for (const command of ["export", "verify", "inspect"]) {
+      const run = await runBooksnap([command, "--help"]);
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain("Examples:");
+    }
+  });
+});
