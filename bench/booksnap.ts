@@ -1,0 +1,93 @@
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { type ChildRun, runChild, runChildOk } from "./measure.js";
+
+/** The built CLI, run as users run it: `node dist/cli.js …` in its own process. */
+export const CLI = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
+
+export interface CliRunOptions {
+  /** Working directory (audit logs land under it). */
+  cwd: string;
+  /** Where the RSS probe writes. */
+  rssDir: string;
+  /** Extra node flags, e.g. --cpu-prof. */
+  nodeFlags?: readonly string[];
+}
+
+/** Fixed redaction key: the bench measures the default (pseudonymising) export without a warning. */
+const BENCH_ENV = { BOOKSNAP_REDACTION_KEY: "booksnap-bench-key", NO_COLOR: "1" };
+
+/** Whether the built CLI has a working `<command>` (the placeholders say "not implemented"). */
+export async function cliHas(command: string): Promise<boolean> {
+  if (!existsSync(CLI)) return false;
+  const help = await runChild(process.execPath, [CLI, command, "--help"]);
+  return help.code === 0 && !/not implemented/i.test(help.stdout + help.stderr);
+}
+
+/** `booksnap export --from <url> --out <dir> --name <name> --force --json`. */
+export function booksnapExport(
+  prodUrl: string,
+  outDir: string,
+  name: string,
+  options: CliRunOptions,
+): Promise<ChildRun> {
+  return runChildOk(
+    process.execPath,
+    [
+      ...(options.nodeFlags ?? []),
+      CLI,
+      "export",
+      "--from",
+      prodUrl,
+      "--out",
+      outDir,
+      "--name",
+      name,
+      "--force",
+      "--json",
+    ],
+    { cwd: options.cwd, rssDir: options.rssDir, env: BENCH_ENV },
+  );
+}
+
+/** `booksnap import <snapshot> --to <url> --yes --json [--batch-size N]` into a prepared dev database. */
+export function booksnapImport(
+  snapshot: string,
+  devUrl: string,
+  batchSize: number | undefined,
+  options: CliRunOptions,
+): Promise<ChildRun> {
+  return runChildOk(
+    process.execPath,
+    [
+      ...(options.nodeFlags ?? []),
+      CLI,
+      "import",
+      snapshot,
+      "--to",
+      devUrl,
+      "--yes",
+      "--json",
+      ...(batchSize === undefined ? [] : ["--batch-size", String(batchSize)]),
+    ],
+    { cwd: options.cwd, rssDir: options.rssDir, env: BENCH_ENV },
+  );
+}
+
+/** The `--json` result object a command printed (its last JSON line), or undefined. */
+export function jsonResult(run: ChildRun): Record<string, unknown> | undefined {
+  const lines = run.stdout.trim().split("\n").reverse();
+  for (const line of lines) {
+    try {
+      const value = JSON.parse(line) as unknown;
+      if (value && typeof value === "object") return value as Record<string, unknown>;
+    } catch {
+      // not JSON
+    }
+  }
+  try {
+    return JSON.parse(run.stdout) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+}
