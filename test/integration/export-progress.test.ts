@@ -1,0 +1,148 @@
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Output } from "../../src/cli/output.js";
+import { createProgressReporter } from "../../src/cli/progress.js";
+import { generateLibrary } from "../../src/dataset/generate.js";
+import { loadLibrary } from "../../src/dataset/load.js";
+import { InterruptedError, OutputError } from "../../src/errors.js";
+import { type ExportOptions, exportSnapshot } from "../../src/export/export.js";
+import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
+
+/** A stream that records what is written and claims to be a terminal. */
+function fakeTerminal(): Writable & { isTTY: boolean; text: () => string } {
+  const chunks: string[] = [];
+  const stream = new Writable({
+    write(chunk, _encoding, callback) {
+      chunks.push(String(chunk));
+      callback();
+    },
+  }) as Writable & { isTTY: boolean; columns: number; text: () => string };
+  stream.isTTY = true;
+  stream.columns = 120;
+  stream.text = () => chunks.join("");
+  return stream;
+}
+
+describe("export progress, interruption and a failing disk", () => {
+  let db: TestDatabase;
+  let dir: string;
+  const options = (name: string): ExportOptions => ({
+    connection: {
+      url: db.url,
+      tls: "auto",
+      connectTimeoutMs: 5_000,
+      statementTimeoutMs: 30_000,
+      lockTimeoutMs: 5_000,
+    },
+    outDir: dir,
+    name,
+    redactionKey: null,
+    fetchRows: 50,
+  });
+  const exportSessions = () =>
+    db.withClient(async (c) => {
+      const r = await c.query(
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'booksnap-export' AND datname = $1`,
+        [db.name],
+      );
+      return r.rows[0].n as number;
+    });
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    await db.withClient((c) => loadLibrary(c, generateLibrary({ users: 3, books: 300 })));
+    dir = await mkdtemp(join(tmpdir(), "booksnap-progress-"));
+  });
+  afterAll(async () => {
+    await db?.drop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("reports rows with a known total after each batch, and draws rows, rows/s and ETA on a TTY", async () => {
+    const terminal = fakeTerminal();
+    const reporter = createProgressReporter(new Output(fakeTerminal(), terminal, false, false));
+    const seen: Array<{ label: string; done: number; total?: number }> = [];
+    const result = await exportSnapshot(options("progress"), {
+      now: () => new Date(),
+      onProgress: (update) => {
+        seen.push(update);
+        reporter.update(update);
+      },
+    });
+    reporter.stop();
+    const total = result.rows;
+    expect(seen.every((u) => u.total === total)).toBe(true);
+    expect(seen.at(-1)).toMatchObject({ label: "BookInReadingList", done: total });
+    expect(seen.filter((u) => u.label === "Book").length).toBeGreaterThanOrEqual(6); // 300 books / 50 per fetch
+    const drawn = terminal.text();
+    expect(drawn).toContain("rows/s");
+    expect(drawn).toContain("ETA");
+    expect(drawn).toContain(`/${total} rows`);
+  });
+
+  it("draws nothing when stderr is not a terminal or in --json mode", () => {
+    const plain = fakeTerminal();
+    plain.isTTY = false;
+    createProgressReporter(new Output(fakeTerminal(), plain, false, false)).update({
+      label: "Book",
+      done: 1,
+      total: 2,
+    });
+    const json = fakeTerminal();
+    createProgressReporter(new Output(fakeTerminal(), json, true, false)).update({
+      label: "Book",
+      done: 1,
+      total: 2,
+    });
+    expect(plain.text() + json.text()).toBe("");
+  });
+
+  it("an abort (Ctrl-C) stops after the current batch and leaves no files and no session", async () => {
+    const controller = new AbortController();
+    const error = await exportSnapshot(options("interrupted"), {
+      now: () => new Date(),
+      signal: controller.signal,
+      onProgress: ({ label, done }) => {
+        if (label === "Book" && done > 100) controller.abort();
+      },
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InterruptedError);
+    expect((await readdir(dir)).filter((f) => f.startsWith("interrupted"))).toEqual([]);
+    expect(await exportSessions()).toBe(0);
+  });
+
+  it("a full disk fails with E_WRITE and removes the partial file", async () => {
+    let written = 0;
+    const error = await exportSnapshot(options("full-disk"), {
+      now: () => new Date(),
+      writer: {
+        wrapFileStream: (file) => {
+          const failing = new Writable({
+            write(chunk: Buffer, _encoding, callback) {
+              written += chunk.length;
+              if (written > 20_000) {
+                callback(
+                  Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" }),
+                );
+                return;
+              }
+              file.write(chunk, callback);
+            },
+            final(callback) {
+              file.end(callback);
+            },
+          });
+          return failing;
+        },
+      },
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OutputError);
+    expect((error as OutputError).code).toBe("E_WRITE");
+    expect((error as OutputError).hint).toContain("disk is full");
+    expect((await readdir(dir)).filter((f) => f.startsWith("full-disk"))).toEqual([]);
+    expect(await exportSessions()).toBe(0);
+  });
+});
