@@ -23,6 +23,8 @@ export interface SnapshotSummary {
   bytes: number;
   uncompressedBytes: number;
   sha256: string;
+  /** How the data file is encrypted (export --encrypt), or null. */
+  encryption: SnapshotManifest["data"]["encryption"] | null;
 }
 
 /** Reads a snapshot's manifest (checksum verified) and summarises it. */
@@ -54,5 +56,6 @@ export async function inspectSnapshot(path: string): Promise<SnapshotSummary> {
     bytes: manifest.data.bytes,
     uncompressedBytes: manifest.data.uncompressedBytes,
     sha256: manifest.data.sha256,
+    encryption: manifest.data.encryption ?? null,
   };
 }

@@ -50,6 +50,10 @@ export const inspectCommand = (ctx: CommandContext): CommandModule<object, Inspe
         `${n(s.bytes)} bytes (${n(s.uncompressedBytes)} uncompressed)${s.dataFilePresent ? "" : " MISSING"}`,
       ],
       ["sha256", s.sha256],
+      [
+        "encryption",
+        s.encryption ? `${s.encryption.scheme} (key from passphrase via ${s.encryption.kdf})` : "none",
+      ],
       ["schema", s.schemaFingerprint],
     ];
     const width = Math.max(...rows.map(([k]) => k.length));
