@@ -94,7 +94,20 @@ describe("connection strings never leak", () => {
     const files = await readTree(dir);
     const logs = await readFile(join(dir, "logs", "audit.ndjson"), "utf8");
     expect(logs.trim().split("\n")).toHaveLength(runs.length);
-    expect(logs).toContain('"status":"failed"');
+    const records = logs
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
+    expect(records[0]).toMatchObject({
+      command: "export",
+      status: "ok",
+      snapshot: "a",
+      counts: { User: 2, Book: 10 },
+      database: expect.stringMatching(new RegExp(`:\\d+/${db.name}$`)),
+    });
+    expect(records[0].user).toBeTruthy();
+    expect(records[0].durationMs).toBeGreaterThanOrEqual(0);
+    expect(records[3]).toMatchObject({ status: "failed", error: { code: "E_CONNECT" } });
     expect(files.length).toBeGreaterThanOrEqual(10); // 4 snapshots × 2 files, env file, audit log
     for (const text of files.filter((t) => !t.startsWith("SRC="))) expect(text).not.toContain(PASSWORD);
   });
