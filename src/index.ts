@@ -24,6 +24,20 @@ export {
   REDACTION_KEY_VARIABLE,
   redactionKeyFrom,
 } from "./export/redact.js";
+export type { ImportMode } from "./import/conflicts.js";
+export {
+  abortImport,
+  DEFAULT_BATCH_SIZE,
+  IMPORT_APPLICATION_NAME,
+  type ImportDeps,
+  type ImportOptions,
+  type ImportSummary,
+  importSnapshot,
+  type ModelImportCounts,
+} from "./import/import.js";
+export type { TargetUser } from "./import/owner.js";
+export type { RejectedRecord } from "./import/rejects.js";
+export { CHECKPOINT_TABLE, IMPORT_LOCK_KEY, STAGING_SCHEMA } from "./import/staging.js";
 export { inspectSnapshot, type SnapshotSummary } from "./inspect.js";
 export { type PrepareOptions, type PrepareResult, prepareDatabase } from "./prepare.js";
 export {

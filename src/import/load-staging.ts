@@ -1,0 +1,233 @@
+import type { ProgressCallback } from "../cli/progress.js";
+import { isTransientError } from "../db/connect.js";
+import { copyCsvInto, csvLine } from "../db/copy.js";
+import { ConflictError, InterruptedError } from "../errors.js";
+import { readDataLines } from "../snapshot/data-reader.js";
+import { MODEL_NAMES, type ModelName, modelSpec } from "../snapshot/models.js";
+import { decodeRecordLine } from "../snapshot/record-line.js";
+import { validateRecord } from "../snapshot/validate.js";
+import { classifyImportError } from "./classify.js";
+import { type RetryPolicy, withRetries } from "./retry.js";
+import type { ImportSession } from "./session.js";
+import {
+  CHECKPOINT_TABLE,
+  REJECT_TABLE,
+  type StagingCheckpoint,
+  stagedColumns,
+  stagedFields,
+  stagingTable,
+} from "./staging.js";
+
+/** Keep at most this much of an undecodable line in the dead-letter file. */
+const MAX_RAW_CHARS = 4096;
+const REJECT_COLUMNS = ["line", "model", "src_id", "reason", "category", "record", "raw"];
+
+export interface StagingLoadOptions {
+  dataPath: string;
+  passphrase?: string;
+  maxUncompressedBytes: number;
+  /** Lines per batch transaction. */
+  batchSize: number;
+  /** statement_timeout / lock_timeout for each batch transaction. */
+  statementTimeoutMs: number;
+  lockTimeoutMs: number;
+  retry: RetryPolicy;
+  /** Lines in the file, for progress. */
+  totalLines: number;
+}
+
+export interface StagingLoadDeps {
+  signal: AbortSignal;
+  onProgress?: ProgressCallback;
+  /** Told about each retried failure (for warnings and the summary). */
+  onRetry?: (error: unknown, attempt: number, batch: number) => void;
+}
+
+interface Batch {
+  number: number;
+  firstLine: number;
+  lastLine: number;
+  rows: Map<ModelName, string[]>;
+  rejects: string[];
+  counts: Record<string, number>;
+}
+
+export interface StagingLoadResult {
+  checkpoint: StagingCheckpoint;
+  retried: number;
+  batchesThisRun: number;
+}
+
+/**
+ * Streams the data file line by line (decode → zod) into the staging tables. Each batch is one
+ * short transaction: COPY of its valid rows and its rejects, plus the checkpoint update. Lines up
+ * to `checkpoint.lastLine` are already staged and are skipped, so a resumed import neither
+ * duplicates nor misses a line.
+ */
+export async function loadIntoStaging(
+  session: ImportSession,
+  start: StagingCheckpoint,
+  options: StagingLoadOptions,
+  deps: StagingLoadDeps,
+): Promise<StagingLoadResult> {
+  let checkpoint = { ...start, counts: { ...start.counts } };
+  let retried = 0;
+  let batchesThisRun = 0;
+  let batch = newBatch(checkpoint.batches + 1, checkpoint.lastLine + 1, checkpoint.counts);
+
+  const flush = async () => {
+    const current = batch;
+    const previousLine = checkpoint.lastLine;
+    await withRetries(
+      async () => {
+        // After a reconnect: if the batch did commit (the COMMIT reply was lost), do not stage it twice.
+        const committed = await session.client.query<{ last_line: number }>(
+          `SELECT last_line FROM ${CHECKPOINT_TABLE}`,
+        );
+        const lastLine = committed.rows[0]?.last_line;
+        if (lastLine === current.lastLine) return;
+        if (lastLine !== previousLine) {
+          throw new ConflictError(
+            "E_CHECKPOINT_MOVED",
+            `The staging checkpoint moved to line ${lastLine} while this import expected ${previousLine}`,
+            {
+              hint: "Another process touched the staging tables; run 'booksnap import --abort' and start over.",
+            },
+          );
+        }
+        try {
+          await stageBatch(session, current, options);
+        } catch (error) {
+          throw isTransientError(error)
+            ? error
+            : classifyImportError(
+                error,
+                `Staging batch ${current.number} (lines ${current.firstLine}-${current.lastLine}) failed`,
+                {
+                  batch: current.number,
+                  firstLine: current.firstLine,
+                  lastLine: current.lastLine,
+                },
+              );
+        }
+      },
+      options.retry,
+      {
+        recover: () => session.reconnect(),
+        onRetry: (error, attempt) => {
+          retried += 1;
+          deps.onRetry?.(error, attempt, current.number);
+        },
+      },
+    );
+    checkpoint = {
+      ...checkpoint,
+      lastLine: current.lastLine,
+      batches: current.number,
+      counts: current.counts,
+    };
+    batchesThisRun += 1;
+    batch = newBatch(current.number + 1, current.lastLine + 1, current.counts);
+    await deps.onProgress?.({ label: "staging", done: current.lastLine, total: options.totalLines });
+    if (deps.signal.aborted) {
+      throw new InterruptedError(
+        `Import interrupted after line ${current.lastLine} of ${options.totalLines}; the checkpoint is kept`,
+        {
+          hint: "Run the same command again with --resume to continue, or 'booksnap import --abort' to discard.",
+          details: { lastLine: current.lastLine, batches: current.number },
+        },
+      );
+    }
+  };
+
+  for await (const line of readDataLines(options.dataPath, {
+    maxUncompressedBytes: options.maxUncompressedBytes,
+    ...(options.passphrase === undefined ? {} : { passphrase: options.passphrase }),
+  })) {
+    if (line.lineNumber <= start.lastLine) continue;
+    batch.lastLine = line.lineNumber;
+    stageLine(batch, line.lineNumber, line.bytes, line.overLong === true);
+    if (batch.lastLine - batch.firstLine + 1 >= options.batchSize) await flush();
+  }
+  if (batch.lastLine >= batch.firstLine) await flush();
+  return { checkpoint, retried, batchesThisRun };
+}
+
+function newBatch(number: number, firstLine: number, counts: Record<string, number>): Batch {
+  return { number, firstLine, lastLine: firstLine - 1, rows: new Map(), rejects: [], counts: { ...counts } };
+}
+
+function bump(counts: Record<string, number>, key: string): void {
+  counts[key] = (counts[key] ?? 0) + 1;
+}
+
+function stageLine(batch: Batch, lineNumber: number, bytes: Buffer, overLong: boolean): void {
+  const reject = (model: string | null, srcId: unknown, reason: string, record: unknown, raw?: string) => {
+    bump(batch.counts, "rejected");
+    bump(batch.counts, `rejected:${model ?? "unknown"}`);
+    batch.rejects.push(
+      csvLine([], {}, [
+        lineNumber,
+        model,
+        Number.isInteger(srcId) ? srcId : null,
+        reason,
+        "validation",
+        record === undefined ? null : JSON.stringify(record),
+        raw ?? null,
+      ]),
+    );
+  };
+  if (overLong) {
+    reject(null, null, "line is longer than the reader accepts", undefined, rawText(bytes));
+    return;
+  }
+  const decoded = decodeRecordLine(bytes);
+  if (!decoded.ok) {
+    reject(decoded.model ?? null, null, decoded.reason, undefined, rawText(bytes));
+    return;
+  }
+  const srcId = decoded.record.id;
+  const valid = validateRecord(decoded.model, decoded.record);
+  if (!valid.ok) {
+    reject(decoded.model, srcId, valid.reason, decoded.record);
+    return;
+  }
+  bump(batch.counts, decoded.model);
+  if (decoded.model === "User") return; // validated, never inserted (owners collapse onto the dev user)
+  const spec = modelSpec(decoded.model);
+  let rows = batch.rows.get(decoded.model);
+  if (!rows) {
+    rows = [];
+    batch.rows.set(decoded.model, rows);
+  }
+  rows.push(csvLine(stagedFields(spec), valid.record, [lineNumber, valid.record.id]));
+}
+
+function rawText(bytes: Buffer): string {
+  // NUL cannot be stored in text; show it escaped, like JSON would.
+  return bytes.subarray(0, MAX_RAW_CHARS).toString("utf8").split("\u0000").join("\\u0000");
+}
+
+async function stageBatch(session: ImportSession, batch: Batch, options: StagingLoadOptions): Promise<void> {
+  const client = session.client;
+  await client.query("BEGIN");
+  try {
+    await client.query(`SET LOCAL statement_timeout = ${Math.trunc(options.statementTimeoutMs)}`);
+    await client.query(`SET LOCAL lock_timeout = ${Math.trunc(options.lockTimeoutMs)}`);
+    for (const model of MODEL_NAMES) {
+      const rows = batch.rows.get(model);
+      if (rows && rows.length > 0) {
+        await copyCsvInto(client, stagingTable(model), stagedColumns(modelSpec(model)), rows);
+      }
+    }
+    if (batch.rejects.length > 0) await copyCsvInto(client, REJECT_TABLE, REJECT_COLUMNS, batch.rejects);
+    await client.query(
+      `UPDATE ${CHECKPOINT_TABLE} SET last_line = $1, batches = $2, counts = $3, updated_at = now()`,
+      [batch.lastLine, batch.number, JSON.stringify(batch.counts)],
+    );
+    await client.query("COMMIT");
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => {});
+    throw error;
+  }
+}

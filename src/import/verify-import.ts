@@ -1,0 +1,156 @@
+import type pg from "pg";
+import { VerificationError } from "../errors.js";
+import { canonicalJson, ModelDigest } from "../snapshot/canonical.js";
+import type { SnapshotManifest } from "../snapshot/manifest.js";
+import { type ModelName, type ModelSpec, quoteIdent } from "../snapshot/models.js";
+import { cursorRows } from "./cursor.js";
+import { STAGED_MODELS, stagedFields, stagingTable } from "./staging.js";
+
+/** One record whose imported form differs from what was staged. */
+export interface RecordDifference {
+  model: ModelName;
+  sourceId: number;
+  line: number;
+  fields: string[];
+}
+
+export interface ModelVerification {
+  /** Rows found in the target for the records that were to be inserted. */
+  verified: number;
+  /** Digest of the imported rows, ids turned back into source ids. */
+  digest: string;
+  /** What it was compared with: the manifest's digest, or (with rejects/skips/drift) the staged records'. */
+  comparedWith: "manifest" | "staged";
+}
+
+export interface VerifyPlan {
+  manifest: SnapshotManifest;
+  devUserId: number;
+  /** Snapshot fields the target lacks (drift policy): ignored on both sides. */
+  droppedFields: Record<string, string[]>;
+  /** Models where some records were rejected or skipped: compare with the staged digest. */
+  partial: Record<string, boolean>;
+}
+
+/** Where a reference field's expected target id comes from in the verification query. */
+function expectedTarget(spec: ModelSpec, field: string): string {
+  if (field === "ownerId") return "$1::int";
+  if (spec.name === "BookInReadingList") return field === "bookId" ? "et.book_id" : "et.list_id";
+  throw new Error(`no expected target for ${spec.name}.${field}`);
+}
+
+const MAP_OF: Record<string, string> = {
+  Book: "book_map",
+  ReadingList: "list_map",
+  BookInReadingList: "entry_map",
+};
+
+/**
+ * Reads every imported row back (in source id order, through a cursor), turns its ids back into
+ * source ids via staging, and compares it field by field and by digest with the staged record
+ * and, when nothing was left out, with the manifest's digest. Also checks every reference: owners
+ * are the dev user, list entries point at the remapped book and list. Throws VerificationError
+ * naming the first differing records.
+ */
+export async function verifyImported(
+  client: pg.Client,
+  plan: VerifyPlan,
+): Promise<Record<string, ModelVerification>> {
+  const results: Record<string, ModelVerification> = {};
+  const differences: RecordDifference[] = [];
+  const problems: string[] = [];
+  for (const spec of STAGED_MODELS) {
+    const dropped = new Set(plan.droppedFields[spec.name] ?? []);
+    const fields = stagedFields(spec);
+    const select = fields.map((f, i) => `s.${quoteIdent(f.name)} AS s${i}`);
+    fields.forEach((f, i) => {
+      if (!dropped.has(f.name)) select.push(`t.${quoteIdent(f.name)} AS t${i}`);
+      if (f.references) select.push(`${expectedTarget(spec, f.name)} AS x${i}`);
+    });
+    const entryJoin = spec.name === "BookInReadingList" ? "JOIN entry_target et ON et.line = s.line" : "";
+    const sql = `SELECT s.line, s.src_id, t.id AS t_id, ${select.join(", ")}
+                   FROM ${stagingTable(spec.name)} s
+                   JOIN ${MAP_OF[spec.name]} m ON m.line = s.line AND NOT m.existing ${entryJoin}
+                   LEFT JOIN ${quoteIdent(spec.table)} t ON t.id = m.new_id
+                  ORDER BY s.src_id`;
+    const staged = new ModelDigest();
+    const imported = new ModelDigest();
+    let verified = 0;
+    for await (const row of cursorRows<Record<string, unknown>>(
+      client,
+      sql,
+      sql.includes("$1") ? [plan.devUserId] : [],
+    )) {
+      const sourceId = row.src_id as number;
+      const expected: Record<string, unknown> = { id: sourceId };
+      const actual: Record<string, unknown> = { id: sourceId };
+      const differing: string[] = [];
+      fields.forEach((f, i) => {
+        const stagedValue = dropped.has(f.name) ? null : row[`s${i}`];
+        expected[f.name] = stagedValue;
+        if (f.references) {
+          // Ids are remapped: the row must point at the expected target row; report it as the source id.
+          actual[f.name] = row[`t${i}`] === row[`x${i}`] ? stagedValue : `target id ${String(row[`t${i}`])}`;
+        } else {
+          actual[f.name] = dropped.has(f.name) ? null : row[`t${i}`];
+        }
+      });
+      const expectedJson = canonicalJson(spec, expected);
+      staged.addCanonical(expectedJson);
+      if (row.t_id === null) {
+        differences.push({ model: spec.name, sourceId, line: row.line as number, fields: ["(missing)"] });
+        continue;
+      }
+      verified += 1;
+      const actualJson = canonicalJson(spec, actual);
+      imported.addCanonical(actualJson);
+      if (actualJson !== expectedJson) {
+        for (const f of spec.fields) {
+          if (JSON.stringify(expected[f.name]) !== JSON.stringify(actual[f.name])) differing.push(f.name);
+        }
+        differences.push({ model: spec.name, sourceId, line: row.line as number, fields: differing });
+      }
+    }
+    const importedDigest = imported.digest();
+    const stagedDigest = staged.digest();
+    const fromManifest = !plan.partial[spec.name] && dropped.size === 0;
+    const reference = fromManifest ? plan.manifest.models[spec.name].digest : stagedDigest;
+    if (fromManifest && staged.count !== plan.manifest.models[spec.name].count) {
+      problems.push(
+        `${spec.name}: ${staged.count} records staged for insert, the manifest lists ${plan.manifest.models[spec.name].count}`,
+      );
+    }
+    if (importedDigest !== reference) {
+      problems.push(
+        `${spec.name}: digest of the imported rows does not match the ${fromManifest ? "manifest" : "staged records"}`,
+      );
+    }
+    results[spec.name] = {
+      verified,
+      digest: importedDigest,
+      comparedWith: fromManifest ? "manifest" : "staged",
+    };
+  }
+  const orphans = await client.query<{ n: string }>(
+    `SELECT count(*) AS n FROM "BookInReadingList" e JOIN entry_map em ON em.new_id = e.id AND NOT em.existing
+       LEFT JOIN "Book" b ON b.id = e."bookId" LEFT JOIN "ReadingList" l ON l.id = e."readingListId"
+      WHERE b.id IS NULL OR l.id IS NULL OR b."ownerId" <> $1 OR l."ownerId" <> $1`,
+    [plan.devUserId],
+  );
+  const orphanCount = Number(orphans.rows[0]?.n ?? 0);
+  if (orphanCount > 0)
+    problems.push(`${orphanCount} imported list entries point outside the dev user's books and lists`);
+  if (differences.length > 0 || problems.length > 0) {
+    const first = differences.slice(0, 5);
+    const described = first.map((d) => `${d.model} ${d.sourceId} (line ${d.line}): ${d.fields.join(", ")}`);
+    throw new VerificationError(
+      "E_VERIFY_MISMATCH",
+      `Verification failed, nothing was changed: ${[...problems, ...described].join("; ")}`,
+      {
+        hint: "The import was rolled back. This is a bug or a target-side trigger/default rewriting values; report it with the snapshot.",
+        details: { problems, differences: first, differenceCount: differences.length },
+      },
+    );
+  }
+  return results;
+}

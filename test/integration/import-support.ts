@@ -1,0 +1,208 @@
+import { PassThrough } from "node:stream";
+import type pg from "pg";
+import { runCli } from "../../src/cli/main.js";
+import { generateLibrary, type LibraryShape } from "../../src/dataset/generate.js";
+import { readDataLines } from "../../src/snapshot/data-reader.js";
+import type { SnapshotRecord } from "../../src/snapshot/models.js";
+import type { SnapshotPaths } from "../../src/snapshot/paths.js";
+import { decodeRecordLine } from "../../src/snapshot/record-line.js";
+import {
+  type OutgoingRecord,
+  type WrittenSnapshot,
+  writeSnapshot,
+} from "../../src/snapshot/snapshot-writer.js";
+
+/** Shared helpers of the import tests (not a test file itself). */
+
+export const PROD_SOURCE = {
+  host: "prod-db.example.com",
+  port: 5432,
+  database: "books",
+  tls: "require",
+  isolation: "repeatable read, read only",
+} as const;
+
+export async function* fromArray(records: readonly OutgoingRecord[]): AsyncGenerator<OutgoingRecord> {
+  yield* records;
+}
+
+export async function collect(shape: LibraryShape): Promise<OutgoingRecord[]> {
+  const out: OutgoingRecord[] = [];
+  for await (const r of generateLibrary(shape)) out.push(r);
+  return out;
+}
+
+/** Writes a snapshot exactly as export does (same writer, same format). */
+export function makeSnapshot(
+  dir: string,
+  name: string,
+  records: readonly OutgoingRecord[] | AsyncIterable<OutgoingRecord>,
+): Promise<WrittenSnapshot> {
+  const source = Symbol.asyncIterator in records ? records : fromArray(records as readonly OutgoingRecord[]);
+  return writeSnapshot(dir, name, source as AsyncIterable<OutgoingRecord>, {
+    createdAt: new Date("2026-01-01T00:00:00.000Z"),
+    source: PROD_SOURCE,
+    filters: { owners: [], referencedBooksAdded: 0 },
+    redaction: { mode: "none", fields: [] },
+  });
+}
+
+/** Every record of a snapshot's data file, decoded. */
+export async function readSnapshotRecords(paths: SnapshotPaths): Promise<OutgoingRecord[]> {
+  const out: OutgoingRecord[] = [];
+  for await (const line of readDataLines(paths.dataPath)) {
+    const decoded = decodeRecordLine(line.bytes);
+    if (!decoded.ok) throw new Error(`line ${line.lineNumber}: ${decoded.reason}`);
+    out.push({ model: decoded.model, record: decoded.record });
+  }
+  return out;
+}
+
+/** A user's library with ids replaced by content (the documented remap), in a stable order. */
+export interface ComparableLibrary {
+  books: Record<string, unknown>[];
+  lists: Record<string, unknown>[];
+}
+
+function sortByJson<T>(items: T[]): T[] {
+  return items.sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
+}
+
+/**
+ * Expected content of the dev user after a replace import of these records: every book and list
+ * of every owner (owners collapse), ids dropped, list entries identified by their book's isbn13.
+ */
+export function expectedLibrary(records: readonly OutgoingRecord[]): ComparableLibrary {
+  const isbnById = new Map<unknown, unknown>();
+  const books: Record<string, unknown>[] = [];
+  const lists = new Map<unknown, Record<string, unknown>>();
+  for (const { model, record } of records) {
+    const { id, ownerId: _owner, ...rest } = record as SnapshotRecord;
+    if (model === "Book") {
+      isbnById.set(id, rest.isbn13);
+      books.push(rest);
+    } else if (model === "ReadingList") {
+      lists.set(id, { ...rest, entries: [] });
+    }
+  }
+  for (const { model, record } of records) {
+    if (model !== "BookInReadingList") continue;
+    const { id: _id, bookId, readingListId, ...rest } = record as SnapshotRecord;
+    (lists.get(readingListId)?.entries as unknown[]).push({ book: isbnById.get(bookId), ...rest });
+  }
+  for (const list of lists.values()) sortByJson(list.entries as unknown[]);
+  return { books: sortByJson(books), lists: sortByJson([...lists.values()]) };
+}
+
+/** The dev user's content read back from the database, in the same comparable form. */
+export async function actualLibrary(client: pg.Client, ownerId: number): Promise<ComparableLibrary> {
+  const fix = (row: Record<string, unknown>) => {
+    for (const [k, v] of Object.entries(row)) if (v instanceof Date) row[k] = v.toISOString();
+    return row;
+  };
+  const books = (
+    await client.query(
+      `SELECT "isbn10","isbn13","title","titleLong","language","synopsis","image","imageOriginal","publisher","edition",
+              "pageCount","datePublished","subjects","authors","binding","visibility"::text AS visibility,
+              to_char("readDate", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "readDate",
+              to_char("createdAt", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "createdAt",
+              to_char("updatedAt", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "updatedAt"
+         FROM "Book" WHERE "ownerId" = $1`,
+      [ownerId],
+    )
+  ).rows.map(fix);
+  const lists = (
+    await client.query(
+      `SELECT l.id, l.title, l.description, l.visibility::text AS visibility, l.type::text AS type, l.year, l."coverImage",
+              to_char(l."createdAt", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "createdAt",
+              to_char(l."updatedAt", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "updatedAt"
+         FROM "ReadingList" l WHERE l."ownerId" = $1`,
+      [ownerId],
+    )
+  ).rows;
+  const entries = (
+    await client.query(
+      `SELECT e."readingListId", b.isbn13 AS book, e.position, e.notes,
+              to_char(e."addedAt", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "addedAt"
+         FROM "BookInReadingList" e JOIN "Book" b ON b.id = e."bookId"
+         JOIN "ReadingList" l ON l.id = e."readingListId" WHERE l."ownerId" = $1`,
+      [ownerId],
+    )
+  ).rows;
+  const outLists = lists.map(({ id, ...rest }) => ({
+    ...rest,
+    entries: sortByJson(
+      entries
+        .filter((e) => e.readingListId === id)
+        .map(({ readingListId: _l, ...e }) => e as Record<string, unknown>),
+    ),
+  }));
+  return { books: sortByJson(books), lists: sortByJson(outLists) };
+}
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+  json: () => Record<string, unknown>;
+}
+
+/** Runs the CLI in-process, as a user would call it (no TTY: no prompts). */
+export async function runImportCli(
+  argv: string[],
+  env: Record<string, string> = {},
+  cwd = process.cwd(),
+): Promise<CliRun> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  const stdin = new PassThrough();
+  let out = "";
+  let err = "";
+  stdout.on("data", (c) => {
+    out += c;
+  });
+  stderr.on("data", (c) => {
+    err += c;
+  });
+  const code = await runCli(argv, {
+    stdout,
+    stderr,
+    stdin,
+    env: { PATH: process.env.PATH ?? "", ...env },
+    cwd,
+    signal: new AbortController().signal,
+  });
+  return { code, stdout: out, stderr: err, json: () => JSON.parse(out) };
+}
+
+export async function addUser(client: pg.Client, email: string): Promise<number> {
+  const { rows } = await client.query<{ id: number }>(
+    `INSERT INTO "User" ("clerkId", email, "updatedAt") VALUES ($1, $2, now()) RETURNING id`,
+    [`clerk_${email}`, email],
+  );
+  return (rows[0] as { id: number }).id;
+}
+
+/** Inserts one book for a user directly (pre-existing dev data). */
+export async function addBook(
+  client: pg.Client,
+  ownerId: number,
+  isbn13: string,
+  title = "Existing",
+): Promise<number> {
+  const { rows } = await client.query<{ id: number }>(
+    `INSERT INTO "Book" ("ownerId", isbn10, isbn13, title, "titleLong", language, synopsis, image, "imageOriginal",
+                         publisher, "pageCount", "datePublished", subjects, authors, binding, "updatedAt")
+     VALUES ($1, $2, $3, $4, $4, 'en', 's', 'i', 'io', 'p', 100, '2000', '{}', '{}', 'Paperback', now()) RETURNING id`,
+    [ownerId, isbn13.slice(-10), isbn13, title],
+  );
+  return (rows[0] as { id: number }).id;
+}
+
+export async function tableCounts(client: pg.Client): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const t of ["User", "Book", "ReadingList", "BookInReadingList"]) {
+    out[t] = Number((await client.query(`SELECT count(*) AS n FROM "${t}"`)).rows[0].n);
+  }
+  return out;
+}
