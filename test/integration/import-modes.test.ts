@@ -77,7 +77,7 @@ describe("import modes and the dev user", () => {
     expect(other.rows).toEqual([{ title: "Other's book" }]);
     // Replacing again with the same snapshot gives the same content, no duplicates.
     await importSnapshot(
-      { snapshot: paths.dir + "/lib", targetUrl: db.url, user: "dev@example.com", yes: true },
+      { snapshot: `${paths.dir}/lib`, targetUrl: db.url, user: "dev@example.com", yes: true },
       deps(),
     );
     expect(await db.withClient((c) => actualLibrary(c, devId))).toEqual(expectedLibrary(records));
@@ -162,7 +162,8 @@ describe("import modes and the dev user", () => {
       { snapshot: paths.manifestPath, targetUrl: db.url, mode: "merge" },
       {
         ...deps(),
-        chooseUser: async (users) => users.find((u) => u.email === "second@dev.local") ?? users[0]!,
+        chooseUser: async (users) =>
+          users.find((u) => u.email === "second@dev.local") ?? { id: 0, email: "none" },
       },
     );
     expect(chosen.user.email).toBe("second@dev.local");

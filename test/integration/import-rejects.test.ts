@@ -147,7 +147,8 @@ describe("rejected records and refused imports", () => {
     await db.withClient((c) => addUser(c, "dev@example.com"));
     const data = await readFile(paths.dataPath);
     const flipped = Buffer.from(data);
-    flipped[Math.floor(flipped.length / 2)] ^= 0xff;
+    const middle = Math.floor(flipped.length / 2);
+    flipped[middle] = (flipped[middle] as number) ^ 0xff;
     await writeFile(paths.dataPath, flipped);
     const tampered = await runImportCli(["import", paths.manifestPath, "--to", db.url]);
     expect(tampered.code).toBe(4);

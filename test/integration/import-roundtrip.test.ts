@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { importSnapshot } from "../../src/import/import.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
-import { actualLibrary, addBook, addUser, collect, expectedLibrary, makeSnapshot } from "./import-support.js";
+import { actualLibrary, addUser, collect, expectedLibrary, makeSnapshot } from "./import-support.js";
 
 const cleanup: Array<() => Promise<void>> = [];
 afterEach(async () => {

@@ -88,7 +88,10 @@ export function expectedLibrary(records: readonly OutgoingRecord[]): ComparableL
   for (const { model, record } of records) {
     if (model !== "BookInReadingList") continue;
     const { id: _id, bookId, readingListId, ...rest } = record as SnapshotRecord;
-    (lists.get(readingListId)?.entries as unknown[]).push({ book: isbnById.get(bookId), ...rest });
+    (lists.get(readingListId)?.entries as unknown[] | undefined)?.push({
+      book: isbnById.get(bookId),
+      ...rest,
+    });
   }
   for (const list of lists.values()) sortByJson(list.entries as unknown[]);
   return { books: sortByJson(books), lists: sortByJson([...lists.values()]) };
