@@ -18,14 +18,67 @@ export async function* readInBatches(
   fetchRows = DEFAULT_FETCH_ROWS,
 ): AsyncGenerator<Record<string, unknown>[]> {
   const cursor = client.query(new Cursor<Record<string, unknown>>(query.text, query.values));
+  let failed = false;
   try {
     for (;;) {
-      const rows = await cursor.read(fetchRows);
+      let rows: Record<string, unknown>[];
+      try {
+        rows = await readOrLost(cursor, client, fetchRows);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
       if (rows.length === 0) return;
       yield rows;
     }
   } finally {
-    // After an error the connection may be unusable; closing must not mask the real failure.
-    await cursor.close().catch(() => {});
+    // After a failed read the session is dead or its transaction aborted: pg-cursor's close()
+    // would wait for a ReadyForQuery that never comes. The caller ends the connection instead.
+    if (!failed) await closeCursor(cursor, client);
+  }
+}
+
+/**
+ * cursor.read(), but rejected when the connection dies. pg-cursor delivers the last batch only on
+ * ReadyForQuery; if the session is killed between CommandComplete and ReadyForQuery (a DBA's
+ * pg_terminate_backend, a network cut) its promise never settles and the process would hang.
+ */
+function readOrLost(cursor: Cursor, client: pg.Client, rows: number): Promise<Record<string, unknown>[]> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: Error) => {
+      cleanup();
+      reject(error);
+    };
+    const onEnd = () => onError(new Error("Connection terminated unexpectedly"));
+    const cleanup = () => {
+      client.removeListener("error", onError);
+      client.removeListener("end", onEnd);
+    };
+    client.once("error", onError);
+    client.once("end", onEnd);
+    cursor.read(rows).then(
+      (batch: Record<string, unknown>[]) => {
+        cleanup();
+        resolve(batch);
+      },
+      (error: unknown) => {
+        cleanup();
+        reject(error);
+      },
+    );
+  });
+}
+
+/** Closes the cursor, but never waits on a connection that has gone away meanwhile. */
+async function closeCursor(cursor: Cursor, client: pg.Client): Promise<void> {
+  let onEnd: () => void = () => {};
+  const ended = new Promise<void>((resolve) => {
+    onEnd = resolve;
+    client.once("end", onEnd);
+  });
+  try {
+    await Promise.race([cursor.close().catch(() => {}), ended]);
+  } finally {
+    client.removeListener("end", onEnd);
   }
 }

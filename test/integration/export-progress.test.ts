@@ -7,7 +7,7 @@ import { Output } from "../../src/cli/output.js";
 import { createProgressReporter } from "../../src/cli/progress.js";
 import { generateLibrary } from "../../src/dataset/generate.js";
 import { loadLibrary } from "../../src/dataset/load.js";
-import { InterruptedError, OutputError } from "../../src/errors.js";
+import { ConnectionError, InterruptedError, OutputError } from "../../src/errors.js";
 import { type ExportOptions, exportSnapshot } from "../../src/export/export.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
 
@@ -112,6 +112,28 @@ describe("export progress, interruption and a failing disk", () => {
     expect(error).toBeInstanceOf(InterruptedError);
     expect((await readdir(dir)).filter((f) => f.startsWith("interrupted"))).toEqual([]);
     expect(await exportSessions()).toBe(0);
+  });
+
+  it("a session killed by a DBA mid-export fails with E_CONNECTION_LOST (exit 3), no files, no hang", async () => {
+    let killed = 0;
+    const error = await exportSnapshot(options("killed"), {
+      now: () => new Date(),
+      onProgress: async ({ label, done }) => {
+        if (label !== "Book" || done < 100 || killed > 0) return;
+        killed = await db.withClient(async (c) => {
+          const r = await c.query(
+            `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'booksnap-export' AND datname = $1`,
+            [db.name],
+          );
+          return r.rowCount ?? 0;
+        });
+      },
+    }).catch((e: unknown) => e);
+    expect(killed).toBe(1);
+    expect(error).toBeInstanceOf(ConnectionError);
+    expect((error as ConnectionError).code).toBe("E_CONNECTION_LOST");
+    expect((error as ConnectionError).exitCode).toBe(3);
+    expect((await readdir(dir)).filter((f) => f.startsWith("killed"))).toEqual([]);
   });
 
   it("a full disk fails with E_WRITE and removes the partial file", async () => {
