@@ -27,6 +27,9 @@ import {
   selectQuery,
 } from "./selection.js";
 
+/** Slack over statement_timeout before the client gives up on a silent connection. */
+const READ_TIMEOUT_MARGIN_MS = 5_000;
+
 /** application_name of the export session, visible to DBAs in pg_stat_activity. */
 export const EXPORT_APPLICATION_NAME = "booksnap-export";
 
@@ -150,6 +153,8 @@ export async function exportSnapshot(options: ExportOptions, deps: ExportDeps): 
       url,
       total,
       fetchRows: options.fetchRows ?? DEFAULT_FETCH_ROWS,
+      readTimeoutMs:
+        settings.statementTimeoutMs > 0 ? settings.statementTimeoutMs + READ_TIMEOUT_MARGIN_MS : 0,
       onProgress: deps.onProgress,
       signal: deps.signal,
     });
@@ -203,6 +208,8 @@ interface StreamSettings {
   url: string;
   total: number;
   fetchRows: number;
+  /** Client-side watchdog per fetch: statement_timeout plus a margin (the server cancels first). */
+  readTimeoutMs: number;
   onProgress: ProgressCallback | undefined;
   signal: AbortSignal | undefined;
 }
@@ -217,7 +224,12 @@ async function* streamRecords(
   let done = 0;
   for (const spec of MODELS) {
     await settings.onProgress?.({ label: spec.name, done, total: settings.total });
-    const batches = readInBatches(client, selectQuery(spec, selection), settings.fetchRows);
+    const batches = readInBatches(
+      client,
+      selectQuery(spec, selection),
+      settings.fetchRows,
+      settings.readTimeoutMs,
+    );
     for (;;) {
       if (settings.signal?.aborted)
         throw new InterruptedError("Export interrupted; no snapshot was written.");

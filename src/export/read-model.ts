@@ -1,5 +1,6 @@
 import type pg from "pg";
 import Cursor from "pg-cursor";
+import { ConnectionError } from "../errors.js";
 import type { ModelQuery } from "./selection.js";
 
 /**
@@ -16,6 +17,8 @@ export async function* readInBatches(
   client: pg.Client,
   query: ModelQuery,
   fetchRows = DEFAULT_FETCH_ROWS,
+  /** Give up on a fetch that gets no answer for this long (0 = wait forever); see readOrLost. */
+  readTimeoutMs = 0,
 ): AsyncGenerator<Record<string, unknown>[]> {
   const cursor = client.query(new Cursor<Record<string, unknown>>(query.text, query.values));
   let failed = false;
@@ -23,7 +26,7 @@ export async function* readInBatches(
     for (;;) {
       let rows: Record<string, unknown>[];
       try {
-        rows = await readOrLost(cursor, client, fetchRows);
+        rows = await readOrLost(cursor, client, fetchRows, readTimeoutMs);
       } catch (error) {
         failed = true;
         throw error;
@@ -42,15 +45,39 @@ export async function* readInBatches(
  * cursor.read(), but rejected when the connection dies. pg-cursor delivers the last batch only on
  * ReadyForQuery; if the session is killed between CommandComplete and ReadyForQuery (a DBA's
  * pg_terminate_backend, a network cut) its promise never settles and the process would hang.
+ * A silent network (no reset, no data) is caught by `timeoutMs`: the socket is destroyed.
  */
-function readOrLost(cursor: Cursor, client: pg.Client, rows: number): Promise<Record<string, unknown>[]> {
+function readOrLost(
+  cursor: Cursor,
+  client: pg.Client,
+  rows: number,
+  timeoutMs: number,
+): Promise<Record<string, unknown>[]> {
   return new Promise((resolve, reject) => {
     const onError = (error: Error) => {
       cleanup();
       reject(error);
     };
     const onEnd = () => onError(new Error("Connection terminated unexpectedly"));
+    const timer =
+      timeoutMs > 0
+        ? setTimeout(() => {
+            onError(
+              new ConnectionError(
+                "E_TIMEOUT",
+                `No answer from the server for ${timeoutMs} ms while reading rows`,
+                {
+                  hint: "The network path to the database stalled; check VPN/bastion and try again.",
+                },
+              ),
+            );
+            (
+              client as unknown as { connection?: { stream?: { destroy(): void } } }
+            ).connection?.stream?.destroy();
+          }, timeoutMs)
+        : undefined;
     const cleanup = () => {
+      clearTimeout(timer);
       client.removeListener("error", onError);
       client.removeListener("end", onEnd);
     };
