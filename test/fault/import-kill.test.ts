@@ -1,0 +1,112 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { seededRandom } from "../../src/dataset/generate.js";
+import type { WrittenSnapshot } from "../../src/snapshot/snapshot-writer.js";
+import { runBooksnap } from "../helpers/cli.js";
+import type { TestDatabase } from "../helpers/db.js";
+import { FaultProxy } from "./proxy.js";
+import { startBooksnap } from "./spawn.js";
+import { contentDump, extraSchemas, makeSnapshot, TargetFactory, waitForNoSessions } from "./targets.js";
+
+/**
+ * Property: whatever byte of the import's traffic the process dies at (SIGKILL, no cleanup),
+ * `import --resume` ends with exactly the snapshot's content: nothing lost, nothing twice, no
+ * staging left. Kill points are drawn from a seeded PRNG over the byte range a clean import
+ * sends; the proxy stalls the import at that byte so the kill lands exactly there.
+ */
+const SEED = 20_261_127;
+const ITERATIONS = 5;
+const SHAPE = { users: 2, books: 120, listsPerUser: 3, entriesPerList: 8, seed: 9 };
+/** Small batches so a kill point usually falls inside the staging phase with batches on both sides. */
+const BATCH = ["--batch-size", "25"];
+
+let work: string;
+let factory: TargetFactory;
+let snapshot: WrittenSnapshot;
+let expected: Record<string, string[]>;
+let cleanBytes: number;
+const targets: TestDatabase[] = [];
+
+function importArgs(url: string, extra: string[] = []): string[] {
+  return [
+    "import",
+    join(snapshot.paths.dir, snapshot.paths.name),
+    "--to",
+    url,
+    "--yes",
+    ...BATCH,
+    "--retry-delay",
+    "20",
+    ...extra,
+  ];
+}
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), "booksnap-kill-"));
+  snapshot = await makeSnapshot(work, "lib", SHAPE);
+  factory = await TargetFactory.create();
+  // A clean import through the proxy: the expected content, and how many bytes an import sends.
+  const reference = await factory.clone();
+  targets.push(reference);
+  const proxy = await FaultProxy.forUrl(reference.url);
+  try {
+    const run = await runBooksnap(importArgs(proxy.url(reference.url)), { cwd: work });
+    expect(run.code, run.stderr).toBe(0);
+    cleanBytes = proxy.bytes.toServer;
+  } finally {
+    await proxy.close();
+  }
+  expected = await contentDump(reference);
+  expect(expected.Book).toHaveLength(SHAPE.books);
+});
+afterAll(async () => {
+  for (const db of targets) await db.drop();
+  await factory?.drop();
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+describe("import killed with SIGKILL at seeded random points, then resumed", () => {
+  const random = seededRandom(SEED);
+  const points = Array.from({ length: ITERATIONS }, () => 0.02 + random() * 0.96);
+  // And one in the last few hundred bytes: the final transaction / cleanup.
+  points.push(-1);
+
+  it.each(points.map((fraction, i) => [i + 1, fraction] as const))(
+    "kill #%i at %f of the import's traffic (-1: its last 300 bytes) → --resume gives exactly the snapshot",
+    async (_n, fraction) => {
+      const target = await factory.clone();
+      targets.push(target);
+      const before = await contentDump(target);
+      const proxy = await FaultProxy.forUrl(target.url);
+      try {
+        const stalled = proxy.arm({
+          direction: "toServer",
+          afterBytes: fraction < 0 ? cleanBytes - 300 : Math.floor(cleanBytes * fraction),
+          action: "stall",
+        });
+        const running = startBooksnap(importArgs(proxy.url(target.url)), { cwd: work });
+        const first = await Promise.race([
+          stalled.then(() => "stalled" as const),
+          running.done.then(() => "exited" as const),
+        ]);
+        expect(first).toBe("stalled");
+        running.child.kill("SIGKILL");
+        const killed = await running.done;
+        expect(killed.signal).toBe("SIGKILL");
+      } finally {
+        await proxy.close();
+      }
+      await waitForNoSessions(target, "booksnap-import");
+      // Never a mix: until the final transaction commits the visible data is the old data.
+      const afterKill = await contentDump(target);
+      expect([JSON.stringify(before), JSON.stringify(expected)]).toContain(JSON.stringify(afterKill));
+
+      const resumed = await runBooksnap(importArgs(target.url, ["--resume"]), { cwd: work });
+      expect(resumed.code, resumed.stderr).toBe(0);
+      expect(await contentDump(target)).toEqual(expected);
+      expect(await extraSchemas(target)).toEqual([]);
+    },
+  );
+});

@@ -1,0 +1,156 @@
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { generateLibrary, type LibraryShape } from "../../src/dataset/generate.js";
+import { type WrittenSnapshot, writeSnapshot } from "../../src/snapshot/snapshot-writer.js";
+import { adminUrl, createTestDatabase, databaseUrl, type TestDatabase } from "../helpers/db.js";
+
+/**
+ * Import targets and snapshots for the fault, corpus and security tests: a prepared development
+ * database with one user (cloned from a template, so dozens of fresh targets stay cheap), a
+ * content dump that ignores generated ids, and a small snapshot made by the real writer.
+ */
+
+export const DEV_USER_EMAIL = "dev@example.com";
+
+async function withAdmin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: adminUrl() });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+async function withUrl<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A migrated database holding one user: what `booksnap prepare` plus a sign-up leaves. */
+export async function createPreparedTarget(): Promise<TestDatabase> {
+  const db = await createTestDatabase();
+  await db.withClient((c) =>
+    c.query(
+      `INSERT INTO "User" ("clerkId", email, name, "createdAt", "updatedAt")
+       VALUES ('user_dev', $1, 'Dev', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')`,
+      [DEV_USER_EMAIL],
+    ),
+  );
+  return db;
+}
+
+/** Fresh copies of one prepared target (CREATE DATABASE … TEMPLATE): ~10x cheaper than migrating each. */
+export class TargetFactory {
+  private constructor(private readonly template: TestDatabase) {}
+
+  static async create(): Promise<TargetFactory> {
+    return new TargetFactory(await createPreparedTarget());
+  }
+
+  async clone(): Promise<TestDatabase> {
+    const name = `booksnap_t_${randomBytes(6).toString("hex")}`;
+    await withAdmin((c) => c.query(`CREATE DATABASE ${name} TEMPLATE ${this.template.name}`));
+    const url = databaseUrl(adminUrl(), name);
+    return {
+      name,
+      url,
+      withClient: (fn) => withUrl(url, fn),
+      drop: () =>
+        withAdmin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
+    };
+  }
+
+  drop(): Promise<void> {
+    return this.template.drop();
+  }
+}
+
+/**
+ * The database's visible content without generated ids: every row of every application table
+ * with its references replaced by natural keys, sorted. Equal dumps = same data, whatever ids the
+ * sequences handed out (a crashed run advances them).
+ */
+export async function contentDump(db: TestDatabase): Promise<Record<string, string[]>> {
+  return db.withClient(async (c) => {
+    const rows = async (sql: string) =>
+      (await c.query(sql)).rows.map((r) =>
+        JSON.stringify(r, (_k, v) => (v instanceof Date ? v.toISOString() : v)),
+      );
+    return {
+      User: await rows(`SELECT u.* FROM "User" u ORDER BY email`),
+      Book: await rows(
+        `SELECT b."isbn13", b."isbn10", b.title, b."titleLong", b.language, b.synopsis, b.image, b."imageOriginal",
+                b.publisher, b.edition, b."pageCount", b."datePublished", b.subjects, b.authors, b.binding,
+                b.visibility, b."readDate", b."createdAt", b."updatedAt", u.email AS owner
+           FROM "Book" b JOIN "User" u ON u.id = b."ownerId" ORDER BY b."isbn13"`,
+      ),
+      ReadingList: await rows(
+        `SELECT l.title, l.description, l.visibility, l.type, l.year, l."coverImage", l."createdAt", l."updatedAt",
+                u.email AS owner
+           FROM "ReadingList" l JOIN "User" u ON u.id = l."ownerId" ORDER BY l.title, l."createdAt"`,
+      ),
+      BookInReadingList: await rows(
+        `SELECT b."isbn13", l.title AS list, l."createdAt" AS "listCreatedAt", e.position, e.notes, e."addedAt"
+           FROM "BookInReadingList" e JOIN "Book" b ON b.id = e."bookId" JOIN "ReadingList" l ON l.id = e."readingListId"
+          ORDER BY b."isbn13", l.title, l."createdAt"`,
+      ),
+    };
+  });
+}
+
+/** Schemas other than the system ones and public: staging leftovers show up here. */
+export async function extraSchemas(db: TestDatabase): Promise<string[]> {
+  return db.withClient(async (c) => {
+    const { rows } = await c.query<{ nspname: string }>(
+      `SELECT nspname FROM pg_namespace
+        WHERE nspname NOT IN ('public', 'information_schema') AND nspname NOT LIKE 'pg\\_%' ORDER BY 1`,
+    );
+    return rows.map((r) => r.nspname);
+  });
+}
+
+/** Sessions of a booksnap command still connected to the database. */
+export async function sessionsOf(db: TestDatabase, applicationName: string): Promise<number[]> {
+  return db.withClient(async (c) => {
+    const { rows } = await c.query<{ pid: number }>(
+      "SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database()",
+      [applicationName],
+    );
+    return rows.map((r) => r.pid);
+  });
+}
+
+/** Waits (bounded) until no session of `applicationName` is left, e.g. after a SIGKILL. */
+export async function waitForNoSessions(db: TestDatabase, applicationName: string, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  while ((await sessionsOf(db, applicationName)).length > 0) {
+    if (Date.now() > deadline)
+      throw new Error(`${applicationName} sessions still open after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** A snapshot of a seeded library written by the real snapshot writer (no export needed). */
+export async function makeSnapshot(
+  dir: string,
+  name: string,
+  shape: LibraryShape,
+  source: { host: string; port: number; database: string } = {
+    host: "db.prod.example.com",
+    port: 5432,
+    database: "books",
+  },
+): Promise<WrittenSnapshot> {
+  return writeSnapshot(dir, name, generateLibrary(shape), {
+    createdAt: new Date("2026-01-01T00:00:00.000Z"),
+    source: { ...source, tls: "verify-full", isolation: "repeatable read, read only" },
+    filters: { owners: [], referencedBooksAdded: 0 },
+    redaction: { mode: "pseudonymised", fields: [] },
+  });
+}
