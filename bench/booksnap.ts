@@ -1,9 +1,15 @@
 import { existsSync } from "node:fs";
+import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type ChildRun, runChild, runChildOk } from "./measure.js";
 
-/** The built CLI, run as users run it: `node dist/cli.js …` in its own process. */
-export const CLI = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
+/**
+ * The built CLI, run as users run it: `node dist/cli.js …` in its own process. BENCH_CLI points
+ * at another build (e.g. a clean build of HEAD, or a candidate fix for an A/B comparison).
+ */
+export const CLI = process.env.BENCH_CLI
+  ? resolve(process.env.BENCH_CLI)
+  : fileURLToPath(new URL("../dist/cli.js", import.meta.url));
 
 export interface CliRunOptions {
   /** Working directory (audit logs land under it). */

@@ -34,7 +34,7 @@ function area(url: string, functionName: string): string {
   const path = url.startsWith("file://") ? fileURLToPath(url) : url;
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path);
   if (pkg) return pkg[1] as string;
-  if (path.startsWith("node:")) return `node:${path.slice(5).split("/")[0]}`;
+  if (path.startsWith("node:")) return `node:${path.slice(5).split("/").slice(0, 2).join("/")}`;
   return relative(ROOT, path) || path;
 }
 
