@@ -1,3 +1,4 @@
+import { importSnapshot } from "../import/import.js";
 import type { ModelName } from "../snapshot/models.js";
 import type { DemoDeps } from "./demo.js";
 
@@ -7,17 +8,36 @@ export interface DemoImport {
   summary: string;
   /** Models whose row counts in "dev" must equal the snapshot's after the import. */
   modelsCompared: ModelName[];
-  /** The import core's own summary, as returned. */
-  details?: Record<string, unknown>;
+  /** Rows imported per model, as the import core reports them. */
+  imported: Record<string, number>;
+  /** Batches committed to staging, and how many were retried. */
+  batches: number;
+  retried: number;
 }
 
-/** Imports the snapshot into the demo's dev database for its one dev user. */
+/**
+ * Imports the snapshot into the demo's dev database for its one dev user, in replace mode,
+ * exactly as `booksnap import <snapshot> --user <email> --yes` would. Users are not copied
+ * (their books and lists are remapped onto the dev user), so only the other models' counts
+ * are compared afterwards.
+ */
 export async function importIntoDev(
-  _snapshot: string,
-  _devUrl: string,
-  _devUserEmail: string,
-  _deps: DemoDeps,
+  snapshot: string,
+  devUrl: string,
+  devUserEmail: string,
+  deps: DemoDeps,
 ): Promise<DemoImport> {
-  // Wired to importSnapshot (src/import/) once it is part of the public API.
-  return { summary: "import is not available in this build yet", modelsCompared: [] };
+  const summary = await importSnapshot(
+    { snapshot, targetUrl: devUrl, user: devUserEmail, mode: "replace", yes: true, tls: "disable" },
+    { now: deps.now, signal: deps.signal ?? new AbortController().signal },
+  );
+  const imported = Object.fromEntries(Object.entries(summary.models).map(([m, c]) => [m, c.imported]));
+  const rows = Object.values(imported).reduce((sum, n) => sum + n, 0);
+  return {
+    summary: `imported ${rows.toLocaleString("en-US")} rows into "dev" for ${summary.user.email} in ${summary.batches} batch(es), verified counts and digests before commit`,
+    modelsCompared: ["Book", "ReadingList", "BookInReadingList"],
+    imported,
+    batches: summary.batches,
+    retried: summary.retried,
+  };
 }
