@@ -1,0 +1,118 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { WrittenSnapshot } from "../../src/snapshot/snapshot-writer.js";
+import { runBooksnap } from "../helpers/cli.js";
+import type { TestDatabase } from "../helpers/db.js";
+import { FaultProxy } from "./proxy.js";
+import { startBooksnap } from "./spawn.js";
+import { contentDump, extraSchemas, makeSnapshot, sessionsOf, TargetFactory } from "./targets.js";
+
+/**
+ * Import under network faults and a DBA's pg_terminate_backend: transient failures are retried
+ * on a new connection and the import completes with exactly the snapshot's content.
+ */
+const SHAPE = { users: 2, books: 120, listsPerUser: 3, entriesPerList: 8, seed: 21 };
+
+let work: string;
+let factory: TargetFactory;
+let snapshot: WrittenSnapshot;
+let expected: Record<string, string[]>;
+let cleanBytes: number;
+const targets: TestDatabase[] = [];
+
+function importArgs(url: string, extra: string[] = []): string[] {
+  return [
+    "import",
+    join(snapshot.paths.dir, snapshot.paths.name),
+    "--to",
+    url,
+    "--yes",
+    "--batch-size",
+    "25",
+    ...extra,
+  ];
+}
+
+async function freshTarget(): Promise<TestDatabase> {
+  const db = await factory.clone();
+  targets.push(db);
+  return db;
+}
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), "booksnap-inet-"));
+  snapshot = await makeSnapshot(work, "lib", SHAPE);
+  factory = await TargetFactory.create();
+  const reference = await freshTarget();
+  const proxy = await FaultProxy.forUrl(reference.url);
+  try {
+    const run = await runBooksnap(importArgs(proxy.url(reference.url)), { cwd: work });
+    expect(run.code, run.stderr).toBe(0);
+    cleanBytes = proxy.bytes.toServer;
+  } finally {
+    await proxy.close();
+  }
+  expected = await contentDump(reference);
+});
+afterAll(async () => {
+  for (const db of targets) await db.drop();
+  await factory?.drop();
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+describe("import network faults", () => {
+  it("a connection cut mid-batch (tool → server) is retried on a new connection and the import completes", async () => {
+    const target = await freshTarget();
+    const proxy = await FaultProxy.forUrl(target.url);
+    try {
+      const cut = proxy.arm({
+        direction: "toServer",
+        afterBytes: Math.floor(cleanBytes * 0.4),
+        action: "cut",
+      });
+      const run = await runBooksnap(importArgs(proxy.url(target.url)), { cwd: work });
+      await cut;
+      expect(proxy.cuts).toBe(1);
+      expect(run.code, run.stderr).toBe(0);
+      expect(proxy.connections).toBeGreaterThan(1);
+      expect(await contentDump(target)).toEqual(expected);
+      expect(await extraSchemas(target)).toEqual([]);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it("pg_terminate_backend of the booksnap-import session mid-batch: retried, completes with exact content", async () => {
+    const target = await freshTarget();
+    const proxy = await FaultProxy.forUrl(target.url);
+    try {
+      const stalled = proxy.arm({
+        direction: "toServer",
+        afterBytes: Math.floor(cleanBytes * 0.5),
+        action: "stall",
+      });
+      const running = startBooksnap(importArgs(proxy.url(target.url)), { cwd: work });
+      await stalled;
+      const pids = await sessionsOf(target, "booksnap-import");
+      expect(pids.length).toBeGreaterThan(0);
+      const terminated = await target.withClient(async (c) => {
+        const { rows } = await c.query<{ ok: boolean }>(
+          "SELECT pg_terminate_backend(pid) AS ok FROM unnest($1::int[]) pid",
+          [pids],
+        );
+        return rows.every((r) => r.ok);
+      });
+      expect(terminated).toBe(true);
+      proxy.release();
+      const run = await running.done;
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stderr).toMatch(/retr/i);
+      expect(await contentDump(target)).toEqual(expected);
+      expect(await extraSchemas(target)).toEqual([]);
+    } finally {
+      await proxy.close();
+    }
+  });
+});
