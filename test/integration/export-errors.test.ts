@@ -104,6 +104,16 @@ describe("export errors are classified, with documented exit codes", () => {
     expect(run.stderr).toContain("User.bio: not known to booksnap");
   });
 
+  it("SYNC_TIMEOUT_MS is the statement-timeout default and is validated", async () => {
+    const run = await runBooksnap(["export", "--from-env", "SRC"], {
+      cwd: dir,
+      env: { SRC: db.url, SYNC_TIMEOUT_MS: "soon" },
+    });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("[E_BAD_SETTING]");
+    expect(run.stderr).toContain("SYNC_TIMEOUT_MS");
+  });
+
   it("export, verify and inspect --help show examples", async () => {
     for (const command of ["export", "verify", "inspect"]) {
       const run = await runBooksnap([command, "--help"]);
