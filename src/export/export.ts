@@ -1,4 +1,4 @@
-import { access, rm } from "node:fs/promises";
+import { access } from "node:fs/promises";
 import type pg from "pg";
 import type { ProgressCallback } from "../cli/progress.js";
 import { type ConnectionSettings, connect, disconnect, resolveTlsMode } from "../db/connect.js";
@@ -158,7 +158,8 @@ export async function exportSnapshot(options: ExportOptions, deps: ExportDeps): 
       onProgress: deps.onProgress,
       signal: deps.signal,
     });
-    if (options.force) await rm(paths.manifestPath, { force: true });
+    // With --force the old files are replaced by rename only once the new ones are complete:
+    // a failed export leaves the previous snapshot intact.
     const written = await writeSnapshot(
       options.outDir,
       options.name,

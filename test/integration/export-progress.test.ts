@@ -9,6 +9,7 @@ import { generateLibrary } from "../../src/dataset/generate.js";
 import { loadLibrary } from "../../src/dataset/load.js";
 import { ConnectionError, InterruptedError, OutputError } from "../../src/errors.js";
 import { type ExportOptions, exportSnapshot } from "../../src/export/export.js";
+import { verifySnapshot } from "../../src/verify/verify.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
 
 /** A stream that records what is written and claims to be a terminal. */
@@ -166,5 +167,21 @@ describe("export progress, interruption and a failing disk", () => {
     expect((error as OutputError).hint).toContain("disk is full");
     expect((await readdir(dir)).filter((f) => f.startsWith("full-disk"))).toEqual([]);
     expect(await exportSessions()).toBe(0);
+  });
+
+  it("a failed --force export leaves the previous snapshot of that name intact", async () => {
+    await exportSnapshot(options("keep"), { now: () => new Date() });
+    const failingDisk = () =>
+      new Writable({
+        write(_chunk, _encoding, callback) {
+          callback(Object.assign(new Error("EIO: i/o error, write"), { code: "EIO" }));
+        },
+      });
+    const error = await exportSnapshot(
+      { ...options("keep"), force: true },
+      { now: () => new Date(), writer: { wrapFileStream: failingDisk } },
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OutputError);
+    await expect(verifySnapshot(join(dir, "keep"))).resolves.toMatchObject({ lines: 300 + 3 + 9 + 90 });
   });
 });
