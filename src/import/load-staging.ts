@@ -75,9 +75,10 @@ export async function loadIntoStaging(
   let batchesThisRun = 0;
   let batch = newBatch(checkpoint.batches + 1, checkpoint.lastLine + 1, checkpoint.counts);
 
-  const flush = async () => {
-    const current = batch;
-    const previousLine = checkpoint.lastLine;
+  // Batch N is written to the database while batch N+1 is parsed and validated (JS and
+  // PostgreSQL work in parallel); batches still commit strictly one after another.
+  const flush = async (current: Batch) => {
+    const previousLine = current.firstLine - 1;
     await withRetries(
       async () => {
         // After a reconnect: if the batch did commit (the COMMIT reply was lost), do not stage it twice.
@@ -127,7 +128,6 @@ export async function loadIntoStaging(
       counts: current.counts,
     };
     batchesThisRun += 1;
-    batch = newBatch(current.number + 1, current.lastLine + 1, current.counts);
     await deps.onProgress?.({ label: "staging", done: current.lastLine, total: options.totalLines });
     if (deps.signal.aborted) {
       throw new InterruptedError(
@@ -140,6 +140,17 @@ export async function loadIntoStaging(
     }
   };
 
+  let inFlight: Promise<void> = Promise.resolve();
+  /** Waits for the previous batch to commit, then starts writing this one and begins the next. */
+  const cut = async () => {
+    await inFlight;
+    const current = batch;
+    batch = newBatch(current.number + 1, current.lastLine + 1, current.counts);
+    inFlight = flush(current);
+    // Observed when awaited; this only keeps an early failure from counting as unhandled.
+    inFlight.catch(() => {});
+  };
+
   for await (const line of readDataLines(options.dataPath, {
     maxUncompressedBytes: options.maxUncompressedBytes,
     ...(options.passphrase === undefined ? {} : { passphrase: options.passphrase }),
@@ -147,9 +158,10 @@ export async function loadIntoStaging(
     if (line.lineNumber <= start.lastLine) continue;
     batch.lastLine = line.lineNumber;
     stageLine(batch, line.lineNumber, line.bytes, line.overLong === true);
-    if (batch.lastLine - batch.firstLine + 1 >= options.batchSize) await flush();
+    if (batch.lastLine - batch.firstLine + 1 >= options.batchSize) await cut();
   }
-  if (batch.lastLine >= batch.firstLine) await flush();
+  if (batch.lastLine >= batch.firstLine) await cut();
+  await inFlight;
   return { checkpoint, retried, batchesThisRun };
 }
 

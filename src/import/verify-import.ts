@@ -52,6 +52,95 @@ const MAP_OF: Record<string, string> = {
  * are the dev user, list entries point at the remapped book and list. Throws VerificationError
  * naming the first differing records.
  */
+interface ModelComparison {
+  /** Rows found in the target. */
+  verified: number;
+  /** Digest of the imported rows (source ids). */
+  imported: ModelDigest;
+  /** Digest of the staged records (detailed mode only). */
+  staged: ModelDigest;
+  differences: RecordDifference[];
+}
+
+/**
+ * Reads one model's imported rows (joined with staging for their source ids, in source id
+ * order, through a cursor). `detailed` also reads the staged fields and compares field by field;
+ * without it only the imported rows are digested (half the data: the common, nothing-left-out case).
+ */
+async function compareModel(
+  client: pg.Client,
+  spec: ModelSpec,
+  plan: VerifyPlan,
+  detailed: boolean,
+): Promise<ModelComparison> {
+  const dropped = new Set(plan.droppedFields[spec.name] ?? []);
+  const fields = stagedFields(spec);
+  const select: string[] = [];
+  fields.forEach((f, i) => {
+    if (detailed || f.references) select.push(`s.${quoteIdent(f.name)} AS s${i}`);
+    if (!dropped.has(f.name)) select.push(`t.${quoteIdent(f.name)} AS t${i}`);
+    if (f.references) select.push(`${expectedTarget(spec, f.name)} AS x${i}`);
+  });
+  const entryJoin = spec.name === "BookInReadingList" ? "JOIN entry_target et ON et.line = s.line" : "";
+  const sql = `SELECT s.line, s.src_id, t.id AS t_id, ${select.join(", ")}
+                 FROM ${stagingTable(spec.name)} s
+                 JOIN ${MAP_OF[spec.name]} m ON m.line = s.line AND NOT m.existing ${entryJoin}
+                 LEFT JOIN ${quoteIdent(spec.table)} t ON t.id = m.new_id
+                ORDER BY s.src_id`;
+  const out: ModelComparison = {
+    verified: 0,
+    imported: new ModelDigest(),
+    staged: new ModelDigest(),
+    differences: [],
+  };
+  for await (const row of cursorRows<Record<string, unknown>>(
+    client,
+    sql,
+    sql.includes("$1") ? [plan.devUserId] : [],
+  )) {
+    const sourceId = row.src_id as number;
+    const expected: Record<string, unknown> = { id: sourceId };
+    const actual: Record<string, unknown> = { id: sourceId };
+    let badReference = false;
+    fields.forEach((f, i) => {
+      const stagedValue = dropped.has(f.name) ? null : row[`s${i}`];
+      if (detailed) expected[f.name] = stagedValue;
+      if (f.references) {
+        // Ids are remapped: the row must point at the expected target row; shown as the source id.
+        const ok = row[`t${i}`] === row[`x${i}`];
+        if (!ok) badReference = true;
+        actual[f.name] = ok ? stagedValue : `target id ${String(row[`t${i}`])}`;
+      } else {
+        actual[f.name] = dropped.has(f.name) ? null : row[`t${i}`];
+      }
+    });
+    const expectedJson = detailed ? canonicalJson(spec, expected) : "";
+    if (detailed) out.staged.addCanonical(expectedJson);
+    if (row.t_id === null) {
+      out.differences.push({ model: spec.name, sourceId, line: row.line as number, fields: ["(missing)"] });
+      continue;
+    }
+    out.verified += 1;
+    const actualJson = canonicalJson(spec, actual);
+    out.imported.addCanonical(actualJson);
+    if (detailed ? actualJson !== expectedJson : badReference) {
+      const differing = spec.fields
+        .filter((f) => f.references || detailed)
+        .filter((f) => JSON.stringify(expected[f.name]) !== JSON.stringify(actual[f.name]))
+        .map((f) => f.name);
+      out.differences.push({ model: spec.name, sourceId, line: row.line as number, fields: differing });
+    }
+  }
+  return out;
+}
+
+/**
+ * Verifies, inside the final transaction, every imported record: read back with its ids turned
+ * into source ids via staging, digested and compared with the manifest's digest (or, when records
+ * were rejected/skipped or fields dropped, with the staged records, field by field); every
+ * reference checked (owners are the dev user, entries point at the remapped book and list).
+ * Throws VerificationError naming the first differing records.
+ */
 export async function verifyImported(
   client: pg.Client,
   plan: VerifyPlan,
@@ -60,74 +149,30 @@ export async function verifyImported(
   const differences: RecordDifference[] = [];
   const problems: string[] = [];
   for (const spec of STAGED_MODELS) {
-    const dropped = new Set(plan.droppedFields[spec.name] ?? []);
-    const fields = stagedFields(spec);
-    const select = fields.map((f, i) => `s.${quoteIdent(f.name)} AS s${i}`);
-    fields.forEach((f, i) => {
-      if (!dropped.has(f.name)) select.push(`t.${quoteIdent(f.name)} AS t${i}`);
-      if (f.references) select.push(`${expectedTarget(spec, f.name)} AS x${i}`);
-    });
-    const entryJoin = spec.name === "BookInReadingList" ? "JOIN entry_target et ON et.line = s.line" : "";
-    const sql = `SELECT s.line, s.src_id, t.id AS t_id, ${select.join(", ")}
-                   FROM ${stagingTable(spec.name)} s
-                   JOIN ${MAP_OF[spec.name]} m ON m.line = s.line AND NOT m.existing ${entryJoin}
-                   LEFT JOIN ${quoteIdent(spec.table)} t ON t.id = m.new_id
-                  ORDER BY s.src_id`;
-    const staged = new ModelDigest();
-    const imported = new ModelDigest();
-    let verified = 0;
-    for await (const row of cursorRows<Record<string, unknown>>(
-      client,
-      sql,
-      sql.includes("$1") ? [plan.devUserId] : [],
-    )) {
-      const sourceId = row.src_id as number;
-      const expected: Record<string, unknown> = { id: sourceId };
-      const actual: Record<string, unknown> = { id: sourceId };
-      const differing: string[] = [];
-      fields.forEach((f, i) => {
-        const stagedValue = dropped.has(f.name) ? null : row[`s${i}`];
-        expected[f.name] = stagedValue;
-        if (f.references) {
-          // Ids are remapped: the row must point at the expected target row; report it as the source id.
-          actual[f.name] = row[`t${i}`] === row[`x${i}`] ? stagedValue : `target id ${String(row[`t${i}`])}`;
-        } else {
-          actual[f.name] = dropped.has(f.name) ? null : row[`t${i}`];
-        }
-      });
-      const expectedJson = canonicalJson(spec, expected);
-      staged.addCanonical(expectedJson);
-      if (row.t_id === null) {
-        differences.push({ model: spec.name, sourceId, line: row.line as number, fields: ["(missing)"] });
-        continue;
+    const fromManifest = !plan.partial[spec.name] && (plan.droppedFields[spec.name] ?? []).length === 0;
+    const recorded = plan.manifest.models[spec.name];
+    let comparison = await compareModel(client, spec, plan, !fromManifest);
+    let digest = comparison.imported.digest();
+    if (fromManifest) {
+      const matches =
+        digest === recorded.digest &&
+        comparison.verified === recorded.count &&
+        comparison.differences.length === 0;
+      if (!matches) {
+        problems.push(
+          `${spec.name}: ${comparison.verified} imported rows with digest ${digest}, the manifest lists ${recorded.count} with ${recorded.digest}`,
+        );
+        // Find out which records differ.
+        comparison = await compareModel(client, spec, plan, true);
+        digest = comparison.imported.digest();
       }
-      verified += 1;
-      const actualJson = canonicalJson(spec, actual);
-      imported.addCanonical(actualJson);
-      if (actualJson !== expectedJson) {
-        for (const f of spec.fields) {
-          if (JSON.stringify(expected[f.name]) !== JSON.stringify(actual[f.name])) differing.push(f.name);
-        }
-        differences.push({ model: spec.name, sourceId, line: row.line as number, fields: differing });
-      }
+    } else if (digest !== comparison.staged.digest() || comparison.differences.length > 0) {
+      problems.push(`${spec.name}: the imported rows differ from the staged records`);
     }
-    const importedDigest = imported.digest();
-    const stagedDigest = staged.digest();
-    const fromManifest = !plan.partial[spec.name] && dropped.size === 0;
-    const reference = fromManifest ? plan.manifest.models[spec.name].digest : stagedDigest;
-    if (fromManifest && staged.count !== plan.manifest.models[spec.name].count) {
-      problems.push(
-        `${spec.name}: ${staged.count} records staged for insert, the manifest lists ${plan.manifest.models[spec.name].count}`,
-      );
-    }
-    if (importedDigest !== reference) {
-      problems.push(
-        `${spec.name}: digest of the imported rows does not match the ${fromManifest ? "manifest" : "staged records"}`,
-      );
-    }
+    differences.push(...comparison.differences);
     results[spec.name] = {
-      verified,
-      digest: importedDigest,
+      verified: comparison.verified,
+      digest,
       comparedWith: fromManifest ? "manifest" : "staged",
     };
   }
