@@ -8,7 +8,7 @@ import { resolveDatabaseUrl } from "../config/database.js";
 import { intSetting, loadEnvironment } from "../config/env.js";
 import type { TlsMode } from "../db/connect.js";
 import { describeLocation } from "../db/url.js";
-import { isBooksnapError, UsageError } from "../errors.js";
+import { ExitCode, isBooksnapError, UsageError } from "../errors.js";
 import { abortImport, DEFAULT_BATCH_SIZE, type ImportSummary, importSnapshot } from "../import/import.js";
 import type { TargetUser } from "../import/owner.js";
 import { DEFAULT_PASSPHRASE_ENV, passphraseFromEnv } from "../snapshot/crypto.js";
@@ -246,8 +246,15 @@ export const importCommand = (ctx: CommandContext): CommandModule<object, Import
       snapshot,
       counts: summary.models,
     }).catch((error: Error) => ctx.output.warn(`could not write the audit log: ${error.message}`));
+    // A dry run that found more rejects than allowed reports them, but must not look like success.
+    if (!summary.committable) ctx.exitCode = ExitCode.rejected;
     if (ctx.output.json) return ctx.output.result(summary);
     printSummary(ctx, summary);
+    if (!summary.committable) {
+      ctx.output.warn(
+        `a real run would refuse to commit: ${summary.rejected.total} rejected (allowed: ${args["max-rejects"]})`,
+      );
+    }
   },
 });
 

@@ -93,7 +93,7 @@ export async function finalizeImport(
       verification: {},
       committed: false,
     };
-    if (outcome.tooManyRejects) {
+    if (outcome.tooManyRejects && !plan.dryRun) {
       await client.query("ROLLBACK");
       return outcome;
     }

@@ -116,6 +116,8 @@ export interface ImportSummary {
   deleted: Record<string, number>;
   rejected: { total: number; validation: number; constraint: number };
   rejectsFile: string | null;
+  /** False when the rejects exceed --max-rejects: a real run would refuse to commit (dry runs report it). */
+  committable: boolean;
   retried: number;
   batches: number;
   /** Line after which this run continued (0 = from the start). */
@@ -290,7 +292,7 @@ export async function importSnapshot(options: ImportOptions, deps: ImportDeps): 
     else await rm(rejectsPath, { force: true });
     keepStaging = false;
 
-    if (outcome.tooManyRejects) {
+    if (outcome.tooManyRejects && !options.dryRun) {
       const validation = outcome.rejects.filter((r) => r.category === "validation").length;
       const first = outcome.rejects[0];
       const message = `${outcome.rejects.length} record(s) rejected (allowed: ${options.maxRejects ?? 0}); nothing was imported. First: line ${first?.line} (${first?.model ?? "unknown model"}): ${first?.reason}`;
@@ -452,6 +454,7 @@ function buildSummary(input: {
     deleted: outcome.deleted,
     rejected: { total: outcome.rejects.length, validation, constraint: outcome.rejects.length - validation },
     rejectsFile: outcome.rejects.length > 0 ? input.rejectsPath : null,
+    committable: !outcome.tooManyRejects,
     retried: input.retried,
     batches: staged.batches,
     resumedFromLine: input.resumedFromLine,

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -52,6 +52,8 @@ describe("import modes and the dev user", () => {
       db.url,
       "--user",
       "dev@example.com",
+      "--log-dir",
+      join(dir, "logs"),
     ]);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain("E_CONFIRM_REQUIRED");
@@ -70,6 +72,12 @@ describe("import modes and the dev user", () => {
     expect(run.code, run.stderr).toBe(0);
     const summary = run.json();
     expect(summary.deleted).toEqual({ Book: 1, ReadingList: 0, BookInReadingList: 0 });
+    const audit = (await readFile(join(dir, "logs", "audit.ndjson"), "utf8"))
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(audit.at(-1)).toMatchObject({ command: "import", status: "ok", snapshot: paths.dataPath });
+    expect(JSON.stringify(audit)).toContain("E_CONFIRM_REQUIRED");
     expect(await db.withClient((c) => actualLibrary(c, devId))).toEqual(expectedLibrary(records));
     const other = await db.withClient((c) =>
       c.query(`SELECT title FROM "Book" WHERE "ownerId" = $1`, [otherId]),

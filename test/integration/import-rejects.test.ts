@@ -139,6 +139,33 @@ describe("rejected records and refused imports", () => {
     expect(rejects[1]?.reason).toContain("visibility");
     expect(rejects[1]?.record).toMatchObject({ id: 3, visibility: "SECRET" });
     expect(rejects[2]?.reason).toContain(`first on line ${lineOf(records, "Book", 5)}`);
+    // A dry run reports what a real run would insert and reject, and still exits 6.
+    await rm(rejectsFile);
+    const dry = await runImportCli([
+      "import",
+      paths.manifestPath,
+      "--to",
+      db.url,
+      "--rejects",
+      rejectsFile,
+      "--dry-run",
+      "--json",
+    ]);
+    expect(dry.code).toBe(6);
+    const summary = dry.json();
+    expect(summary).toMatchObject({
+      dryRun: true,
+      committable: false,
+      rejected: { total: 3, validation: 2, constraint: 1 },
+    });
+    expect((summary.models as Record<string, unknown>).Book).toEqual({
+      inSnapshot: 8,
+      imported: 5,
+      skipped: 0,
+      rejected: 3,
+    });
+    expect(await readRejects(rejectsFile)).toHaveLength(3);
+    expect(await db.withClient(tableCounts)).toMatchObject({ Book: 0, ReadingList: 0, BookInReadingList: 0 });
   });
 
   it("a tampered or truncated snapshot is refused before anything is written (exit 4)", async () => {

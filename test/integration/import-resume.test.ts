@@ -183,5 +183,19 @@ describe("resumable import", () => {
     );
     expect(summary.resumedFromLine).toBe(30);
     expect(await db.withClient((c) => actualLibrary(c, devId))).toEqual(expectedLibrary(records));
+    // Interrupted again, then discarded with --abort: the committed data is untouched, staging is gone.
+    const again = new AbortController();
+    await importSnapshot(
+      { snapshot: paths.manifestPath, targetUrl: db.url, batchSize: 30, yes: true },
+      { now: () => new Date(), signal: again.signal, onProgress: () => again.abort() },
+    ).catch(() => undefined);
+    const aborted = await runImportCli(["import", "--abort", "--to", db.url, "--json"]);
+    expect(aborted.code, aborted.stderr).toBe(0);
+    expect(aborted.json().discarded).toMatchObject({ snapshotName: "lib", lastLine: 30 });
+    expect(await db.withClient((c) => actualLibrary(c, devId))).toEqual(expectedLibrary(records));
+    const staging = await db.withClient((c) =>
+      c.query("SELECT 1 FROM pg_namespace WHERE nspname = 'booksnap_staging'"),
+    );
+    expect(staging.rowCount).toBe(0);
   });
 });

@@ -1,3 +1,6 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import type pg from "pg";
 import { runCli } from "../../src/cli/main.js";
@@ -151,10 +154,13 @@ export interface CliRun {
 }
 
 /** Runs the CLI in-process, as a user would call it (no TTY: no prompts). */
+/** Working directory of in-process CLI runs: audit logs (default logs/) land here, not in the repo. */
+const CLI_CWD = mkdtempSync(join(tmpdir(), "booksnap-cli-"));
+
 export async function runImportCli(
   argv: string[],
   env: Record<string, string> = {},
-  cwd = process.cwd(),
+  cwd = CLI_CWD,
 ): Promise<CliRun> {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
