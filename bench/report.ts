@@ -1,4 +1,5 @@
 import type { ProfileSummary } from "./profile.js";
+import type { StatementTime } from "./statements.js";
 import { type BenchResults, fmtMb, type RssPoint, type Sample } from "./suite.js";
 
 /** Where and with what the numbers were measured. */
@@ -14,6 +15,8 @@ export interface MachineInfo {
   tools: string;
   booksnapVersion: string;
   commit: string;
+  /** 1-minute load average at the start and the end of the run (other work on the machine). */
+  load: [number, number];
 }
 
 /** Peak RSS target from issue 4, in bytes (MB = 10^6 bytes: the stricter reading). */
@@ -39,7 +42,7 @@ export function renderReport(results: BenchResults, machine: MachineInfo): strin
   lines.push(
     `Measured ${machine.date} by \`npm run bench -- --books ${r.books} --repeat ${r.repeat}\` (booksnap ${machine.booksnapVersion}, commit ${machine.commit}).`,
     "",
-    `- Machine: ${machine.cores} cores (${machine.cpu}), ${machine.memoryGb.toFixed(0)} GB RAM, ${machine.os}; Node ${machine.node}.`,
+    `- Machine: ${machine.cores} cores (${machine.cpu}), ${machine.memoryGb.toFixed(0)} GB RAM, ${machine.os}; Node ${machine.node}; 1-min load average ${machine.load[0].toFixed(1)} at the start, ${machine.load[1].toFixed(1)} at the end.`,
     `- Server: PostgreSQL ${machine.server}, ${machine.serverOrigin}, on the same machine over TCP loopback; fsync, synchronous_commit and full_page_writes off (throw-away server, same for every contender).`,
     `- Tools: ${machine.tools}.`,
     `- Dataset (seed ${r.seed}): ${int(c.User)} users, ${int(c.Book)} books (synopsis 300–3,000 chars, 1–4 subjects, 1–3 authors, unicode titles), ${int(c.ReadingList)} reading lists, ${int(c.BookInReadingList)} list entries; seeded with COPY in ${secs(r.seedMs)}.`,
@@ -143,6 +146,23 @@ export function renderReport(results: BenchResults, machine: MachineInfo): strin
       "|---|---|---|",
       ...profile.byFunction.map(
         (e) => `| \`${e.name.replace(/\|/g, "\\|")}\` | ${secs(e.ms)} | ${(e.share * 100).toFixed(1)} % |`,
+      ),
+      "",
+    );
+  }
+  for (const [phase, statements] of Object.entries(r.serverProfiles) as Array<
+    [string, StatementTime[] | undefined]
+  >) {
+    if (!statements || statements.length === 0) continue;
+    const total = statements.reduce((t, st) => t + st.ms, 0);
+    lines.push(
+      `Server time of the same \`booksnap ${phase}\` run by statement (pg_stat_statements, top ${statements.length}: ${secs(total)}):`,
+      "",
+      "| Statement | Calls | Rows | Server time |",
+      "|---|---|---|---|",
+      ...statements.map(
+        (st) =>
+          `| \`${st.query.replace(/\|/g, "\\|").replace(/`/g, "'")}\` | ${int(st.calls)} | ${int(st.rows)} | ${secs(st.ms)} |`,
       ),
       "",
     );

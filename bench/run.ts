@@ -5,7 +5,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { cpus, freemem, platform, release, tmpdir, totalmem } from "node:os";
+import { cpus, freemem, loadavg, platform, release, tmpdir, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { TOOL_VERSION } from "../src/version.js";
@@ -92,11 +92,12 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   ensureTools();
+  const loadAtStart = loadavg()[0] ?? 0;
   if (!existsSync(CLI)) {
     log("dist/cli.js missing: building");
     execFileSync("npm", ["run", "build"], { cwd: ROOT, stdio: "inherit" });
   }
-  const server = await startBenchServer(process.env, log);
+  const server = await startBenchServer(process.env, log, { statementStats: options.profile });
   const registry = new DatabaseRegistry(server.adminUrl);
   const workDir = await mkdtemp(join(tmpdir(), "booksnap-bench-"));
   let cleaned = false;
@@ -123,7 +124,14 @@ async function main(argv: readonly string[]): Promise<number> {
           ? (true as const)
           : `pg_dump ${dumpMajor} refuses server ${serverMajor}`;
     log(`server PostgreSQL ${server.version} (${server.origin}); work dir ${workDir}`);
-    const results = await runSuite({ options, registry, workDir, pgDumpUsable, log });
+    const results = await runSuite({
+      options,
+      adminUrl: server.adminUrl,
+      registry,
+      workDir,
+      pgDumpUsable,
+      log,
+    });
     const machine: MachineInfo = {
       date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
       cpu: cpus()[0]?.model ?? "unknown CPU",
@@ -140,6 +148,7 @@ async function main(argv: readonly string[]): Promise<number> {
       ].join("; "),
       booksnapVersion: TOOL_VERSION,
       commit: gitCommit(),
+      load: [loadAtStart, loadavg()[0] ?? 0],
     };
     const section = renderReport(results, machine);
     process.stdout.write(`\n${section}\n`);

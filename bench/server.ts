@@ -62,6 +62,7 @@ async function serverVersion(url: string): Promise<string> {
 export async function startBenchServer(
   env: NodeJS.ProcessEnv,
   note: (m: string) => void,
+  options: { statementStats?: boolean } = {},
 ): Promise<BenchServer> {
   const given = env.BENCH_DATABASE_URL;
   if (given) {
@@ -76,7 +77,10 @@ export async function startBenchServer(
   const pg15 = dumpMajor === 15 ? await pg15Binaries() : null;
   if (pg15) {
     note("starting embedded PostgreSQL 15 (matches pg_dump 15)");
-    const server = await startPlainPostgres(pg15);
+    const server = await startPlainPostgres(
+      pg15,
+      options.statementStats ? ["-c", "shared_preload_libraries=pg_stat_statements"] : [],
+    );
     return { ...server, version: await serverVersion(server.adminUrl), origin: "embedded (linux-x64-pg15)" };
   }
   note(
@@ -155,7 +159,10 @@ function run(command: string, args: string[], user: { uid: number; gid: number }
 }
 
 /** initdb + postgres from the given binaries, TCP on 127.0.0.1 only, trust auth, deleted on stop. */
-async function startPlainPostgres(binaries: Binaries): Promise<Omit<BenchServer, "version" | "origin">> {
+async function startPlainPostgres(
+  binaries: Binaries,
+  extraFlags: readonly string[],
+): Promise<Omit<BenchServer, "version" | "origin">> {
   const dir = await mkdtemp(join(tmpdirFor(), "booksnap-bench-pg-"));
   const dataDir = join(dir, "data");
   const user = serverUser();
@@ -183,6 +190,7 @@ async function startPlainPostgres(binaries: Binaries): Promise<Omit<BenchServer,
       "-c",
       "unix_socket_directories=",
       ...THROWAWAY_FLAGS,
+      ...extraFlags,
     ],
     { ...user, stdio: ["ignore", "ignore", "pipe"] },
   );

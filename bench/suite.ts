@@ -21,6 +21,7 @@ import {
 } from "./databases.js";
 import { type ChildRun, median, timed } from "./measure.js";
 import { type ProfileSummary, summariseCpuProfile } from "./profile.js";
+import { resetStatementStats, type StatementTime, topStatements } from "./statements.js";
 
 /** Timings of one contender: every run, the median, and booksnap's peak RSS per run. */
 export interface Sample {
@@ -65,12 +66,16 @@ export interface BenchResults {
   rss: RssPoint[];
   sweep: SweepPoint[];
   profiles: { export?: ProfileSummary; import?: ProfileSummary };
+  /** Server time by statement during the profiled runs (pg_stat_statements), when available. */
+  serverProfiles: { export?: StatementTime[]; import?: StatementTime[] };
   /** Import batch size booksnap used when no --batch-size is given (from its JSON summary, if shown). */
   importDefaultBatch?: number;
 }
 
 export interface SuiteContext {
   options: BenchOptions;
+  /** Superuser URL of the server's postgres database. */
+  adminUrl: string;
   registry: DatabaseRegistry;
   workDir: string;
   /** Whether pg_dump can dump this server (its major version is not older). */
@@ -208,20 +213,25 @@ export async function runSuite(ctx: SuiteContext): Promise<BenchResults> {
 
   // profiles (not timed: the profiler itself slows the process)
   const profiles: BenchResults["profiles"] = {};
+  const serverProfiles: BenchResults["serverProfiles"] = {};
   if (options.profile && hasExport) {
     const dir = join(workDir, "prof-export");
+    const stats = await resetStatementStats(ctx.adminUrl);
     await booksnapExport(prod.url, snapshotDir, "bench-prof", {
       ...cli,
       nodeFlags: ["--cpu-prof", "--cpu-prof-dir", dir],
     });
     profiles.export = await summariseCpuProfile(dir);
+    if (stats) serverProfiles.export = await topStatements(ctx.adminUrl);
     if (hasImport) {
       const idir = join(workDir, "prof-import");
       const dev = await freshDev(ctx);
+      const istats = await resetStatementStats(ctx.adminUrl);
       await booksnapImport(snapshotData, dev.db.url, undefined, {
         ...cli,
         nodeFlags: ["--cpu-prof", "--cpu-prof-dir", idir],
       });
+      if (istats) serverProfiles.import = await topStatements(ctx.adminUrl);
       await registry.drop(dev.db);
       profiles.import = await summariseCpuProfile(idir);
     }
@@ -273,6 +283,7 @@ export async function runSuite(ctx: SuiteContext): Promise<BenchResults> {
     rss,
     sweep,
     profiles,
+    serverProfiles,
     ...(importDefaultBatch === undefined ? {} : { importDefaultBatch }),
   };
 }
