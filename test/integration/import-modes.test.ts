@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -190,7 +190,17 @@ describe("import modes and the dev user", () => {
       await addBook(c, dev, "9990000000001");
     });
     const before = await db.withClient(tableCounts);
-    const dry = await runImportCli(["import", paths.manifestPath, "--to", db.url, "--dry-run", "--json"]);
+    // The target comes from DEWEY_DB_DATABASE_URL by default (here via --env-file).
+    const envFile = join(dir, ".env");
+    await writeFile(envFile, `DEWEY_DB_DATABASE_URL=${db.url}\n`);
+    const dry = await runImportCli([
+      "import",
+      paths.manifestPath,
+      "--env-file",
+      envFile,
+      "--dry-run",
+      "--json",
+    ]);
     expect(dry.code, dry.stderr).toBe(0);
     const summary = dry.json();
     expect(summary.dryRun).toBe(true);

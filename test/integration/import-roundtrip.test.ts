@@ -3,8 +3,18 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { importSnapshot } from "../../src/import/import.js";
+import { writeSnapshot } from "../../src/snapshot/snapshot-writer.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
-import { actualLibrary, addUser, collect, expectedLibrary, makeSnapshot } from "./import-support.js";
+import {
+  actualLibrary,
+  addUser,
+  collect,
+  expectedLibrary,
+  fromArray,
+  makeSnapshot,
+  PROD_SOURCE,
+  runImportCli,
+} from "./import-support.js";
 
 const cleanup: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -45,5 +55,31 @@ describe("import round trip", () => {
       c.query("SELECT 1 FROM pg_namespace WHERE nspname = 'booksnap_staging'"),
     );
     expect(staging.rowCount).toBe(0);
+  });
+
+  it("imports an encrypted snapshot with its passphrase, and asks for one without it", async () => {
+    const { db, dir } = await setup();
+    const records = await collect({ users: 1, books: 15, seed: 12 });
+    const { paths } = await writeSnapshot(
+      dir,
+      "secret",
+      fromArray(records),
+      {
+        createdAt: new Date("2026-01-01T00:00:00.000Z"),
+        source: PROD_SOURCE,
+        filters: { owners: [], referencedBooksAdded: 0 },
+        redaction: { mode: "none", fields: [] },
+      },
+      { encryption: { passphrase: "correct horse battery staple" } },
+    );
+    const devId = await db.withClient((c) => addUser(c, "dev@example.com"));
+    const missing = await runImportCli(["import", paths.manifestPath, "--to", db.url]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("E_NO_PASSPHRASE");
+    const run = await runImportCli(["import", paths.manifestPath, "--to", db.url, "--json"], {
+      BOOKSNAP_PASSPHRASE: "correct horse battery staple",
+    });
+    expect(run.code, run.stderr).toBe(0);
+    expect(await db.withClient((c) => actualLibrary(c, devId))).toEqual(expectedLibrary(records));
   });
 });
