@@ -1,3 +1,33 @@
+/**
+ * `booksnap import`: the core. Documented behaviour (the CLI and README describe the same):
+ *
+ * - Order: manifest (checksum, format version) → target guard → data file size + SHA-256 →
+ *   advisory lock → schema check → dev user → leftover-checkpoint check → confirmation →
+ *   staging → final transaction. Nothing is written before the integrity and guard checks pass.
+ * - Owner remap: every book and reading list goes to ONE dev user; snapshot User records are
+ *   validated but never inserted (all owners collapse onto the dev user). Every id is new, taken
+ *   from the target's sequences; list entries point at the remapped book and list.
+ * - replace (default): the dev user's books and lists (and, by the schema's cascade, entries
+ *   pointing at them) are deleted and the snapshot's inserted, in the same transaction.
+ * - merge: existing rows stay. A snapshot book whose isbn13 exists in the target is skipped
+ *   (counted); its entries use the existing book when it is the dev user's, else are skipped. A
+ *   snapshot list with the same (title, type, year) as one of the dev user's lists is merged into
+ *   it; an entry whose (book, list) pair exists already is skipped.
+ * - Rejects: invalid records (zod), records that would violate a constraint (isbn10/isbn13
+ *   used by another user's book; duplicate id, isbn or (book, list) pair inside the snapshot:
+ *   the first occurrence wins) and records referencing a rejected or missing record go to the
+ *   dead-letter file with line, model, reason, category and the record. More than --max-rejects
+ *   → nothing is committed (exit 6).
+ * - Schema drift (--schema-drift tolerate): snapshot fields the target lacks are dropped; target
+ *   columns the snapshot lacks must be nullable or have a default; anything else still refuses.
+ * - Verification, before COMMIT: per model, the imported rows (ids turned back into source ids)
+ *   are digested and compared with the manifest's digest; when records were rejected/skipped or
+ *   fields dropped, with the staged records instead, field by field. Counts, every reference and
+ *   the owner of every imported row are checked. A mismatch rolls back (exit 7).
+ * - Staging (schema booksnap_staging, UNLOGGED tables) survives interrupts and connection loss
+ *   for --resume; it is dropped after success, a dry run, too many rejects or a verification
+ *   failure, and by `booksnap import --abort`.
+ */
 import { rm } from "node:fs/promises";
 import type pg from "pg";
 import type { ProgressCallback } from "../cli/progress.js";
