@@ -2,6 +2,19 @@ import { scrubError } from "../db/connect.js";
 import { redactSecrets } from "../db/url.js";
 import { BooksnapError, ConnectionError, isBooksnapError } from "../errors.js";
 
+/** Socket errors that mean the connection is gone (Node's errno codes). */
+const SOCKET_ERRORS = new Set([
+  "ECONNRESET",
+  "EPIPE",
+  "ECONNABORTED",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENETDOWN",
+  "ERR_STREAM_DESTROYED",
+  "ERR_STREAM_WRITE_AFTER_END",
+]);
+
 /**
  * Turns a failure of a query on the source into a classified, credential-free error that
  * keeps the SQLSTATE and says what the export was doing.
@@ -37,7 +50,8 @@ export function classifyQueryError(error: unknown, doing: string, url: string): 
   if (
     e.code?.startsWith("08") ||
     e.code?.startsWith("57P") ||
-    /Connection terminated|connection error|ECONNRESET/i.test(message)
+    SOCKET_ERRORS.has(e.code ?? "") ||
+    /Connection terminated|connection error|ECONNRESET|EPIPE/i.test(message)
   ) {
     return new ConnectionError("E_CONNECTION_LOST", `Lost the connection while ${doing}: ${message}`, {
       ...options,

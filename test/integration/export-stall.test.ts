@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect } from "../../src/db/connect.js";
-import { ConnectionError } from "../../src/errors.js";
+import { type BooksnapError, ConnectionError } from "../../src/errors.js";
+import { classifyQueryError } from "../../src/export/query-errors.js";
 import { readInBatches } from "../../src/export/read-model.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
 
@@ -30,5 +31,22 @@ describe("export reads never wait forever", () => {
     expect((error as ConnectionError).code).toBe("E_TIMEOUT");
     await ended; // the socket was destroyed, so the process can exit
     await client.end().catch(() => {});
+  });
+
+  it("failures during reads are classified: socket errors and killed sessions are E_CONNECTION_LOST, timeouts E_TIMEOUT", () => {
+    const url = "postgresql://u:Secret-pw-123@db/books";
+    const classify = (error: unknown) => classifyQueryError(error, "reading Book", url) as BooksnapError;
+    for (const code of ["EPIPE", "ECONNRESET", "57P01", "08006"]) {
+      const error = classify(Object.assign(new Error(`write ${code}`), { code }));
+      expect([error.code, error.exitCode]).toEqual(["E_CONNECTION_LOST", 3]);
+    }
+    expect(classify(new Error("Connection terminated unexpectedly")).code).toBe("E_CONNECTION_LOST");
+    expect(
+      classify(Object.assign(new Error("canceling statement due to statement timeout"), { code: "57014" }))
+        .code,
+    ).toBe("E_TIMEOUT");
+    const leaky = classify(Object.assign(new Error(`bad thing at ${url}`), { code: "XX000" }));
+    expect(leaky.message).not.toContain("Secret-pw-123");
+    expect(leaky.details).toMatchObject({ sqlstate: "XX000", during: "reading Book" });
   });
 });
