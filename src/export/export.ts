@@ -134,11 +134,11 @@ export async function exportSnapshot(options: ExportOptions, deps: ExportDeps): 
       return rows[0]?.server_version;
     });
     const createdAt = deps.now();
-    const ownerIds =
+    const owners =
       ownerRefs.length > 0
         ? await step("looking up --owner", () => resolveOwners(client, ownerRefs))
         : undefined;
-    const selection: Selection = { ownerIds };
+    const selection: Selection = { ownerIds: owners?.ids };
     const totals = await step("counting rows", async () => {
       const out = {} as Record<ModelName, number>;
       for (const spec of MODELS) out[spec.name] = await countSelected(client, spec, selection);
@@ -175,8 +175,11 @@ export async function exportSnapshot(options: ExportOptions, deps: ExportDeps): 
           isolation: "repeatable read, read only",
         },
         filters: {
+          // Emails as pseudonyms when redacting (of the stored spelling: the one in the data).
           owners: ownerRefs.map((r) =>
-            r.kind === "email" && redactor ? (redactor.field("email", r.email) as string) : r.given,
+            r.kind === "email" && redactor
+              ? (redactor.field("email", owners?.storedEmail.get(r.email.toLowerCase()) ?? r.email) as string)
+              : r.given,
           ),
           referencedBooksAdded,
         },

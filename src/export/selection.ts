@@ -41,8 +41,15 @@ function badOwner(raw: string): UsageError {
   });
 }
 
+export interface ResolvedOwners {
+  /** Owner ids, ascending, each once. */
+  ids: number[];
+  /** The stored email for each --owner email (lower-cased as given → as stored). */
+  storedEmail: Map<string, string>;
+}
+
 /** Looks the owners up (inside the export transaction); unknown owners are a usage error. */
-export async function resolveOwners(client: pg.Client, refs: readonly OwnerRef[]): Promise<number[]> {
+export async function resolveOwners(client: pg.Client, refs: readonly OwnerRef[]): Promise<ResolvedOwners> {
   const ids = refs.flatMap((r) => (r.kind === "id" ? [r.id] : []));
   const emails = refs.flatMap((r) => (r.kind === "email" ? [r.email] : []));
   const { rows } = await client.query<{ id: number; email: string }>(
@@ -61,7 +68,10 @@ export async function resolveOwners(client: pg.Client, refs: readonly OwnerRef[]
       details: { unknown: unknown.map((r) => r.given) },
     });
   }
-  return [...new Set(rows.map((r) => r.id))].sort((a, b) => a - b);
+  return {
+    ids: [...new Set(rows.map((r) => r.id))].sort((a, b) => a - b),
+    storedEmail: new Map(rows.map((r) => [r.email.toLowerCase(), r.email])),
+  };
 }
 
 /** Ids of the reading lists the filter exports. */

@@ -62,7 +62,7 @@ describe("export --owner and PII redaction", () => {
   });
 
   it("--owner exports that owner's data plus referenced books and their owners, closed under references", async () => {
-    const result = await exportSnapshot(options("owner1", { owners: ["reader1@example.com"] }), {
+    const result = await exportSnapshot(options("owner1", { owners: ["Reader1@Example.com"] }), {
       now: () => new Date(),
     });
     const records = await readRecords(result.paths.dataPath);
@@ -75,6 +75,7 @@ describe("export --owner and PII redaction", () => {
     expect(ids(records.BookInReadingList)).toContain(1000);
     expect(records.BookInReadingList).toHaveLength(11);
     expect(result.manifest.filters).toEqual({
+      // The pseudonym of the stored address (matched case-insensitively), as in the User record.
       owners: [pseudonymise("test-key", "email", "reader1@example.com")],
       referencedBooksAdded: 1,
     });
