@@ -1,0 +1,241 @@
+import { randomBytes } from "node:crypto";
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generateLibrary } from "../../src/dataset/generate.js";
+import { loadLibrary } from "../../src/dataset/load.js";
+import { FaultProxy } from "../fault/proxy.js";
+import { createPreparedTarget } from "../fault/targets.js";
+import { type CliRun, runBooksnap } from "../helpers/cli.js";
+import { adminUrl, createTestDatabase, type TestDatabase } from "../helpers/db.js";
+
+/**
+ * No credential ever reaches stdout, stderr (including --verbose traces), audit logs, manifests,
+ * snapshots or dead-letter files — across export, verify and import, successful and failing runs,
+ * and runs whose connection is cut mid-stream. Every run's URL holds a known password (and the
+ * same secret as an api_key parameter); the scan below reads everything the runs produced.
+ */
+const PASSWORD = `S3cr3t-${randomBytes(6).toString("hex")}`;
+const PASSPHRASE = `passphrase-${randomBytes(6).toString("hex")}`;
+const corpus = join(dirname(fileURLToPath(import.meta.url)), "..", "corpus", "cases");
+
+let source: TestDatabase;
+let target: TestDatabase;
+let work: string;
+const role = `booksnap_secret_${randomBytes(4).toString("hex")}`;
+const runs: { label: string; run: CliRun }[] = [];
+
+function urlFor(
+  db: TestDatabase,
+  overrides: { port?: string; database?: string; host?: string } = {},
+): string {
+  const url = new URL(db.url);
+  url.username = role;
+  url.password = PASSWORD;
+  if (overrides.host) url.hostname = overrides.host;
+  if (overrides.port) url.port = overrides.port;
+  url.pathname = `/${overrides.database ?? db.name}`;
+  url.search = `?api_key=${PASSWORD}`;
+  return url.toString();
+}
+
+async function record(label: string, args: string[], env: Record<string, string> = {}) {
+  const run = await runBooksnap(args, { cwd: work, env });
+  runs.push({ label, run });
+  return run;
+}
+
+async function grantAll(db: TestDatabase) {
+  await db.withClient(async (c) => {
+    await c.query(`GRANT ALL ON SCHEMA public TO ${role}`);
+    await c.query(`GRANT CREATE ON DATABASE ${db.name} TO ${role}`);
+    await c.query(`GRANT ALL ON ALL TABLES IN SCHEMA public TO ${role}`);
+    await c.query(`GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO ${role}`);
+  });
+}
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), "booksnap-secrets-"));
+  const admin = new pg.Client({ connectionString: adminUrl() });
+  await admin.connect();
+  await admin.query(`CREATE ROLE ${role} LOGIN PASSWORD '${PASSWORD}'`).finally(() => admin.end());
+  source = await createTestDatabase();
+  await source.withClient((c) => loadLibrary(c, generateLibrary({ users: 2, books: 40, seed: 51 })));
+  target = await createPreparedTarget();
+  await grantAll(source);
+  await grantAll(target);
+  // Import creates its staging schema and takes over the tables: let the role own them.
+  await target.withClient(async (c) => {
+    for (const table of ["User", "Book", "ReadingList", "BookInReadingList"]) {
+      await c.query(`ALTER TABLE "${table}" OWNER TO ${role}`);
+    }
+  });
+
+  const src = urlFor(source);
+  const dst = urlFor(target);
+  await writeFile(
+    join(work, ".env"),
+    `DEWEY_DB_DATABASE_URL=${dst}\nDEWEY_DB_DATABASE_URL_READONLY=${src}\n`,
+  );
+
+  // Export: plain and encrypted, from env and env file.
+  await record("export", ["export", "--name", "plain", "--json"], { DEWEY_DB_DATABASE_URL_READONLY: src });
+  await record("export --encrypt", ["export", "--env-file", ".env", "--name", "enc", "--encrypt"], {
+    BOOKSNAP_PASSPHRASE: PASSPHRASE,
+  });
+  // Verify: ok, wrong passphrase, verbose.
+  await record("verify", ["verify", "snapshots/plain", "--verbose"]);
+  await record("verify wrong passphrase", ["verify", "snapshots/enc", "--verbose"], {
+    BOOKSNAP_PASSPHRASE: "nope",
+  });
+  // Import: success (env, env file, JSON, dry run), encrypted, rejects, failures.
+  await record("import", ["import", "snapshots/plain", "--yes", "--json"], { DEWEY_DB_DATABASE_URL: dst });
+  await record("import --dry-run", ["import", "snapshots/plain", "--env-file", ".env", "--dry-run", "--yes"]);
+  await record("import encrypted", ["import", "snapshots/enc", "--to", dst, "--yes", "--verbose"], {
+    BOOKSNAP_PASSPHRASE: PASSPHRASE,
+  });
+  await cp(join(corpus, "several-bad-records"), join(work, "bad"), { recursive: true });
+  await record("import rejects", ["import", "bad/snap", "--to", dst, "--yes", "--verbose"]);
+  for (const flags of [[], ["--json"], ["--verbose"]]) {
+    await record("import no such db", [
+      "import",
+      "snapshots/plain",
+      "--to",
+      urlFor(target, { database: "booksnap_nope" }),
+      "--yes",
+      ...flags,
+    ]);
+    await record("import port 1", [
+      "import",
+      "snapshots/plain",
+      "--to",
+      urlFor(target, { port: "1" }),
+      "--yes",
+      ...flags,
+    ]);
+    await record("import remote", [
+      "import",
+      "snapshots/plain",
+      "--to",
+      urlFor(target, { host: "prod.example.com" }),
+      "--yes",
+      ...flags,
+    ]);
+  }
+  await record("import into source", ["import", "snapshots/plain", "--to", src, "--yes", "--verbose"]);
+  // Connection cut mid-stream, with traces.
+  const proxy = await FaultProxy.forUrl(target.url);
+  try {
+    // Cut while the target's schema is read (an error with a driver stack trace under --verbose).
+    void proxy.arm({ direction: "toClient", afterBytes: 1000, action: "cut" });
+    await record("import cut at setup", [
+      "import",
+      "snapshots/plain",
+      "--to",
+      proxy.url(dst),
+      "--yes",
+      "--verbose",
+    ]);
+    // Cut mid-staging without retries: a connection error that leaves a resumable import.
+    void proxy.arm({ direction: "toServer", afterBytes: 40_000, action: "cut" });
+    await record("import cut", [
+      "import",
+      "snapshots/plain",
+      "--to",
+      proxy.url(dst),
+      "--yes",
+      "--verbose",
+      "--max-retries",
+      "0",
+    ]);
+    // Resumed, with another cut that is retried.
+    void proxy.arm({ direction: "toServer", afterBytes: 10_000, action: "cut" });
+    await record("import cut resumed", [
+      "import",
+      "snapshots/plain",
+      "--to",
+      proxy.url(dst),
+      "--yes",
+      "--resume",
+      "--verbose",
+      "--retry-delay",
+      "10",
+    ]);
+  } finally {
+    await proxy.close();
+  }
+});
+afterAll(async () => {
+  await source?.drop();
+  await target?.drop();
+  const admin = new pg.Client({ connectionString: adminUrl() });
+  await admin.connect();
+  await admin.query(`DROP ROLE IF EXISTS ${role}`).finally(() => admin.end());
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+/** Every file the runs left in the working directory (snapshots, manifests, rejects, logs), as text. */
+async function producedFiles(): Promise<{ path: string; text: string }[]> {
+  const out: { path: string; text: string }[] = [];
+  for (const entry of await readdir(work, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile() || entry.name === ".env") continue;
+    const path = join(entry.parentPath, entry.name);
+    out.push({ path, text: await readFile(path, "latin1") });
+  }
+  return out;
+}
+
+describe("no credential leaks (export, verify, import; success, failure, faults)", () => {
+  it("the runs did what they should, so the scan covers real successes and real failures", () => {
+    const codes = Object.fromEntries(runs.map(({ label, run }) => [label, run.code]));
+    expect(codes.export).toBe(0);
+    expect(codes["export --encrypt"]).toBe(0);
+    expect(codes.verify).toBe(0);
+    expect(codes["verify wrong passphrase"]).toBe(4);
+    expect(codes.import).toBe(0);
+    expect(codes["import --dry-run"]).toBe(0);
+    expect(codes["import encrypted"]).toBe(0);
+    expect(codes["import rejects"]).toBe(6);
+    expect(codes["import no such db"]).toBe(3);
+    expect(codes["import port 1"]).toBe(3);
+    expect(codes["import remote"]).toBe(2);
+    expect(codes["import into source"]).toBe(2);
+    expect(codes["import cut"]).toBe(3);
+    expect(codes["import cut resumed"]).toBe(0);
+    expect(runs.length).toBeGreaterThanOrEqual(20);
+  });
+
+  it("no stdout or stderr (verbose traces included) holds the password or the passphrase", () => {
+    for (const { label, run } of runs) {
+      for (const text of [run.stdout, run.stderr]) {
+        expect(text, label).not.toContain(PASSWORD);
+        expect(text, label).not.toContain(encodeURIComponent(PASSWORD));
+        expect(text, label).not.toContain(PASSPHRASE);
+      }
+    }
+  });
+
+  it("no manifest, snapshot, dead-letter file or audit log holds them either", async () => {
+    const files = await producedFiles();
+    const names = files.map((f) => f.path.slice(work.length + 1));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        "logs/audit.ndjson",
+        "snapshots/plain.manifest.json",
+        "snapshots/enc.manifest.json",
+        "bad/snap.rejects.ndjson",
+      ]),
+    );
+    for (const { path, text } of files) {
+      expect(text, path).not.toContain(PASSWORD);
+      expect(text, path).not.toContain(PASSPHRASE);
+    }
+    // The audit log names every database it touched (host:port/database), one line per run.
+    const audit = files.find((f) => f.path.endsWith("audit.ndjson"))?.text ?? "";
+    expect(audit).toContain(`/${target.name}`);
+    expect(audit.trim().split("\n").length).toBeGreaterThanOrEqual(runs.length - 4);
+  });
+});
