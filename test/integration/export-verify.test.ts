@@ -119,6 +119,10 @@ describe("export then verify (CLI)", () => {
     expect(run.code).toBe(4);
     expect(run.stderr).toContain("[E_MANIFEST_CHECKSUM]");
     expect(run.stderr).toContain("was modified");
+    // inspect trusts only a manifest whose checksum holds, too.
+    const inspect = await runBooksnap(["inspect", copy, "--json"]);
+    expect(inspect.code).toBe(4);
+    expect(JSON.parse(inspect.stdout).error.code).toBe("E_MANIFEST_CHECKSUM");
   });
 
   it("a re-signed manifest with a wrong count is caught by recounting the records", async () => {
