@@ -177,10 +177,20 @@ describe("resumable import", () => {
       return (await c.query("SELECT last_line FROM booksnap_staging.checkpoint")).rows[0].last_line;
     });
     expect(lastLine).toBe(30);
+    // On a TTY the leftover is offered for resuming (deps.confirm) instead of failing with exit 8.
+    const questions: string[] = [];
     const summary = await importSnapshot(
-      { snapshot: paths.manifestPath, targetUrl: db.url, batchSize: 30, resume: true },
-      { now: () => new Date(), signal: new AbortController().signal },
+      { snapshot: paths.manifestPath, targetUrl: db.url, batchSize: 30 },
+      {
+        now: () => new Date(),
+        signal: new AbortController().signal,
+        confirm: async (question) => {
+          questions.push(question);
+          return true;
+        },
+      },
     );
+    expect(questions).toEqual(["An interrupted import of lib stopped after line 30. Resume it?"]);
     expect(summary.resumedFromLine).toBe(30);
     expect(await db.withClient((c) => actualLibrary(c, devId))).toEqual(expectedLibrary(records));
     // Interrupted again, then discarded with --abort: the committed data is untouched, staging is gone.
