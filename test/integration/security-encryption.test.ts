@@ -4,12 +4,13 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateLibrary } from "../../src/dataset/generate.js";
 import { loadLibrary } from "../../src/dataset/load.js";
+import { contentDump, createPreparedTarget, extraSchemas } from "../fault/targets.js";
 import { runBooksnap } from "../helpers/cli.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
 
 const PASSPHRASE = "tr0ub4dor&3-shared-with-the-team";
 
-describe("export --encrypt for sharing; verify decrypts transparently", () => {
+describe("export --encrypt for sharing; verify and import decrypt transparently", () => {
   let db: TestDatabase;
   let dir: string;
   let base: string;
@@ -88,6 +89,51 @@ describe("export --encrypt for sharing; verify decrypts transparently", () => {
     });
     expect(run.code).toBe(2);
     expect((await readdir(join(dir, "snapshots"))).filter((f) => f.startsWith("flag"))).toEqual([]);
+  });
+
+  it("import with a wrong or missing passphrase fails clearly (exit 4 / exit 2) and changes no data", async () => {
+    const target = await createPreparedTarget();
+    try {
+      const before = await contentDump(target);
+      const wrong = await runBooksnap(["import", base, "--to", target.url, "--yes"], {
+        cwd: dir,
+        env: { BOOKSNAP_PASSPHRASE: "not the passphrase" },
+      });
+      outputs.push(wrong.stdout, wrong.stderr);
+      expect(wrong.code, wrong.stderr).toBe(4);
+      expect(wrong.stderr).toContain("[E_DECRYPT]");
+      const missing = await runBooksnap(["import", base, "--to", target.url, "--yes"], { cwd: dir });
+      expect(missing.code, missing.stderr).toBe(2);
+      expect(missing.stderr).toContain("[E_NO_PASSPHRASE]");
+      expect(await contentDump(target)).toEqual(before);
+    } finally {
+      await target.drop();
+    }
+  });
+
+  it("import decrypts transparently with the passphrase from the named variable", async () => {
+    const target = await createPreparedTarget();
+    try {
+      const ok = await runBooksnap(
+        ["import", base, "--to", target.url, "--yes", "--passphrase-env", "TEAM_KEY"],
+        {
+          cwd: dir,
+          env: { TEAM_KEY: PASSPHRASE },
+        },
+      );
+      outputs.push(ok.stdout, ok.stderr);
+      expect(ok.code, ok.stderr).toBe(0);
+      const titles = await db.withClient(
+        async (c) => (await c.query('SELECT title FROM "Book" ORDER BY isbn13')).rows,
+      );
+      const imported = await target.withClient(
+        async (c) => (await c.query('SELECT title FROM "Book" ORDER BY isbn13')).rows,
+      );
+      expect(imported).toEqual(titles);
+      expect(await extraSchemas(target)).toEqual([]);
+    } finally {
+      await target.drop();
+    }
   });
 
   it("never prints or logs the passphrase", async () => {
