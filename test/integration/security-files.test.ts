@@ -1,9 +1,11 @@
-import { mkdir, mkdtemp, readdir, rm, stat } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateLibrary } from "../../src/dataset/generate.js";
 import { loadLibrary } from "../../src/dataset/load.js";
+import { createPreparedTarget } from "../fault/targets.js";
 import { runBooksnap } from "../helpers/cli.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
 
@@ -47,6 +49,30 @@ describe("file permissions", () => {
     expect(again.code, again.stderr).toBe(0);
     expect(await mode(join(cwd, "snapshots", "private.ndjson.zst"))).toBe(0o600);
     expect(await mode(join(cwd, "snapshots", "private.manifest.json"))).toBe(0o600);
+  });
+});
+
+describe("file permissions of import's outputs", () => {
+  it("the dead-letter file and the audit log are 0600 (log directory 0700), even with umask 000", async () => {
+    const cwd = join(work, "rejects");
+    const corpus = join(
+      dirname(fileURLToPath(import.meta.url)),
+      "..",
+      "corpus",
+      "cases",
+      "several-bad-records",
+    );
+    await cp(corpus, cwd, { recursive: true });
+    const target = await createPreparedTarget();
+    try {
+      const run = await runBooksnap(["import", "snap", "--to", target.url, "--yes"], { cwd });
+      expect(run.code, run.stderr).toBe(6);
+      expect(await mode(join(cwd, "snap.rejects.ndjson"))).toBe(0o600);
+      expect(await mode(join(cwd, "logs", "audit.ndjson"))).toBe(0o600);
+      expect(await mode(join(cwd, "logs"))).toBe(0o700);
+    } finally {
+      await target.drop();
+    }
   });
 });
 
