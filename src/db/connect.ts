@@ -55,6 +55,23 @@ export function resolveTlsMode(url: string, mode: TlsMode): ResolvedTlsMode {
   return isLoopbackHost(describeLocation(url).host) ? "disable" : "require";
 }
 
+/**
+ * URL parameters node-postgres would apply over booksnap's own session settings (a parameter in
+ * the connection string wins over the client config): `options=-c default_transaction_read_only=off`
+ * would silently undo the read-only session. booksnap decides these itself, for every command.
+ */
+export const SESSION_OVERRIDE_PARAMS = [
+  "options",
+  "application_name",
+  "fallback_application_name",
+  "statement_timeout",
+  "lock_timeout",
+  "idle_in_transaction_session_timeout",
+  "query_timeout",
+  "connect_timeout",
+  "replication",
+];
+
 /** Builds node-postgres settings; TLS handling is explicit, so sslmode is removed from the URL. */
 export function clientConfig(settings: ConnectionSettings): pg.ClientConfig & { tls: ResolvedTlsMode } {
   const url = parseDatabaseUrl(settings.url);

@@ -1,7 +1,13 @@
 import { access } from "node:fs/promises";
 import type pg from "pg";
 import type { ProgressCallback } from "../cli/progress.js";
-import { type ConnectionSettings, connect, disconnect, resolveTlsMode } from "../db/connect.js";
+import {
+  type ConnectionSettings,
+  connect,
+  disconnect,
+  resolveTlsMode,
+  SESSION_OVERRIDE_PARAMS,
+} from "../db/connect.js";
 import {
   describeLiveSchema,
   diffSchemas,
@@ -69,23 +75,6 @@ export interface ExportResult {
   durationMs: number;
   rowsPerSecond: number;
 }
-
-/**
- * URL parameters node-postgres would apply over booksnap's own session settings (a parameter in
- * the connection string wins over the client config): `options=-c default_transaction_read_only=off`
- * would silently undo the read-only session. The export decides these itself.
- */
-const SESSION_OVERRIDE_PARAMS = [
-  "options",
-  "application_name",
-  "fallback_application_name",
-  "statement_timeout",
-  "lock_timeout",
-  "idle_in_transaction_session_timeout",
-  "query_timeout",
-  "connect_timeout",
-  "replication",
-];
 
 /** The exact connection settings an export opens its one session with. */
 export function exportConnectionSettings(connection: ExportOptions["connection"]): ConnectionSettings {
