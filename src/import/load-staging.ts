@@ -79,25 +79,19 @@ export async function loadIntoStaging(
   // PostgreSQL work in parallel); batches still commit strictly one after another.
   const flush = async (current: Batch) => {
     const previousLine = current.firstLine - 1;
+    let attempt = 0;
     await withRetries(
       async () => {
-        // After a reconnect: if the batch did commit (the COMMIT reply was lost), do not stage it twice.
-        const committed = await session.client.query<{ last_line: number }>(
-          `SELECT last_line FROM ${CHECKPOINT_TABLE}`,
-        );
-        const lastLine = committed.rows[0]?.last_line;
-        if (lastLine === current.lastLine) return;
-        if (lastLine !== previousLine) {
-          throw new ConflictError(
-            "E_CHECKPOINT_MOVED",
-            `The staging checkpoint moved to line ${lastLine} while this import expected ${previousLine}`,
-            {
-              hint: "Another process touched the staging tables; run 'booksnap import --abort' and start over.",
-            },
+        attempt += 1;
+        if (attempt > 1) {
+          // After a reconnect: if the batch did commit (the COMMIT reply was lost), do not stage it twice.
+          const committed = await session.client.query<{ last_line: number }>(
+            `SELECT last_line FROM ${CHECKPOINT_TABLE}`,
           );
+          if (committed.rows[0]?.last_line === current.lastLine) return;
         }
         try {
-          await stageBatch(session, current, options);
+          await stageBatch(session, current, previousLine, options);
         } catch (error) {
           throw isTransientError(error)
             ? error
@@ -220,7 +214,12 @@ function rawText(bytes: Buffer): string {
   return bytes.subarray(0, MAX_RAW_CHARS).toString("utf8").split("\u0000").join("\\u0000");
 }
 
-async function stageBatch(session: ImportSession, batch: Batch, options: StagingLoadOptions): Promise<void> {
+async function stageBatch(
+  session: ImportSession,
+  batch: Batch,
+  previousLine: number,
+  options: StagingLoadOptions,
+): Promise<void> {
   const client = session.client;
   await client.query("BEGIN");
   try {
@@ -233,10 +232,18 @@ async function stageBatch(session: ImportSession, batch: Batch, options: Staging
       }
     }
     if (batch.rejects.length > 0) await copyCsvInto(client, REJECT_TABLE, REJECT_COLUMNS, batch.rejects);
-    await client.query(
-      `UPDATE ${CHECKPOINT_TABLE} SET last_line = $1, batches = $2, counts = $3, updated_at = now()`,
-      [batch.lastLine, batch.number, JSON.stringify(batch.counts)],
+    // Only from the line this batch continues: anything else means someone else moved the checkpoint.
+    const updated = await client.query(
+      `UPDATE ${CHECKPOINT_TABLE} SET last_line = $1, batches = $2, counts = $3, updated_at = now() WHERE last_line = $4`,
+      [batch.lastLine, batch.number, JSON.stringify(batch.counts), previousLine],
     );
+    if (updated.rowCount !== 1) {
+      throw new ConflictError(
+        "E_CHECKPOINT_MOVED",
+        `The staging checkpoint is no longer at line ${previousLine}, where batch ${batch.number} continues`,
+        { hint: "Another process touched the staging tables; run 'booksnap import --abort' and start over." },
+      );
+    }
     await client.query("COMMIT");
   } catch (error) {
     await client.query("ROLLBACK").catch(() => {});

@@ -7,6 +7,7 @@ import { writeSnapshot } from "../../src/snapshot/snapshot-writer.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
 import {
   actualLibrary,
+  addBook,
   addUser,
   collect,
   expectedLibrary,
@@ -80,6 +81,26 @@ describe("import round trip", () => {
       BOOKSNAP_PASSPHRASE: "correct horse battery staple",
     });
     expect(run.code, run.stderr).toBe(0);
+    expect(await db.withClient((c) => actualLibrary(c, devId))).toEqual(expectedLibrary(records));
+  });
+
+  it("an empty library replaces the dev user's books with nothing (digests of zero records still verify)", async () => {
+    const { db, dir } = await setup();
+    const records = await collect({ users: 1, books: 0, seed: 13 });
+    const { paths, manifest } = await makeSnapshot(dir, "empty", records);
+    expect(manifest.models.Book.count).toBe(0);
+    const devId = await db.withClient(async (c) => {
+      const id = await addUser(c, "dev@example.com");
+      await addBook(c, id, "9990000000001");
+      return id;
+    });
+    const summary = await importSnapshot(
+      { snapshot: paths.manifestPath, targetUrl: db.url, yes: true },
+      deps(),
+    );
+    expect(summary.deleted.Book).toBe(1);
+    expect(summary.models.ReadingList?.imported).toBe(3);
+    expect(summary.verification.Book).toMatchObject({ verified: 0, comparedWith: "manifest" });
     expect(await db.withClient((c) => actualLibrary(c, devId))).toEqual(expectedLibrary(records));
   });
 });
