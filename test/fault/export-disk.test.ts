@@ -10,9 +10,9 @@ import { exportSnapshot } from "../../src/export/export.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
 
 /**
- * Export under faults: the network cut mid-stream, the session killed by a DBA, the output disk
- * failing. Each run must end in one of two states: a complete, verifiable snapshot, or a clear
- * error with no file under the snapshot's final name (and no manifest) left behind.
+ * Export with a failing output disk (the data writer's wrapFileStream seam injects ENOSPC): a
+ * clear output error (exit 9 class) and no file under the snapshot's final name, no manifest,
+ * no temp file — nothing that could look like a complete snapshot.
  */
 
 /** Sizes: ~200 books with long synopses ≈ 400 KB of rows, enough to cut well inside the Book stream. */
