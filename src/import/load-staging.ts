@@ -225,6 +225,8 @@ async function stageBatch(
   try {
     await client.query(`SET LOCAL statement_timeout = ${Math.trunc(options.statementTimeoutMs)}`);
     await client.query(`SET LOCAL lock_timeout = ${Math.trunc(options.lockTimeoutMs)}`);
+    // Staging is UNLOGGED: a crash empties it whatever we do, so waiting for the WAL flush buys nothing.
+    await client.query("SET LOCAL synchronous_commit = off");
     for (const model of MODEL_NAMES) {
       const rows = batch.rows.get(model);
       if (rows && rows.length > 0) {

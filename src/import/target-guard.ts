@@ -10,7 +10,11 @@ import type { SnapshotManifest } from "../snapshot/manifest.js";
 export function assertSafeTarget(url: string, manifest: SnapshotManifest, allowRemote: boolean): void {
   const target = describeLocation(url);
   const source = manifest.source;
-  const sameHost = target.host.toLowerCase() === source.host.toLowerCase() && target.port === source.port;
+  // localhost, 127.0.0.1 and ::1 are one machine: compare them as equal.
+  const sameMachine =
+    target.host.toLowerCase() === source.host.toLowerCase() ||
+    (isLoopbackHost(target.host) && isLoopbackHost(source.host));
+  const sameHost = sameMachine && target.port === source.port;
   if (sameHost && target.database === source.database) {
     throw new UsageError(
       `Refusing to import into ${target.host}:${target.port}/${target.database}: it is the snapshot's source database`,

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { importSnapshot } from "../../src/import/import.js";
+import { writeSnapshot } from "../../src/snapshot/snapshot-writer.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
 import {
   actualLibrary,
@@ -10,7 +11,9 @@ import {
   addUser,
   collect,
   expectedLibrary,
+  fromArray,
   makeSnapshot,
+  PROD_SOURCE,
   runImportCli,
   tableCounts,
 } from "./import-support.js";
@@ -229,5 +232,23 @@ describe("import modes and the dev user", () => {
     ]);
     expect(remote.code).toBe(2);
     expect(remote.stderr).toContain("--allow-remote-target");
+    // A snapshot taken from this very database (localhost and 127.0.0.1 are the same machine) is refused too.
+    const target = new URL(db.url);
+    const own = await writeSnapshot(dir, "own", fromArray(records), {
+      createdAt: new Date("2026-01-01T00:00:00.000Z"),
+      source: { ...PROD_SOURCE, host: "localhost", port: Number(target.port || 5432), database: db.name },
+      filters: { owners: [], referencedBooksAdded: 0 },
+      redaction: { mode: "none", fields: [] },
+    });
+    const loopback = db.url.replace(`@${target.hostname}:`, "@127.0.0.1:");
+    const self = await runImportCli([
+      "import",
+      own.paths.manifestPath,
+      "--to",
+      loopback,
+      "--allow-remote-target",
+    ]);
+    expect(self.code).toBe(2);
+    expect(self.stderr).toContain("source database");
   });
 });
