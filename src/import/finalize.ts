@@ -34,6 +34,9 @@ export interface FinalOutcome {
   committed: boolean;
 }
 
+/** Per sort/hash node of the final transaction; one import runs at a time (advisory lock). */
+const FINAL_WORK_MEM = "256MB";
+
 const MAP_OF: Record<string, string> = {
   Book: "book_map",
   ReadingList: "list_map",
@@ -73,6 +76,8 @@ export async function finalizeImport(
   try {
     await client.query(`SET LOCAL statement_timeout = ${Math.trunc(plan.statementTimeoutMs)}`);
     await client.query(`SET LOCAL lock_timeout = ${Math.trunc(plan.lockTimeoutMs)}`);
+    // The checks and the verification sort and hash whole staging tables of wide rows: keep that in memory.
+    await client.query(`SET LOCAL work_mem = '${FINAL_WORK_MEM}'`);
     // Writers wait until we are done; readers (the app) keep seeing the old data meanwhile.
     await client.query(`LOCK TABLE "Book", "ReadingList", "BookInReadingList" IN SHARE ROW EXCLUSIVE MODE`);
     const createdUser = plan.devUser.id === undefined;
