@@ -12,13 +12,22 @@ export async function* cursorRows<Row extends Record<string, unknown>>(
   fetchRows = VERIFY_FETCH_ROWS,
 ): AsyncGenerator<Row> {
   const cursor = client.query(new Cursor<Row>(text, values));
+  let readFailed = false;
   try {
     for (;;) {
-      const rows = await cursor.read(fetchRows);
+      let rows: Row[];
+      try {
+        rows = await cursor.read(fetchRows);
+      } catch (error) {
+        readFailed = true;
+        throw error;
+      }
       if (rows.length === 0) return;
       yield* rows;
     }
   } finally {
-    await cursor.close().catch(() => {});
+    // After a failed read the connection is broken or the transaction aborted: close() would wait
+    // for a ReadyForQuery that never comes (a dropped connection would hang the import).
+    if (!readFailed) await cursor.close().catch(() => {});
   }
 }
