@@ -41,6 +41,11 @@ export class TmuxTerminal {
       if (value !== undefined && !INHERITED_BLOCKLIST.test(key)) env[key] = value;
     }
     Object.assign(env, { TERM: "xterm-256color" }, options.env ?? {});
+    await run("tmux", ["-V"]).catch((error: unknown) => {
+      throw new Error("The terminal tests need tmux: apt-get install tmux (or brew install tmux)", {
+        cause: error,
+      });
+    });
     // The shell only records node's exit status (tmux's own pane status can lag behind). It
     // ignores SIGINT itself; node resets signal dispositions at start-up, so Ctrl-C reaches it.
     const script = `trap "" INT; "$0" "$@"; echo $? > '${statusFile}.tmp' && mv '${statusFile}.tmp' '${statusFile}'`;
