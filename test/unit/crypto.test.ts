@@ -50,7 +50,7 @@ describe("snapshot encryption (AES-256-GCM, chunked, scrypt)", () => {
   const plain = randomBytes(CHUNK * 3 + 100); // 3 full chunks + a partial final chunk
 
   it("round-trips data of any length, including empty and exact multiples of the chunk size", async () => {
-    for (const size of [0, 1, CHUNK - 1, CHUNK, CHUNK + 1, 2 * CHUNK, plain.length]) {
+    for (const size of [0, CHUNK - 1, CHUNK, 2 * CHUNK + 1, plain.length]) {
       const data = plain.subarray(0, size);
       const sealed = await encrypt(data);
       expect(sealed.subarray(0, 8).toString()).toBe("BSNAPENC");
