@@ -153,6 +153,8 @@ export interface ImportSummary {
   /** Line after which this run continued (0 = from the start). */
   resumedFromLine: number;
   verification: FinalOutcome["verification"];
+  /** Where the time went: streaming into staging, and the final transaction (checks, insert, verify, commit). */
+  timings: { stagingMs: number; finalMs: number };
   durationMs: number;
   rowsPerSecond: number;
 }
@@ -252,6 +254,7 @@ export async function importSnapshot(options: ImportOptions, deps: ImportDeps): 
       deps.warn?.(`${where} failed (${(error as Error).message}); retry ${attempt} of ${retry.maxRetries}`);
     };
     let staged: StagingCheckpoint;
+    const stagingStarted = deps.now().getTime();
     try {
       const loaded = await loadIntoStaging(
         session,
@@ -277,6 +280,8 @@ export async function importSnapshot(options: ImportOptions, deps: ImportDeps): 
       throw classifyImportError(error, "Loading the snapshot into staging failed", {});
     }
     assertCompleteRead(staged, manifest);
+    const finalStarted = deps.now().getTime();
+    const stagingMs = finalStarted - stagingStarted;
 
     // The final transaction: retried as a whole on transient failures (it rolled back).
     let committedOutcome: FinalOutcome | undefined;
@@ -318,6 +323,7 @@ export async function importSnapshot(options: ImportOptions, deps: ImportDeps): 
       throw classifyImportError(error, "The final import transaction failed (nothing was changed)", {});
     });
 
+    const finalMs = deps.now().getTime() - finalStarted;
     if (outcome.rejects.length > 0) await writeRejectsFile(rejectsPath, outcome.rejects);
     else await rm(rejectsPath, { force: true });
     keepStaging = false;
@@ -346,6 +352,7 @@ export async function importSnapshot(options: ImportOptions, deps: ImportDeps): 
       rejectsPath,
       retried,
       resumedFromLine,
+      timings: { stagingMs, finalMs },
       startedAt,
       now: deps.now(),
     });
@@ -458,6 +465,7 @@ function buildSummary(input: {
   rejectsPath: string;
   retried: number;
   resumedFromLine: number;
+  timings: ImportSummary["timings"];
   startedAt: Date;
   now: Date;
 }): ImportSummary {
@@ -489,6 +497,7 @@ function buildSummary(input: {
     batches: staged.batches,
     resumedFromLine: input.resumedFromLine,
     verification: outcome.verification,
+    timings: input.timings,
     durationMs,
     rowsPerSecond: Math.round((manifest.data.lines / durationMs) * 1000),
   };

@@ -49,6 +49,7 @@ describe("import round trip", () => {
     expect(summary.models.BookInReadingList?.imported).toBe(manifest.models.BookInReadingList.count);
     expect(summary.verification.Book?.comparedWith).toBe("manifest");
     expect(summary.batches).toBeGreaterThan(3);
+    expect(summary.timings).toEqual({ stagingMs: expect.any(Number), finalMs: expect.any(Number) });
     const actual = await db.withClient((c) => actualLibrary(c, devId));
     expect(actual).toEqual(expectedLibrary(records));
     // Staging is gone.
