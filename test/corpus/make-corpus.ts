@@ -633,6 +633,27 @@ const CASES: CaseDefinition[] = [
     },
   },
   {
+    name: "too-many-array-elements",
+    description: "authors with 20 000 entries (the per-field limit is 10 000)",
+    ...badRecord(LINE.book2, "Book", "E_RECORD_INVALID", "authors"),
+    build: (base, lines) =>
+      signedLines(base, withRecord(lines, LINE.book2, (r) => (r.authors = Array.from({ length: 20_000 }, (_, i) => `A${i}`)))),
+  },
+  {
+    name: "duplicate-isbn",
+    description: "Two Books with different ids but the same isbn13: valid records, but the unique constraint refuses the second",
+    verify: { exitCode: 0, databaseUnchanged: true },
+    import: {
+      exitCode: 6,
+      rejects: [{ line: LINE.book3, model: "Book", reasonIncludes: "isbn13" }],
+      databaseUnchanged: true,
+    },
+    build: (base, lines) => {
+      const isbn13 = (JSON.parse((lines[LINE.book2 - 1] as Buffer).toString()) as { record: Json }).record.isbn13;
+      return signedLines(base, withRecord(lines, LINE.book3, (r) => (r.isbn13 = isbn13)));
+    },
+  },
+  {
     name: "several-bad-records",
     description: "Three different invalid records: all are reported at once, each with its line",
     verify: { exitCode: 4, errorCode: "E_RECORD_INVALID", messageIncludes: `Line ${LINE.book1}`, databaseUnchanged: true },
