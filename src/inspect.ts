@@ -1,7 +1,7 @@
 import { stat } from "node:fs/promises";
-import type { SnapshotManifest } from "./snapshot/manifest.js";
-import { MODEL_NAMES, type ModelName } from "./snapshot/models.js";
-import { resolveSnapshotPaths, type SnapshotPaths } from "./snapshot/paths.js";
+import { manifestCounts, type SnapshotManifest } from "./snapshot/manifest.js";
+import { type ModelName, totalCount } from "./snapshot/models.js";
+import { resolveSnapshotPaths, type SnapshotPaths, snapshotFiles } from "./snapshot/paths.js";
 import { loadManifest } from "./verify/data-file.js";
 
 /** What `booksnap inspect` shows: the manifest's facts, without reading the data file. */
@@ -35,14 +35,9 @@ export async function inspectSnapshot(path: string): Promise<SnapshotSummary> {
     (s) => s.isFile(),
     () => false,
   );
-  const counts = Object.fromEntries(MODEL_NAMES.map((m) => [m, manifest.models[m].count])) as Record<
-    ModelName,
-    number
-  >;
+  const counts = manifestCounts(manifest);
   return {
-    name: paths.name,
-    manifestPath: paths.manifestPath,
-    dataPath: paths.dataPath,
+    ...snapshotFiles(paths),
     dataFilePresent,
     formatVersion: manifest.formatVersion,
     tool: manifest.tool,
@@ -52,7 +47,7 @@ export async function inspectSnapshot(path: string): Promise<SnapshotSummary> {
     redaction: manifest.redaction,
     schemaFingerprint: manifest.schema.fingerprint,
     counts,
-    records: MODEL_NAMES.reduce((sum, m) => sum + counts[m], 0),
+    records: totalCount(counts),
     bytes: manifest.data.bytes,
     uncompressedBytes: manifest.data.uncompressedBytes,
     sha256: manifest.data.sha256,

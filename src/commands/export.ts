@@ -13,7 +13,7 @@ import { type ExportResult, exportSnapshot } from "../export/export.js";
 import { redactionKeyFrom } from "../export/redact.js";
 import { DEFAULT_PASSPHRASE_ENV, passphraseFromEnv } from "../snapshot/crypto.js";
 import { MODEL_NAMES } from "../snapshot/models.js";
-import { defaultSnapshotName } from "../snapshot/paths.js";
+import { defaultSnapshotName, snapshotFiles } from "../snapshot/paths.js";
 
 interface ExportArgs {
   from?: string;
@@ -195,11 +195,7 @@ function printSummary(ctx: CommandContext, result: ExportResult, database: strin
   if (ctx.output.json) {
     ctx.output.result({
       ok: true,
-      snapshot: {
-        name: result.paths.name,
-        manifestPath: result.paths.manifestPath,
-        dataPath: result.paths.dataPath,
-      },
+      snapshot: snapshotFiles(result.paths),
       source: manifest.source,
       counts: result.counts,
       rows: result.rows,

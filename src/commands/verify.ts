@@ -4,6 +4,7 @@ import { createProgressReporter } from "../cli/progress.js";
 import { loadEnvironment } from "../config/env.js";
 import { DEFAULT_PASSPHRASE_ENV, passphraseFromEnv } from "../snapshot/crypto.js";
 import { MODEL_NAMES } from "../snapshot/models.js";
+import { snapshotFiles } from "../snapshot/paths.js";
 import { verifySnapshot } from "../verify/verify.js";
 
 interface VerifyArgs {
@@ -46,11 +47,7 @@ export const verifyCommand = (ctx: CommandContext): CommandModule<object, Verify
     if (ctx.output.json) {
       ctx.output.result({
         ok: true,
-        snapshot: {
-          name: result.paths.name,
-          manifestPath: result.paths.manifestPath,
-          dataPath: result.paths.dataPath,
-        },
+        snapshot: snapshotFiles(result.paths),
         formatVersion: result.manifest.formatVersion,
         lines: result.lines,
         counts: result.counts,

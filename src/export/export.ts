@@ -17,8 +17,8 @@ import {
 import { describeLocation, parseDatabaseUrl } from "../db/url.js";
 import { ConnectionError, InterruptedError, SchemaMismatchError, UsageError } from "../errors.js";
 import type { DataWriterOptions } from "../snapshot/data-writer.js";
-import type { SnapshotManifest } from "../snapshot/manifest.js";
-import { MODEL_NAMES, MODELS, type ModelName, type ModelSpec } from "../snapshot/models.js";
+import { manifestCounts, type SnapshotManifest } from "../snapshot/manifest.js";
+import { MODELS, type ModelName, type ModelSpec, totalCount } from "../snapshot/models.js";
 import { type SnapshotPaths, snapshotPaths } from "../snapshot/paths.js";
 import { type OutgoingRecord, writeSnapshot } from "../snapshot/snapshot-writer.js";
 import { classifyQueryError } from "./query-errors.js";
@@ -136,7 +136,7 @@ export async function exportSnapshot(options: ExportOptions, deps: ExportDeps): 
     const referencedBooksAdded = await step("counting referenced books", () =>
       countReferencedBooksAdded(client, selection),
     );
-    const total = MODEL_NAMES.reduce((sum, m) => sum + totals[m], 0);
+    const total = totalCount(totals);
 
     const records = streamRecords(client, selection, redactor, {
       url,
@@ -182,10 +182,8 @@ export async function exportSnapshot(options: ExportOptions, deps: ExportDeps): 
     // commit, so losing the connection now must not turn a complete snapshot into a failure.
     await client.query("COMMIT").catch(() => {});
     const durationMs = Math.max(deps.now().getTime() - started, 0);
-    const counts = Object.fromEntries(
-      MODEL_NAMES.map((m) => [m, written.manifest.models[m].count]),
-    ) as Record<ModelName, number>;
-    const rows = MODEL_NAMES.reduce((sum, m) => sum + counts[m], 0);
+    const counts = manifestCounts(written.manifest);
+    const rows = totalCount(counts);
     return {
       paths: written.paths,
       manifest: written.manifest,

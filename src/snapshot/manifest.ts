@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { SnapshotIntegrityError } from "../errors.js";
 import { sha256Hex, stableStringify } from "./canonical.js";
-import { MODEL_NAMES } from "./models.js";
+import { MODEL_NAMES, type ModelName } from "./models.js";
 
 /** Current snapshot format. See docs/snapshot-format.md for the compatibility promise. */
 export const FORMAT_VERSION = 1;
@@ -106,6 +106,14 @@ export const manifestSchema = z
 
 export type SnapshotManifest = z.infer<typeof manifestSchema>;
 export type UnsignedManifest = Omit<SnapshotManifest, "manifestChecksum">;
+
+/** Record count per model, as the manifest declares them. */
+export function manifestCounts(manifest: SnapshotManifest): Record<ModelName, number> {
+  return Object.fromEntries(MODEL_NAMES.map((m) => [m, manifest.models[m].count])) as Record<
+    ModelName,
+    number
+  >;
+}
 
 export function manifestChecksum(manifest: UnsignedManifest | SnapshotManifest): string {
   const { manifestChecksum: _ignored, ...unsigned } = manifest as SnapshotManifest;

@@ -120,6 +120,11 @@ export const MODELS: readonly ModelSpec[] = [
   },
 ];
 
+/** Rows over all models. */
+export function totalCount(counts: Readonly<Record<ModelName, number>>): number {
+  return MODEL_NAMES.reduce((sum, m) => sum + counts[m], 0);
+}
+
 export function modelSpec(name: ModelName): ModelSpec {
   const spec = MODELS.find((m) => m.name === name);
   if (!spec) throw new Error(`unknown model ${name}`);

@@ -14,6 +14,13 @@ export interface SnapshotPaths {
 }
 
 /** Accepts the manifest path, the data file path, or the shared path without extensions. */
+/** The part of the paths a command reports: name, manifest and data file. */
+export function snapshotFiles(
+  paths: SnapshotPaths,
+): Pick<SnapshotPaths, "name" | "manifestPath" | "dataPath"> {
+  return { name: paths.name, manifestPath: paths.manifestPath, dataPath: paths.dataPath };
+}
+
 export function resolveSnapshotPaths(input: string): SnapshotPaths {
   const absolute = resolve(input);
   let name = basename(absolute);

@@ -22,8 +22,9 @@ export function databaseUrl(base: string, database: string): string {
   return url.toString();
 }
 
-async function withAdmin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: adminUrl() });
+/** Runs fn with a fresh client on the database at url, closing it afterwards. */
+export async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
     return await fn(client);
@@ -32,25 +33,22 @@ async function withAdmin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
+/** Runs fn with a fresh client on the test server's admin database (roles, databases). */
+export function withAdmin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  return withClient(adminUrl(), fn);
+}
+
 /** Creates a database for one test; `migrate` applies the bundled migrations. */
 export async function createTestDatabase(options: { migrate?: boolean } = {}): Promise<TestDatabase> {
   const name = `booksnap_t_${randomBytes(6).toString("hex")}`;
   await withAdmin((c) => c.query(`CREATE DATABASE ${name}`));
   const url = databaseUrl(adminUrl(), name);
-  const withClient = async <T>(fn: (client: pg.Client) => Promise<T>): Promise<T> => {
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    try {
-      return await fn(client);
-    } finally {
-      await client.end();
-    }
-  };
-  if (options.migrate ?? true) await withClient((c) => applyMigrations(c));
+  const onThisDatabase = <T>(fn: (client: pg.Client) => Promise<T>) => withClient(url, fn);
+  if (options.migrate ?? true) await onThisDatabase((c) => applyMigrations(c));
   return {
     name,
     url,
-    withClient,
+    withClient: onThisDatabase,
     drop: () =>
       withAdmin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
   };

@@ -4,10 +4,9 @@ import { chmod, chown, mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/pr
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import pg from "pg";
 import { type EmbeddedServer, startEmbeddedPostgres } from "../../src/db/embedded.js";
 import { applyMigrations } from "../../src/db/migrate.js";
-import { databaseUrl } from "./db.js";
+import { databaseUrl, withClient } from "./db.js";
 
 const run = promisify(execFile);
 
@@ -126,28 +125,19 @@ export async function startTlsServer(): Promise<TlsServer> {
         `ssl_key_file=${certs.serverKeyPath}`,
       ],
     });
-    const withAdmin = async <T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> => {
-      const client = new pg.Client({ connectionString: url });
-      await client.connect();
-      try {
-        return await fn(client);
-      } finally {
-        await client.end();
-      }
-    };
     const adminUrl = server.url;
     const stopServer = server.stop;
-    await withAdmin(adminUrl, (c) => c.query("CREATE DATABASE books"));
+    await withClient(adminUrl, (c) => c.query("CREATE DATABASE books"));
     const url = databaseUrl(adminUrl, "books");
-    await withAdmin(url, (c) => applyMigrations(c));
+    await withClient(url, (c) => applyMigrations(c));
     const setSsl = async (on: boolean) => {
-      await withAdmin(adminUrl, async (c) => {
+      await withClient(adminUrl, async (c) => {
         await c.query(`ALTER SYSTEM SET ssl = ${on ? "on" : "off"}`);
         await c.query("SELECT pg_reload_conf()");
       });
       // The reload is asynchronous: wait until a new session sees it.
       for (let i = 0; i < 100; i++) {
-        const now = await withAdmin(adminUrl, (c) => c.query<{ ssl: string }>("SHOW ssl"));
+        const now = await withClient(adminUrl, (c) => c.query<{ ssl: string }>("SHOW ssl"));
         if (now.rows[0]?.ssl === (on ? "on" : "off")) return;
         await new Promise((r) => setTimeout(r, 50));
       }

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateLibrary } from "../../src/dataset/generate.js";
 import { loadLibrary } from "../../src/dataset/load.js";
 import { runBooksnap } from "../helpers/cli.js";
-import { adminUrl, createTestDatabase, type TestDatabase } from "../helpers/db.js";
+import { createTestDatabase, type TestDatabase, withAdmin } from "../helpers/db.js";
 
 describe("export errors are classified, with documented exit codes", () => {
   let db: TestDatabase;
@@ -26,9 +26,7 @@ describe("export errors are classified, with documented exit codes", () => {
   });
   afterAll(async () => {
     await db?.drop();
-    const admin = new pg.Client({ connectionString: adminUrl() });
-    await admin.connect();
-    await admin.query(`DROP ROLE IF EXISTS ${role}`).finally(() => admin.end());
+    await withAdmin((c) => c.query(`DROP ROLE IF EXISTS ${role}`));
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 

@@ -6,24 +6,10 @@ import { generateLibrary } from "../../src/dataset/generate.js";
 import { loadLibrary } from "../../src/dataset/load.js";
 import { type ExportOptions, exportSnapshot } from "../../src/export/export.js";
 import { pseudonymise } from "../../src/export/redact.js";
-import { readDataLines } from "../../src/snapshot/data-reader.js";
-import type { ModelName } from "../../src/snapshot/models.js";
-import { decodeRecordLine } from "../../src/snapshot/record-line.js";
 import { verifySnapshot } from "../../src/verify/verify.js";
 import { runBooksnap } from "../helpers/cli.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
-
-type Records = Record<ModelName, Array<Record<string, unknown>>>;
-
-async function readRecords(dataPath: string): Promise<Records> {
-  const out: Records = { User: [], Book: [], ReadingList: [], BookInReadingList: [] };
-  for await (const line of readDataLines(dataPath)) {
-    const decoded = decodeRecordLine(line.bytes);
-    if (!decoded.ok) throw new Error(decoded.reason);
-    out[decoded.model].push(decoded.record);
-  }
-  return out;
-}
+import { type RecordsByModel, readRecords, testConnection } from "../helpers/export.js";
 
 const ids = (records: Array<Record<string, unknown>>) => records.map((r) => r.id as number);
 
@@ -31,13 +17,7 @@ describe("export --owner and PII redaction", () => {
   let db: TestDatabase;
   let dir: string;
   const options = (name: string, extra: Partial<ExportOptions>): ExportOptions => ({
-    connection: {
-      url: db.url,
-      tls: "auto",
-      connectTimeoutMs: 5_000,
-      statementTimeoutMs: 30_000,
-      lockTimeoutMs: 5_000,
-    },
+    connection: testConnection(db.url),
     outDir: dir,
     name,
     redactionKey: "test-key",
@@ -97,7 +77,7 @@ describe("export --owner and PII redaction", () => {
       expect.arrayContaining(["email", "clerkId", "githubUrl"]),
     );
     expect(kept.manifest.redaction).toEqual({ mode: "none", fields: [] });
-    const user2 = (x: Records) => x.User.find((u) => u.id === 2) as Record<string, unknown>;
+    const user2 = (x: RecordsByModel) => x.User.find((u) => u.id === 2) as Record<string, unknown>;
     expect(user2(k)).toMatchObject({ email: "reader2@example.com", githubUrl: "https://github.com/reader2" });
     expect(user2(r).email).toBe(pseudonymise("test-key", "email", "reader2@example.com"));
     expect(user2(r).githubUrl).toMatch(/^https:\/\/example\.invalid\/github\//);

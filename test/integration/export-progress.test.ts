@@ -11,6 +11,7 @@ import { ConnectionError, InterruptedError, OutputError } from "../../src/errors
 import { type ExportOptions, exportSnapshot } from "../../src/export/export.js";
 import { verifySnapshot } from "../../src/verify/verify.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
+import { testConnection } from "../helpers/export.js";
 
 /** A stream that records what is written and claims to be a terminal. */
 function fakeTerminal(): Writable & { isTTY: boolean; text: () => string } {
@@ -31,13 +32,7 @@ describe("export progress, interruption and a failing disk", () => {
   let db: TestDatabase;
   let dir: string;
   const options = (name: string): ExportOptions => ({
-    connection: {
-      url: db.url,
-      tls: "auto",
-      connectTimeoutMs: 5_000,
-      statementTimeoutMs: 30_000,
-      lockTimeoutMs: 5_000,
-    },
+    connection: testConnection(db.url),
     outDir: dir,
     name,
     redactionKey: null,

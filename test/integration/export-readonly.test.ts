@@ -5,19 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateLibrary } from "../../src/dataset/generate.js";
 import { loadLibrary } from "../../src/dataset/load.js";
 import { connect, disconnect } from "../../src/db/connect.js";
-import { type ExportOptions, exportConnectionSettings, exportSnapshot } from "../../src/export/export.js";
-import { readDataLines } from "../../src/snapshot/data-reader.js";
-import { decodeRecordLine } from "../../src/snapshot/record-line.js";
+import { exportConnectionSettings, exportSnapshot } from "../../src/export/export.js";
+import { MODEL_NAMES } from "../../src/snapshot/models.js";
 import { verifySnapshot } from "../../src/verify/verify.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
-
-const connection = (url: string): ExportOptions["connection"] => ({
-  url,
-  tls: "auto",
-  connectTimeoutMs: 5_000,
-  statementTimeoutMs: 30_000,
-  lockTimeoutMs: 5_000,
-});
+import { readRecords, testConnection } from "../helpers/export.js";
 
 describe("export is read-only in layers and reads one point in time", () => {
   let db: TestDatabase;
@@ -33,7 +25,7 @@ describe("export is read-only in layers and reads one point in time", () => {
   });
 
   it("opens its session with default_transaction_read_only=on as booksnap-export, and PostgreSQL refuses writes (25006)", async () => {
-    const client = await connect(exportConnectionSettings(connection(db.url)));
+    const client = await connect(exportConnectionSettings(testConnection(db.url)));
     try {
       const settings = await client.query(
         "SELECT current_setting('default_transaction_read_only') AS ro, current_setting('application_name') AS app",
@@ -54,7 +46,7 @@ describe("export is read-only in layers and reads one point in time", () => {
     const url = new URL(db.url);
     url.searchParams.set("options", "-c default_transaction_read_only=off");
     url.searchParams.set("application_name", "not-booksnap");
-    const client = await connect(exportConnectionSettings(connection(url.toString())));
+    const client = await connect(exportConnectionSettings(testConnection(url.toString())));
     try {
       const settings = await client.query(
         "SELECT current_setting('default_transaction_read_only') AS ro, current_setting('application_name') AS app",
@@ -70,7 +62,7 @@ describe("export is read-only in layers and reads one point in time", () => {
     let inserted = false;
     const result = await exportSnapshot(
       {
-        connection: connection(db.url),
+        connection: testConnection(db.url),
         outDir: dir,
         name: "during-writes",
         redactionKey: null,
@@ -102,11 +94,8 @@ describe("export is read-only in layers and reads one point in time", () => {
     );
     expect(inserted).toBe(true);
     expect(result.counts).toEqual({ User: 3, Book: 30, ReadingList: 9, BookInReadingList: 90 });
-    const ids: string[] = [];
-    for await (const line of readDataLines(result.paths.dataPath)) {
-      const decoded = decodeRecordLine(line.bytes);
-      if (decoded.ok) ids.push(`${decoded.model}:${decoded.record.id}`);
-    }
+    const records = await readRecords(result.paths.dataPath);
+    const ids = MODEL_NAMES.flatMap((m) => records[m].map((r) => `${m}:${r.id}`));
     expect(ids.filter((id) => id.endsWith(":900"))).toEqual([]);
     // The entry deleted mid-export is still there: it existed when the snapshot was taken.
     expect(ids).toContain("BookInReadingList:1");

@@ -2,12 +2,11 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateLibrary } from "../../src/dataset/generate.js";
 import { loadLibrary } from "../../src/dataset/load.js";
 import { type CliRun, runBooksnap } from "../helpers/cli.js";
-import { adminUrl, createTestDatabase, type TestDatabase } from "../helpers/db.js";
+import { createTestDatabase, type TestDatabase, withAdmin } from "../helpers/db.js";
 
 const PASSWORD = "Kn0wn-Pa55word-xyz";
 
@@ -71,9 +70,7 @@ describe("connection strings never leak", () => {
   });
   afterAll(async () => {
     await db?.drop();
-    const admin = new pg.Client({ connectionString: adminUrl() });
-    await admin.connect();
-    await admin.query(`DROP ROLE IF EXISTS ${role}`).finally(() => admin.end());
+    await withAdmin((c) => c.query(`DROP ROLE IF EXISTS ${role}`));
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
