@@ -84,6 +84,28 @@ describe("import network faults", () => {
     }
   });
 
+  it("with retries exhausted (--max-retries 0) it stops with exit 3 and a resumable state; --resume completes exactly", async () => {
+    const target = await freshTarget();
+    const before = await contentDump(target);
+    const proxy = await FaultProxy.forUrl(target.url);
+    try {
+      void proxy.arm({ direction: "toServer", afterBytes: Math.floor(cleanBytes * 0.5), action: "cut" });
+      const run = await runBooksnap(importArgs(proxy.url(target.url), ["--max-retries", "0"]), { cwd: work });
+      expect(proxy.cuts).toBe(1);
+      expect(run.code, run.stderr).toBe(3);
+      expect(run.stderr).toMatch(/\[E_CONNECTION_LOST\]|\[E_CONNECT/);
+      expect(run.stderr).toContain("--resume");
+      expect(await contentDump(target)).toEqual(before);
+      expect(await extraSchemas(target)).toEqual(["booksnap_staging"]);
+    } finally {
+      await proxy.close();
+    }
+    const resumed = await runBooksnap(importArgs(target.url, ["--resume"]), { cwd: work });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(await contentDump(target)).toEqual(expected);
+    expect(await extraSchemas(target)).toEqual([]);
+  });
+
   it("pg_terminate_backend of the booksnap-import session mid-batch: retried, completes with exact content", async () => {
     const target = await freshTarget();
     const proxy = await FaultProxy.forUrl(target.url);
