@@ -30,34 +30,27 @@
  */
 import { rm } from "node:fs/promises";
 import type pg from "pg";
-import type { ProgressCallback } from "../cli/progress.js";
-import {
-  type ConnectionSettings,
-  connect,
-  disconnect,
-  isTransientError,
-  type TlsMode,
-} from "../db/connect.js";
+import { connect, disconnect, isTransientError } from "../db/connect.js";
 import { describeLocation } from "../db/url.js";
-import {
-  ConflictError,
-  ConstraintError,
-  InterruptedError,
-  SnapshotIntegrityError,
-  UsageError,
-  ValidationError,
-} from "../errors.js";
-import { MODEL_NAMES } from "../snapshot/models.js";
+import { ConflictError, ConstraintError, InterruptedError, UsageError, ValidationError } from "../errors.js";
 import { resolveSnapshotPaths } from "../snapshot/paths.js";
 import { checkDataFile, loadManifest } from "../verify/data-file.js";
 import { classifyImportError } from "./classify.js";
-import type { ImportMode } from "./conflicts.js";
 import { type FinalOutcome, finalizeImport } from "./finalize.js";
 import { loadIntoStaging } from "./load-staging.js";
-import { chooseDevUser, type DevUserChoice, type TargetUser } from "./owner.js";
+import {
+  DEFAULT_BATCH_SIZE,
+  IMPORT_APPLICATION_NAME,
+  IMPORT_LOCK_APPLICATION_NAME,
+  type ImportDeps,
+  type ImportOptions,
+  settingsFor,
+} from "./options.js";
+import { chooseDevUser } from "./owner.js";
+import { assertCompleteRead, assertResumable, confirmReplace } from "./preflight.js";
 import { writeRejectsFile } from "./rejects.js";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, withRetries } from "./retry.js";
-import { checkTargetSchema, type SchemaDriftPolicy } from "./schema-check.js";
+import { checkTargetSchema } from "./schema-check.js";
 import { ImportSession } from "./session.js";
 import {
   acquireImportLock,
@@ -66,115 +59,21 @@ import {
   readCheckpoint,
   type StagingCheckpoint,
 } from "./staging.js";
+import { buildSummary, type ImportSummary } from "./summary.js";
 import { assertSafeTarget } from "./target-guard.js";
 
-/** application_name of the importer's working session (pg_stat_activity). */
-export const IMPORT_APPLICATION_NAME = "booksnap-import";
-/** The session that only holds the import's advisory lock. */
-export const IMPORT_LOCK_APPLICATION_NAME = "booksnap-import-lock";
-/** Lines per staging batch until the benchmark picks a better one (issue 4). */
-export const DEFAULT_BATCH_SIZE = 5000;
-
-export interface ImportOptions {
-  /** Manifest path, data file path, or the shared path without extensions. */
-  snapshot: string;
-  /** Target database URL (may hold a password; never printed). */
-  targetUrl: string;
-  /** Allow a target that is not loopback or private-network. */
-  allowRemoteTarget?: boolean;
-  /** replace (default): the dev user's books and lists become exactly the snapshot's; merge: add what is missing. */
-  mode?: ImportMode;
-  /** Dev user by email or id. */
-  user?: string;
-  /** Create this dev user if it does not exist. */
-  createUser?: string;
-  /** Skip the confirmation before replacing existing dev data. */
-  yes?: boolean;
-  /** Run everything, including constraint checks in the database, then roll back. */
-  dryRun?: boolean;
-  /** Continue from the staging checkpoint of an interrupted import. */
-  resume?: boolean;
-  /** Rejected records allowed while still committing (default 0). */
-  maxRejects?: number;
-  /** Lines per staging batch transaction. */
-  batchSize?: number;
-  /** Dead-letter file (default <name>.rejects.ndjson next to the snapshot). */
-  rejectsPath?: string;
-  /** What to do when the target's schema differs from the snapshot's (default refuse). */
-  schemaDrift?: SchemaDriftPolicy;
-  retry?: Partial<RetryPolicy>;
-  /** statement_timeout for each batch (ms); the final transaction gets 20× this. */
-  statementTimeoutMs?: number;
-  lockTimeoutMs?: number;
-  connectTimeoutMs?: number;
-  tls?: TlsMode;
-  /** Passphrase for an encrypted snapshot. */
-  passphrase?: string;
-}
-
-export interface ImportDeps {
-  now: () => Date;
-  onProgress?: ProgressCallback;
-  /** Ctrl-C / SIGTERM: stop after the current batch, keeping the checkpoint. */
-  signal: AbortSignal;
-  /** Asks a yes/no question on a TTY; absent when nobody can answer. */
-  confirm?: (question: string) => Promise<boolean>;
-  /** Lets a person pick the dev user on a TTY; absent when nobody can answer. */
-  chooseUser?: (users: TargetUser[]) => Promise<TargetUser>;
-  /** Warnings (retries, cleanup failures). */
-  warn?: (message: string) => void;
-}
-
-/** Per-model outcome in the summary. */
-export interface ModelImportCounts {
-  inSnapshot: number;
-  imported: number;
-  skipped: number;
-  rejected: number;
-}
-
-export interface ImportSummary {
-  ok: true;
-  dryRun: boolean;
-  mode: ImportMode;
-  snapshot: string;
-  /** host:port/database */
-  target: string;
-  user: { id: number; email: string; created: boolean };
-  models: Record<string, ModelImportCounts>;
-  /** Dev user's rows removed by replace mode. */
-  deleted: Record<string, number>;
-  rejected: { total: number; validation: number; constraint: number };
-  rejectsFile: string | null;
-  /** False when the rejects exceed --max-rejects: a real run would refuse to commit (dry runs report it). */
-  committable: boolean;
-  retried: number;
-  batches: number;
-  /** Line after which this run continued (0 = from the start). */
-  resumedFromLine: number;
-  verification: FinalOutcome["verification"];
-  /** Where the time went: streaming into staging, and the final transaction (checks, insert, verify, commit). */
-  timings: { stagingMs: number; finalMs: number };
-  durationMs: number;
-  rowsPerSecond: number;
-}
-
-/** Connection settings of the importer's sessions. */
-function settingsFor(options: ImportOptions, applicationName: string): ConnectionSettings {
-  return {
-    url: options.targetUrl,
-    applicationName,
-    readOnly: false,
-    tls: options.tls ?? "auto",
-    connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
-    statementTimeoutMs: 0,
-    lockTimeoutMs: 0,
-  };
-}
+export {
+  DEFAULT_BATCH_SIZE,
+  IMPORT_APPLICATION_NAME,
+  IMPORT_LOCK_APPLICATION_NAME,
+  type ImportDeps,
+  type ImportOptions,
+} from "./options.js";
+export type { ImportSummary, ModelImportCounts } from "./summary.js";
 
 /**
  * Imports a snapshot into a development database: integrity → target guard → schema check →
- * dev user → staging in resumable batches → one final verified transaction. See docs/import.md.
+ * dev user → staging in resumable batches → one final verified transaction (policies: see the top of this file).
  */
 export async function importSnapshot(options: ImportOptions, deps: ImportDeps): Promise<ImportSummary> {
   const startedAt = deps.now();
@@ -372,135 +271,6 @@ export async function importSnapshot(options: ImportOptions, deps: ImportDeps): 
     await session.close(deps.warn);
     await disconnect(lockClient, deps.warn);
   }
-}
-
-function assertResumable(checkpoint: StagingCheckpoint, sha256: string, mode: string, userRef: string): void {
-  const mismatch: string[] = [];
-  if (checkpoint.snapshotSha256 !== sha256) mismatch.push(`snapshot ${checkpoint.snapshotName}`);
-  if (checkpoint.mode !== mode) mismatch.push(`--mode ${checkpoint.mode}`);
-  if (checkpoint.userRef !== userRef) mismatch.push(`user ${checkpoint.userRef}`);
-  if (mismatch.length > 0) {
-    throw new ConflictError(
-      "E_RESUME_MISMATCH",
-      `The staged import was started with a different ${mismatch.join(", ")}; it cannot be resumed with these options`,
-      {
-        hint: "Resume with the same snapshot, --mode and user, or discard it with 'booksnap import --abort'.",
-      },
-    );
-  }
-}
-
-async function confirmReplace(
-  client: pg.Client,
-  devUser: DevUserChoice,
-  mode: ImportMode,
-  options: ImportOptions,
-  deps: ImportDeps,
-): Promise<void> {
-  if (mode !== "replace" || options.yes || options.dryRun || devUser.id === undefined) return;
-  const { rows } = await client.query<{ books: string; lists: string }>(
-    `SELECT (SELECT count(*) FROM "Book" WHERE "ownerId" = $1) AS books,
-            (SELECT count(*) FROM "ReadingList" WHERE "ownerId" = $1) AS lists`,
-    [devUser.id],
-  );
-  const books = Number(rows[0]?.books ?? 0);
-  const lists = Number(rows[0]?.lists ?? 0);
-  if (books === 0 && lists === 0) return;
-  const question = `Replace ${devUser.email}'s ${books} book(s) and ${lists} reading list(s) with the snapshot's?`;
-  if (!deps.confirm) {
-    throw new UsageError(
-      `Refusing to replace ${devUser.email}'s ${books} book(s) and ${lists} reading list(s) without confirmation`,
-      {
-        code: "E_CONFIRM_REQUIRED",
-        hint: "Pass --yes to replace them, or --mode merge to keep them.",
-      },
-    );
-  }
-  if (!(await deps.confirm(question))) {
-    throw new UsageError("Import cancelled; nothing was changed", { code: "E_NOT_CONFIRMED" });
-  }
-}
-
-/** Every line of the file was staged or rejected, and the counts agree with the manifest. */
-function assertCompleteRead(
-  staged: StagingCheckpoint,
-  manifest: Parameters<typeof assertSafeTarget>[1],
-): void {
-  const unknown = staged.counts["rejected:unknown"] ?? 0;
-  const problems: string[] = [];
-  if (staged.lastLine !== manifest.data.lines) {
-    problems.push(`read ${staged.lastLine} lines, the manifest lists ${manifest.data.lines}`);
-  }
-  if (unknown === 0) {
-    for (const model of MODEL_NAMES) {
-      const seen = (staged.counts[model] ?? 0) + (staged.counts[`rejected:${model}`] ?? 0);
-      if (seen !== manifest.models[model].count) {
-        problems.push(
-          `${model}: ${seen} records in the file, the manifest lists ${manifest.models[model].count}`,
-        );
-      }
-    }
-  }
-  if (problems.length > 0) {
-    throw new SnapshotIntegrityError(
-      "E_DATA_COUNTS",
-      `The data file disagrees with its manifest: ${problems.join("; ")}`,
-      {
-        hint: "The snapshot was produced incorrectly; export it again.",
-        details: { problems },
-      },
-    );
-  }
-}
-
-function buildSummary(input: {
-  options: ImportOptions;
-  mode: ImportMode;
-  paths: { manifestPath: string };
-  location: ReturnType<typeof describeLocation>;
-  devUser: DevUserChoice;
-  manifest: Parameters<typeof assertSafeTarget>[1];
-  staged: StagingCheckpoint;
-  outcome: FinalOutcome;
-  rejectsPath: string;
-  retried: number;
-  resumedFromLine: number;
-  timings: ImportSummary["timings"];
-  startedAt: Date;
-  now: Date;
-}): ImportSummary {
-  const { outcome, staged, manifest } = input;
-  const models: Record<string, ModelImportCounts> = {};
-  for (const model of MODEL_NAMES) {
-    models[model] = {
-      inSnapshot: manifest.models[model].count,
-      imported: outcome.planned.inserted[model] ?? 0,
-      skipped: outcome.planned.skipped[model] ?? 0,
-      rejected: (staged.counts[`rejected:${model}`] ?? 0) + (outcome.planned.constraintRejected[model] ?? 0),
-    };
-  }
-  const validation = outcome.rejects.filter((r) => r.category === "validation").length;
-  const durationMs = Math.max(1, input.now.getTime() - input.startedAt.getTime());
-  return {
-    ok: true,
-    dryRun: input.options.dryRun ?? false,
-    mode: input.mode,
-    snapshot: input.paths.manifestPath,
-    target: `${input.location.host}:${input.location.port}/${input.location.database}`,
-    user: { id: outcome.devUserId, email: input.devUser.email, created: outcome.createdUser },
-    models,
-    deleted: outcome.deleted,
-    rejected: { total: outcome.rejects.length, validation, constraint: outcome.rejects.length - validation },
-    rejectsFile: outcome.rejects.length > 0 ? input.rejectsPath : null,
-    committable: !outcome.tooManyRejects,
-    retried: input.retried,
-    batches: staged.batches,
-    resumedFromLine: input.resumedFromLine,
-    verification: outcome.verification,
-    timings: input.timings,
-    durationMs,
-    rowsPerSecond: Math.round((manifest.data.lines / durationMs) * 1000),
-  };
 }
 
 /** `booksnap import --abort`: drops the staging schema and checkpoint of an interrupted import. */

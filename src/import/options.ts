@@ -1,0 +1,76 @@
+import type { ProgressCallback } from "../cli/progress.js";
+import type { ConnectionSettings, TlsMode } from "../db/connect.js";
+import type { ImportMode } from "./conflicts.js";
+import type { TargetUser } from "./owner.js";
+import type { RetryPolicy } from "./retry.js";
+import type { SchemaDriftPolicy } from "./schema-check.js";
+
+/** application_name of the importer's working session (pg_stat_activity). */
+export const IMPORT_APPLICATION_NAME = "booksnap-import";
+/** The session that only holds the import's advisory lock. */
+export const IMPORT_LOCK_APPLICATION_NAME = "booksnap-import-lock";
+/** Lines per staging batch until the benchmark picks a better one (issue 4). */
+export const DEFAULT_BATCH_SIZE = 5000;
+
+export interface ImportOptions {
+  /** Manifest path, data file path, or the shared path without extensions. */
+  snapshot: string;
+  /** Target database URL (may hold a password; never printed). */
+  targetUrl: string;
+  /** Allow a target that is not loopback or private-network. */
+  allowRemoteTarget?: boolean;
+  /** replace (default): the dev user's books and lists become exactly the snapshot's; merge: add what is missing. */
+  mode?: ImportMode;
+  /** Dev user by email or id. */
+  user?: string;
+  /** Create this dev user if it does not exist. */
+  createUser?: string;
+  /** Skip the confirmation before replacing existing dev data. */
+  yes?: boolean;
+  /** Run everything, including constraint checks in the database, then roll back. */
+  dryRun?: boolean;
+  /** Continue from the staging checkpoint of an interrupted import. */
+  resume?: boolean;
+  /** Rejected records allowed while still committing (default 0). */
+  maxRejects?: number;
+  /** Lines per staging batch transaction. */
+  batchSize?: number;
+  /** Dead-letter file (default <name>.rejects.ndjson next to the snapshot). */
+  rejectsPath?: string;
+  /** What to do when the target's schema differs from the snapshot's (default refuse). */
+  schemaDrift?: SchemaDriftPolicy;
+  retry?: Partial<RetryPolicy>;
+  /** statement_timeout for each batch (ms); the final transaction gets 20× this. */
+  statementTimeoutMs?: number;
+  lockTimeoutMs?: number;
+  connectTimeoutMs?: number;
+  tls?: TlsMode;
+  /** Passphrase for an encrypted snapshot. */
+  passphrase?: string;
+}
+
+export interface ImportDeps {
+  now: () => Date;
+  onProgress?: ProgressCallback;
+  /** Ctrl-C / SIGTERM: stop after the current batch, keeping the checkpoint. */
+  signal: AbortSignal;
+  /** Asks a yes/no question on a TTY; absent when nobody can answer. */
+  confirm?: (question: string) => Promise<boolean>;
+  /** Lets a person pick the dev user on a TTY; absent when nobody can answer. */
+  chooseUser?: (users: TargetUser[]) => Promise<TargetUser>;
+  /** Warnings (retries, cleanup failures). */
+  warn?: (message: string) => void;
+}
+
+/** Connection settings of the importer's sessions. */
+export function settingsFor(options: ImportOptions, applicationName: string): ConnectionSettings {
+  return {
+    url: options.targetUrl,
+    applicationName,
+    readOnly: false,
+    tls: options.tls ?? "auto",
+    connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+    statementTimeoutMs: 0,
+    lockTimeoutMs: 0,
+  };
+}

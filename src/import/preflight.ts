@@ -1,0 +1,90 @@
+import type pg from "pg";
+import { ConflictError, SnapshotIntegrityError, UsageError } from "../errors.js";
+import type { SnapshotManifest } from "../snapshot/manifest.js";
+import { MODEL_NAMES } from "../snapshot/models.js";
+import type { ImportMode } from "./conflicts.js";
+import type { ImportDeps, ImportOptions } from "./options.js";
+import type { DevUserChoice } from "./owner.js";
+import type { StagingCheckpoint } from "./staging.js";
+
+/** A resumed import must use the same snapshot, mode and user as the one that was interrupted. */
+export function assertResumable(
+  checkpoint: StagingCheckpoint,
+  sha256: string,
+  mode: string,
+  userRef: string,
+): void {
+  const mismatch: string[] = [];
+  if (checkpoint.snapshotSha256 !== sha256) mismatch.push(`snapshot ${checkpoint.snapshotName}`);
+  if (checkpoint.mode !== mode) mismatch.push(`--mode ${checkpoint.mode}`);
+  if (checkpoint.userRef !== userRef) mismatch.push(`user ${checkpoint.userRef}`);
+  if (mismatch.length > 0) {
+    throw new ConflictError(
+      "E_RESUME_MISMATCH",
+      `The staged import was started with a different ${mismatch.join(", ")}; it cannot be resumed with these options`,
+      {
+        hint: "Resume with the same snapshot, --mode and user, or discard it with 'booksnap import --abort'.",
+      },
+    );
+  }
+}
+
+export async function confirmReplace(
+  client: pg.Client,
+  devUser: DevUserChoice,
+  mode: ImportMode,
+  options: ImportOptions,
+  deps: ImportDeps,
+): Promise<void> {
+  if (mode !== "replace" || options.yes || options.dryRun || devUser.id === undefined) return;
+  const { rows } = await client.query<{ books: string; lists: string }>(
+    `SELECT (SELECT count(*) FROM "Book" WHERE "ownerId" = $1) AS books,
+            (SELECT count(*) FROM "ReadingList" WHERE "ownerId" = $1) AS lists`,
+    [devUser.id],
+  );
+  const books = Number(rows[0]?.books ?? 0);
+  const lists = Number(rows[0]?.lists ?? 0);
+  if (books === 0 && lists === 0) return;
+  const question = `Replace ${devUser.email}'s ${books} book(s) and ${lists} reading list(s) with the snapshot's?`;
+  if (!deps.confirm) {
+    throw new UsageError(
+      `Refusing to replace ${devUser.email}'s ${books} book(s) and ${lists} reading list(s) without confirmation`,
+      {
+        code: "E_CONFIRM_REQUIRED",
+        hint: "Pass --yes to replace them, or --mode merge to keep them.",
+      },
+    );
+  }
+  if (!(await deps.confirm(question))) {
+    throw new UsageError("Import cancelled; nothing was changed", { code: "E_NOT_CONFIRMED" });
+  }
+}
+
+/** Every line of the file was staged or rejected, and the counts agree with the manifest. */
+export function assertCompleteRead(staged: StagingCheckpoint, manifest: SnapshotManifest): void {
+  const unknown = staged.counts["rejected:unknown"] ?? 0;
+  const problems: string[] = [];
+  if (staged.lastLine !== manifest.data.lines) {
+    problems.push(`read ${staged.lastLine} lines, the manifest lists ${manifest.data.lines}`);
+  }
+  if (unknown === 0) {
+    for (const model of MODEL_NAMES) {
+      const seen = (staged.counts[model] ?? 0) + (staged.counts[`rejected:${model}`] ?? 0);
+      if (seen !== manifest.models[model].count) {
+        problems.push(
+          `${model}: ${seen} records in the file, the manifest lists ${manifest.models[model].count}`,
+        );
+      }
+    }
+  }
+  if (problems.length > 0) {
+    throw new SnapshotIntegrityError(
+      "E_DATA_COUNTS",
+      `The data file disagrees with its manifest: ${problems.join("; ")}`,
+      {
+        hint: "The snapshot was produced incorrectly; export it again.",
+        details: { problems },
+      },
+    );
+  }
+}

@@ -1,0 +1,92 @@
+import type { describeLocation } from "../db/url.js";
+import type { SnapshotManifest } from "../snapshot/manifest.js";
+import { MODEL_NAMES } from "../snapshot/models.js";
+import type { ImportMode } from "./conflicts.js";
+import type { FinalOutcome } from "./finalize.js";
+import type { ImportOptions } from "./options.js";
+import type { DevUserChoice } from "./owner.js";
+import type { StagingCheckpoint } from "./staging.js";
+
+/** Per-model outcome in the summary. */
+export interface ModelImportCounts {
+  inSnapshot: number;
+  imported: number;
+  skipped: number;
+  rejected: number;
+}
+
+export interface ImportSummary {
+  ok: true;
+  dryRun: boolean;
+  mode: ImportMode;
+  snapshot: string;
+  /** host:port/database */
+  target: string;
+  user: { id: number; email: string; created: boolean };
+  models: Record<string, ModelImportCounts>;
+  /** Dev user's rows removed by replace mode. */
+  deleted: Record<string, number>;
+  rejected: { total: number; validation: number; constraint: number };
+  rejectsFile: string | null;
+  /** False when the rejects exceed --max-rejects: a real run would refuse to commit (dry runs report it). */
+  committable: boolean;
+  retried: number;
+  batches: number;
+  /** Line after which this run continued (0 = from the start). */
+  resumedFromLine: number;
+  verification: FinalOutcome["verification"];
+  /** Where the time went: streaming into staging, and the final transaction (checks, insert, verify, commit). */
+  timings: { stagingMs: number; finalMs: number };
+  durationMs: number;
+  rowsPerSecond: number;
+}
+
+export function buildSummary(input: {
+  options: ImportOptions;
+  mode: ImportMode;
+  paths: { manifestPath: string };
+  location: ReturnType<typeof describeLocation>;
+  devUser: DevUserChoice;
+  manifest: SnapshotManifest;
+  staged: StagingCheckpoint;
+  outcome: FinalOutcome;
+  rejectsPath: string;
+  retried: number;
+  resumedFromLine: number;
+  timings: ImportSummary["timings"];
+  startedAt: Date;
+  now: Date;
+}): ImportSummary {
+  const { outcome, staged, manifest } = input;
+  const models: Record<string, ModelImportCounts> = {};
+  for (const model of MODEL_NAMES) {
+    models[model] = {
+      inSnapshot: manifest.models[model].count,
+      imported: outcome.planned.inserted[model] ?? 0,
+      skipped: outcome.planned.skipped[model] ?? 0,
+      rejected: (staged.counts[`rejected:${model}`] ?? 0) + (outcome.planned.constraintRejected[model] ?? 0),
+    };
+  }
+  const validation = outcome.rejects.filter((r) => r.category === "validation").length;
+  const durationMs = Math.max(1, input.now.getTime() - input.startedAt.getTime());
+  return {
+    ok: true,
+    dryRun: input.options.dryRun ?? false,
+    mode: input.mode,
+    snapshot: input.paths.manifestPath,
+    target: `${input.location.host}:${input.location.port}/${input.location.database}`,
+    user: { id: outcome.devUserId, email: input.devUser.email, created: outcome.createdUser },
+    models,
+    deleted: outcome.deleted,
+    rejected: { total: outcome.rejects.length, validation, constraint: outcome.rejects.length - validation },
+    rejectsFile: outcome.rejects.length > 0 ? input.rejectsPath : null,
+    committable: !outcome.tooManyRejects,
+    retried: input.retried,
+    batches: staged.batches,
+    resumedFromLine: input.resumedFromLine,
+    verification: outcome.verification,
+    timings: input.timings,
+    durationMs,
+    rowsPerSecond: Math.round((manifest.data.lines / durationMs) * 1000),
+  };
+}
