@@ -50,7 +50,9 @@ const VALUELESS_GLOBALS = new Set([
 ]);
 
 /** Runs the CLI and returns the exit code. The only place errors become exit codes. */
-export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+export async function runCli(rawArgv: readonly string[], io: CliIo): Promise<number> {
+  // `booksnap help [command]` is what many people type first: same as `booksnap [command] --help`.
+  const argv = rawArgv[0] === "help" ? [...rawArgv.slice(1), "--help"] : rawArgv;
   const json = argv.includes("--json");
   const colorFlag = argv.includes("--no-color") ? false : argv.includes("--color") ? true : undefined;
   const output = new Output(
@@ -81,10 +83,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .completion("completion", "Print a shell completion script (bash, or zsh when $SHELL is zsh)")
     .example("$0 demo", "See export → verify → import run against a throw-away PostgreSQL")
     .example("$0 export --env-file .env.production", "Snapshot the production database (read-only)")
-    .example(
-      "$0 import snapshots/booksnap-20260101T000000Z --env-file .env",
-      "Load it into your dev database",
-    )
+    .example("$0 import snapshots/alice --env-file .env", "Load it into your dev database")
     .example("booksnap completion >> ~/.bashrc", "Enable tab completion (bash; zsh: >> ~/.zshrc)")
     .help()
     .alias("h", "help")

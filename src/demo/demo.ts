@@ -263,5 +263,11 @@ async function countRows(client: pg.Client): Promise<Record<ModelName, number>> 
 
 export function describeCounts(counts: Record<ModelName, number>): string {
   const n = (value: number) => value.toLocaleString("en-US");
-  return `${n(counts.User)} users, ${n(counts.Book)} books, ${n(counts.ReadingList)} reading lists, ${n(counts.BookInReadingList)} list entries`;
+  const of = (count: number, one: string, many: string) => `${n(count)} ${count === 1 ? one : many}`;
+  return [
+    of(counts.User, "user", "users"),
+    of(counts.Book, "book", "books"),
+    of(counts.ReadingList, "reading list", "reading lists"),
+    of(counts.BookInReadingList, "list entry", "list entries"),
+  ].join(", ");
 }

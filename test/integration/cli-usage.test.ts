@@ -50,6 +50,13 @@ describe("usage errors", () => {
     });
   });
 
+  it("treat 'help [command]' as '[command] --help'", async () => {
+    const run = await runBooksnap(["help", "list"]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("booksnap list [dir]");
+    expect(run.stdout).toContain("Examples:");
+  });
+
   it("ask for a command when none is given", async () => {
     const run = await runBooksnap([]);
     expect(run.code).toBe(2);

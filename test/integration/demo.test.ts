@@ -78,7 +78,7 @@ describe("booksnap demo", () => {
       expect(human.stdout).toMatch(new RegExp(`✓ ${step}\\s+\\d+\\.\\d s`));
     }
     expect(human.stdout).toMatch(/Book\s+100\s+sha256:[0-9a-f]{64}/);
-    expect(human.stdout).toContain('"dev" after import: 1 users, 100 books, 6 reading lists');
+    expect(human.stdout).toContain('"dev" after import: 1 user, 100 books, 6 reading lists');
     expect(human.stdout).toContain("removed the snapshot files");
     expect(await leftovers()).toEqual([]);
   }, 150_000);
