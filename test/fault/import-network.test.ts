@@ -20,6 +20,7 @@ let factory: TargetFactory;
 let snapshot: WrittenSnapshot;
 let expected: Record<string, string[]>;
 let cleanBytes: number;
+let cleanClientBytes: number;
 const targets: TestDatabase[] = [];
 
 function importArgs(url: string, extra: string[] = []): string[] {
@@ -51,6 +52,7 @@ beforeAll(async () => {
     const run = await runBooksnap(importArgs(proxy.url(reference.url)), { cwd: work });
     expect(run.code, run.stderr).toBe(0);
     cleanBytes = proxy.bytes.toServer;
+    cleanClientBytes = proxy.bytes.toClient;
   } finally {
     await proxy.close();
   }
@@ -131,6 +133,30 @@ describe("import network faults", () => {
       const run = await running.done;
       expect(run.code, run.stderr).toBe(0);
       expect(run.stderr).toMatch(/retr/i);
+      expect(await contentDump(target)).toEqual(expected);
+      expect(await extraSchemas(target)).toEqual([]);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it("a connection cut while the loaded rows are read back for verification: retried, or exit 3 and --resume completes", async () => {
+    const target = await freshTarget();
+    const proxy = await FaultProxy.forUrl(target.url);
+    try {
+      void proxy.arm({
+        direction: "toClient",
+        afterBytes: Math.floor(cleanClientBytes * 0.8),
+        action: "cut",
+      });
+      const run = await runBooksnap(importArgs(proxy.url(target.url)), { cwd: work });
+      expect(proxy.cuts).toBe(1);
+      if (run.code !== 0) {
+        expect(run.code, run.stderr).toBe(3);
+        expect(run.stderr).toMatch(/resume/i);
+        const resumed = await runBooksnap(importArgs(target.url, ["--resume"]), { cwd: work });
+        expect(resumed.code, resumed.stderr).toBe(0);
+      }
       expect(await contentDump(target)).toEqual(expected);
       expect(await extraSchemas(target)).toEqual([]);
     } finally {
