@@ -1,5 +1,5 @@
 import pg from "pg";
-import { ConnectionError, UsageError } from "../errors.js";
+import { ConnectionError, InterruptedError, UsageError } from "../errors.js";
 import { describeLocation, isLoopbackHost, parseDatabaseUrl, redactSecrets, sanitizeUrl } from "./url.js";
 
 /**
@@ -90,6 +90,10 @@ export function clientConfig(settings: ConnectionSettings): pg.ClientConfig & { 
     idle_in_transaction_session_timeout: settings.statementTimeoutMs
       ? settings.statementTimeoutMs * 2
       : undefined,
+    // A peer that vanishes without a RST must still be noticed. (No client-side query_timeout:
+    // node-postgres would start it when a cursor or COPY is submitted and end long streams.)
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
     ssl:
       tls === "disable"
         ? false
@@ -100,17 +104,29 @@ export function clientConfig(settings: ConnectionSettings): pg.ClientConfig & { 
   };
 }
 
-/** Opens one connection, translating failures into classified, credential-free errors. */
-export async function connect(settings: ConnectionSettings): Promise<pg.Client> {
+/**
+ * Opens one connection, translating failures into classified, credential-free errors. An abort
+ * (Ctrl-C) while the server or the network keeps it waiting drops the socket at once and
+ * throws InterruptedError instead of waiting for the connect timeout.
+ */
+export async function connect(settings: ConnectionSettings, signal?: AbortSignal): Promise<pg.Client> {
+  const interrupted = () =>
+    new InterruptedError(`Interrupted while connecting to ${safeLocation(settings.url)}.`);
+  if (signal?.aborted) throw interrupted();
   const { tls: _tls, ...config } = clientConfig(settings);
   const client = new pg.Client(config);
   // A connection that dies while idle must not crash the process; the next query reports it.
   client.on("error", () => {});
+  // Not client.end(): while connecting, that waits for the server to answer.
+  const dropSocket = () => client.connection.stream.destroy();
+  signal?.addEventListener("abort", dropSocket, { once: true });
   try {
     await client.connect();
   } catch (error) {
     await client.end().catch(() => {});
-    throw classifyConnectError(error, settings.url);
+    throw signal?.aborted ? interrupted() : classifyConnectError(error, settings.url);
+  } finally {
+    signal?.removeEventListener("abort", dropSocket);
   }
   return client;
 }
