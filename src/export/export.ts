@@ -36,6 +36,8 @@ import {
 /** Slack over statement_timeout before the client gives up on a silent connection. */
 const READ_TIMEOUT_MARGIN_MS = 5_000;
 
+const INTERRUPTED_MESSAGE = "Export interrupted; no snapshot was written.";
+
 /** application_name of the export session, visible to DBAs in pg_stat_activity. */
 export const EXPORT_APPLICATION_NAME = "booksnap-export";
 
@@ -104,12 +106,18 @@ export async function exportSnapshot(options: ExportOptions, deps: ExportDeps): 
   const location = describeLocation(url);
   const redactor = options.redactionKey === null ? null : createRedactor(options.redactionKey);
 
-  const client = await connect(settings);
+  const client = await connect(settings, deps.signal);
+  // Until rows stream (that loop stops between batches), Ctrl-C ends the session at once: a
+  // schema query or a count can wait on a lock or a busy server for up to statement_timeout.
+  const endSession = () => void client.end().catch(() => {});
+  deps.signal?.addEventListener("abort", endSession, { once: true });
   try {
     const step = async <T>(doing: string, fn: () => Promise<T>): Promise<T> => {
+      if (deps.signal?.aborted) throw new InterruptedError(INTERRUPTED_MESSAGE);
       try {
         return await fn();
       } catch (error) {
+        if (deps.signal?.aborted) throw new InterruptedError(INTERRUPTED_MESSAGE, { cause: error });
         throw classifyQueryError(error, doing, url);
       }
     };
@@ -137,6 +145,7 @@ export async function exportSnapshot(options: ExportOptions, deps: ExportDeps): 
       countReferencedBooksAdded(client, selection),
     );
     const total = totalCount(totals);
+    deps.signal?.removeEventListener("abort", endSession);
 
     const records = streamRecords(client, selection, redactor, {
       url,
@@ -193,6 +202,7 @@ export async function exportSnapshot(options: ExportOptions, deps: ExportDeps): 
       rowsPerSecond: durationMs > 0 ? Math.round((rows * 1000) / durationMs) : rows,
     };
   } finally {
+    deps.signal?.removeEventListener("abort", endSession);
     await disconnect(client);
   }
 }
@@ -224,8 +234,7 @@ async function* streamRecords(
       settings.readTimeoutMs,
     );
     for (;;) {
-      if (settings.signal?.aborted)
-        throw new InterruptedError("Export interrupted; no snapshot was written.");
+      if (settings.signal?.aborted) throw new InterruptedError(INTERRUPTED_MESSAGE);
       let next: IteratorResult<Record<string, unknown>[]>;
       try {
         next = await batches.next();

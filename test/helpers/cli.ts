@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -21,6 +21,8 @@ export interface CliRunOptions {
   input?: string;
   /** Kill the child after this long (default 30 s); the run then fails loudly. */
   timeoutMs?: number;
+  /** Called with the started child, e.g. to send it SIGINT at the right moment. */
+  onSpawn?: (child: ChildProcess) => void;
 }
 
 /**
@@ -46,6 +48,7 @@ export function runBooksnap(args: readonly string[], options: CliRunOptions = {}
       env,
       stdio: ["pipe", "pipe", "pipe"],
     });
+    options.onSpawn?.(child);
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
