@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateLibrary } from "../../src/dataset/generate.js";
 import { loadLibrary } from "../../src/dataset/load.js";
+import { runInProcess } from "../fault/in-process-cli.js";
 import { createPreparedTarget } from "../fault/targets.js";
 import { runBooksnap } from "../helpers/cli.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
@@ -90,7 +91,8 @@ describe("path traversal in names", () => {
   ])("export --name %j is refused (exit 2, E_BAD_NAME) and writes nothing", async (name) => {
     const cwd = await mkdtemp(join(work, "name-"));
     const out = join(cwd, "out", "deeper");
-    const run = await runBooksnap(["export", "--name", name, "--out", out], { cwd, env: exportEnv() });
+    // In-process (the CLI's own entry point): argument checking needs no node start per case.
+    const run = await runInProcess(["export", "--name", name, "--out", out], { cwd, env: exportEnv() });
     expect(run.code, run.stderr).toBe(2);
     expect(run.stderr).toContain("[E_BAD_NAME]");
     // Nothing anywhere under the working directory except (at most) the empty --out directory and logs.
