@@ -1,9 +1,11 @@
-import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateLibrary } from "../../src/dataset/generate.js";
 import { loadLibrary } from "../../src/dataset/load.js";
+import { sha256Hex } from "../../src/snapshot/canonical.js";
+import { type SnapshotManifest, signManifest } from "../../src/snapshot/manifest.js";
 import { contentDump, createPreparedTarget, extraSchemas } from "../fault/targets.js";
 import { runBooksnap } from "../helpers/cli.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
@@ -133,6 +135,35 @@ describe("export --encrypt for sharing; verify and import decrypt transparently"
       expect(await extraSchemas(target)).toEqual([]);
     } finally {
       await target.drop();
+    }
+  });
+
+  it("ciphertext edited or cut by someone without the passphrase is detected even with a re-signed manifest", async () => {
+    const original = await readFile(`${base}.ndjson.zst`);
+    const flipped = Buffer.from(original);
+    flipped[Math.floor(flipped.length / 2)] = (flipped[Math.floor(flipped.length / 2)] as number) ^ 0x04;
+    for (const [label, data] of [
+      ["flipped", flipped],
+      ["cut", original.subarray(0, original.length - 40)],
+      ["extended", Buffer.concat([original, Buffer.alloc(100, 7)])],
+    ] as const) {
+      // A forger's copy: data changed, manifest size/SHA-256 updated and re-signed, so only GCM can tell.
+      const sub = join(dir, `forged-${label}`);
+      await mkdir(sub);
+      const manifest = JSON.parse(await readFile(`${base}.manifest.json`, "utf8")) as SnapshotManifest;
+      const { manifestChecksum: _old, ...unsigned } = manifest;
+      const forged = signManifest({
+        ...unsigned,
+        data: { ...unsigned.data, bytes: data.length, sha256: sha256Hex(data) },
+      });
+      await writeFile(join(sub, "shared.ndjson.zst"), data);
+      await writeFile(join(sub, "shared.manifest.json"), JSON.stringify(forged));
+      const run = await runBooksnap(["verify", join(sub, "shared")], {
+        env: { BOOKSNAP_PASSPHRASE: PASSPHRASE },
+      });
+      outputs.push(run.stdout, run.stderr);
+      expect(run.code, `${label}: ${run.stderr}`).toBe(4);
+      expect(run.stderr, label).toMatch(/\[E_DECRYPT(_TAMPERED|_TRUNCATED)?\]/);
     }
   });
 
