@@ -36,7 +36,12 @@ describe("encrypted data files (writer and reader hooks)", () => {
   it("writes an encrypted data file whose manifest describes it and reads it back with the passphrase", async () => {
     const dir = await mkdtemp(join(tmpdir(), "booksnap-enc-"));
     dirs.push(dir);
-    const plainSnap = await writeSnapshot(dir, "plain", generateLibrary({ users: 2, books: 30 }), description);
+    const plainSnap = await writeSnapshot(
+      dir,
+      "plain",
+      generateLibrary({ users: 2, books: 30 }),
+      description,
+    );
     const encSnap = await writeSnapshot(dir, "enc", generateLibrary({ users: 2, books: 30 }), description, {
       encryption: { passphrase: "s3cret passphrase", chunkBytes: 4096 },
     });
