@@ -20,6 +20,14 @@ export interface CliRunOptions {
   nodeFlags?: readonly string[];
 }
 
+/** Extra flags for every booksnap export / import run (recorded in the report), e.g. a workaround. */
+export const EXTRA_EXPORT_ARGS = splitArgs(process.env.BENCH_EXPORT_ARGS);
+export const EXTRA_IMPORT_ARGS = splitArgs(process.env.BENCH_IMPORT_ARGS);
+
+function splitArgs(text: string | undefined): string[] {
+  return (text ?? "").split(/\s+/).filter((part) => part !== "");
+}
+
 /** Fixed redaction key: the bench measures the default (pseudonymising) export without a warning. */
 const BENCH_ENV = { BOOKSNAP_REDACTION_KEY: "booksnap-bench-key", NO_COLOR: "1" };
 
@@ -51,6 +59,7 @@ export function booksnapExport(
       name,
       "--force",
       "--json",
+      ...EXTRA_EXPORT_ARGS,
     ],
     { cwd: options.cwd, rssDir: options.rssDir, env: BENCH_ENV },
   );
@@ -75,6 +84,7 @@ export function booksnapImport(
       "--yes",
       "--json",
       ...(batchSize === undefined ? [] : ["--batch-size", String(batchSize)]),
+      ...EXTRA_IMPORT_ARGS,
     ],
     { cwd: options.cwd, rssDir: options.rssDir, env: BENCH_ENV },
   );

@@ -15,6 +15,8 @@ export interface MachineInfo {
   tools: string;
   booksnapVersion: string;
   commit: string;
+  /** Extra CLI flags the run passed (BENCH_EXPORT_ARGS / BENCH_IMPORT_ARGS), if any. */
+  extraArgs: string;
   /** 1-minute load average at the start and the end of the run (other work on the machine). */
   load: [number, number];
 }
@@ -46,6 +48,7 @@ export function renderReport(results: BenchResults, machine: MachineInfo): strin
     `- Server: PostgreSQL ${machine.server}, ${machine.serverOrigin}, on the same machine over TCP loopback; fsync, synchronous_commit and full_page_writes off (throw-away server, same for every contender).`,
     `- Tools: ${machine.tools}.`,
     `- Dataset (seed ${r.seed}): ${int(c.User)} users, ${int(c.Book)} books (synopsis 300–3,000 chars, 1–4 subjects, 1–3 authors, unicode titles), ${int(c.ReadingList)} reading lists, ${int(c.BookInReadingList)} list entries; seeded with COPY in ${secs(r.seedMs)}.`,
+    ...(machine.extraArgs ? [`- Non-default booksnap flags: ${machine.extraArgs}.`] : []),
     `- Each figure is the median of ${r.repeat} run(s); booksnap runs as \`node dist/cli.js …\` child processes (wall clock includes Node start-up), peak RSS is the child's getrusage maxRSS.`,
     "",
   );

@@ -10,7 +10,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { TOOL_VERSION } from "../src/version.js";
 import { parseBenchArgs, USAGE } from "./args.js";
-import { CLI } from "./booksnap.js";
+import { CLI, EXTRA_EXPORT_ARGS, EXTRA_IMPORT_ARGS } from "./booksnap.js";
 import { DatabaseRegistry } from "./databases.js";
 import { type MachineInfo, renderReport } from "./report.js";
 import { pgDumpMajor, startBenchServer } from "./server.js";
@@ -58,6 +58,8 @@ function toolVersion(tool: string, args: string[]): string {
 }
 
 function gitCommit(): string {
+  // BENCH_CLI_LABEL describes a BENCH_CLI build (e.g. "clean build of abc1234").
+  if (process.env.BENCH_CLI_LABEL) return process.env.BENCH_CLI_LABEL;
   try {
     const sha = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: ROOT, encoding: "utf8" }).trim();
     const dirty = execFileSync("git", ["status", "--porcelain", "--", "src"], {
@@ -149,6 +151,12 @@ async function main(argv: readonly string[]): Promise<number> {
       booksnapVersion: TOOL_VERSION,
       commit: gitCommit(),
       load: [loadAtStart, loadavg()[0] ?? 0],
+      extraArgs: [
+        EXTRA_EXPORT_ARGS.length > 0 ? `export \`${EXTRA_EXPORT_ARGS.join(" ")}\`` : "",
+        EXTRA_IMPORT_ARGS.length > 0 ? `import \`${EXTRA_IMPORT_ARGS.join(" ")}\`` : "",
+      ]
+        .filter(Boolean)
+        .join("; "),
     };
     const section = renderReport(results, machine);
     process.stdout.write(`\n${section}\n`);
