@@ -1,12 +1,10 @@
 import { relative, resolve } from "node:path";
 import type { CommandModule } from "yargs";
 import { appendAuditRecord } from "../audit.js";
+import { type ConnectionArgs, resolveConnection, withConnectionOptions } from "../cli/connection-options.js";
 import type { CommandContext } from "../cli/context.js";
 import { createProgressReporter } from "../cli/progress.js";
-import { resolveDatabaseUrl } from "../config/database.js";
-import { intSetting, loadEnvironment } from "../config/env.js";
-import type { TlsMode } from "../db/connect.js";
-import { loadTlsCa, ROOT_CERT_ENV } from "../db/tls-ca.js";
+import { intSetting } from "../config/env.js";
 import { describeLocation } from "../db/url.js";
 import { isBooksnapError } from "../errors.js";
 import { type ExportResult, exportSnapshot } from "../export/export.js";
@@ -15,13 +13,7 @@ import { DEFAULT_PASSPHRASE_ENV, passphraseFromEnv } from "../snapshot/crypto.js
 import { MODEL_NAMES } from "../snapshot/models.js";
 import { defaultSnapshotName, snapshotFiles } from "../snapshot/paths.js";
 
-interface ExportArgs {
-  from?: string;
-  "from-env": string;
-  "env-file"?: string;
-  tls: TlsMode;
-  "tls-ca"?: string;
-  "connect-timeout": number;
+interface ExportArgs extends ConnectionArgs {
   "statement-timeout"?: number;
   "lock-timeout": number;
   owner?: string[];
@@ -41,27 +33,7 @@ export const exportCommand = (ctx: CommandContext): CommandModule<object, Export
   command: "export",
   describe: "Read the source database (read-only, one consistent snapshot) into a verified snapshot file",
   builder: (y) =>
-    y
-      .option("from-env", {
-        type: "string",
-        default: "DEWEY_DB_DATABASE_URL_READONLY",
-        describe: "Environment variable holding the source URL (keeps the password off the command line)",
-      })
-      .option("env-file", {
-        type: "string",
-        describe: "Load variables from this dotenv file first (e.g. .env.production)",
-      })
-      .option("from", { type: "string", describe: "Source URL (prefer --from-env)" })
-      .option("tls", {
-        choices: ["auto", "disable", "require", "verify-full"] as const,
-        default: "auto" as TlsMode,
-        describe: "TLS mode; auto = none on loopback, required elsewhere; disable waives it explicitly",
-      })
-      .option("tls-ca", {
-        type: "string",
-        describe: `PEM file of the CA to trust for --tls verify-full (default ${ROOT_CERT_ENV}, else the system CAs)`,
-      })
-      .option("connect-timeout", { type: "number", default: 10_000, describe: "Connect timeout (ms)" })
+    withConnectionOptions(y, "source")
       .option("statement-timeout", {
         type: "number",
         describe: `statement_timeout per query (ms; default SYNC_TIMEOUT_MS or ${DEFAULT_STATEMENT_TIMEOUT_MS}; 0 = none)`,
@@ -108,18 +80,9 @@ export const exportCommand = (ctx: CommandContext): CommandModule<object, Export
         "Verify the server certificate; JSON summary",
       ) as never,
   handler: async (args) => {
-    const env = loadEnvironment(ctx.env, args["env-file"]);
-    const url = resolveDatabaseUrl({ url: args.from, envName: args["from-env"] }, env);
-    ctx.output.protectUrl(url);
-    const where = describeLocation(url);
+    const { env, ...connection } = resolveConnection(ctx, args, "source");
+    const where = describeLocation(connection.url);
     const database = `${where.host}:${where.port}/${where.database}`;
-    const tlsCa = loadTlsCa({
-      flag: args["tls-ca"],
-      env: env[ROOT_CERT_ENV],
-      url,
-      tls: args.tls,
-      cwd: ctx.cwd,
-    });
     const key = redactionKeyFrom(env);
     const encryption = args.encrypt
       ? { passphrase: passphraseFromEnv(env, args["passphrase-env"]) }
@@ -133,10 +96,7 @@ export const exportCommand = (ctx: CommandContext): CommandModule<object, Export
       result = await exportSnapshot(
         {
           connection: {
-            url,
-            tls: args.tls,
-            ...(tlsCa ? { tlsCa } : {}),
-            connectTimeoutMs: intSetting(args["connect-timeout"], env, "--connect-timeout", 10_000),
+            ...connection,
             statementTimeoutMs: intSetting(
               args["statement-timeout"],
               env,

@@ -2,22 +2,18 @@ import { resolve } from "node:path";
 import { createInterface } from "node:readline/promises";
 import type { CommandModule } from "yargs";
 import { appendAuditRecord } from "../audit.js";
+import { type ConnectionArgs, resolveConnection, withConnectionOptions } from "../cli/connection-options.js";
 import type { CommandContext } from "../cli/context.js";
 import { createProgressReporter } from "../cli/progress.js";
-import { resolveDatabaseUrl } from "../config/database.js";
-import { intSetting, loadEnvironment } from "../config/env.js";
-import type { TlsMode } from "../db/connect.js";
+import { intSetting } from "../config/env.js";
 import { describeLocation } from "../db/url.js";
 import { ExitCode, isBooksnapError, UsageError } from "../errors.js";
 import { abortImport, DEFAULT_BATCH_SIZE, type ImportSummary, importSnapshot } from "../import/import.js";
 import type { TargetUser } from "../import/owner.js";
 import { DEFAULT_PASSPHRASE_ENV, passphraseFromEnv } from "../snapshot/crypto.js";
 
-interface ImportArgs {
+interface ImportArgs extends ConnectionArgs {
   snapshot?: string;
-  to?: string;
-  "to-env": string;
-  "env-file"?: string;
   "allow-remote-target": boolean;
   mode: "replace" | "merge";
   user?: string;
@@ -32,8 +28,6 @@ interface ImportArgs {
   "retry-delay": number;
   rejects?: string;
   "schema-drift": "refuse" | "tolerate";
-  tls: TlsMode;
-  "connect-timeout": number;
   "statement-timeout"?: number;
   "lock-timeout": number;
   "log-dir": string;
@@ -47,21 +41,13 @@ export const importCommand = (ctx: CommandContext): CommandModule<object, Import
   command: "import [snapshot]",
   describe: "Load a snapshot into your development database (validated, resumable, all-or-nothing, verified)",
   builder: (y) =>
-    y
-      .positional("snapshot", {
+    withConnectionOptions(
+      y.positional("snapshot", {
         type: "string",
         describe: "The snapshot: <name>.manifest.json, <name>.ndjson.zst, or the path without extensions",
-      })
-      .option("to-env", {
-        type: "string",
-        default: "DEWEY_DB_DATABASE_URL",
-        describe: "Environment variable holding the target URL",
-      })
-      .option("env-file", {
-        type: "string",
-        describe: "Load variables from this dotenv file first (e.g. .env)",
-      })
-      .option("to", { type: "string", describe: "Target URL (prefer --to-env)" })
+      }),
+      "target",
+    )
       .option("allow-remote-target", {
         type: "boolean",
         default: false,
@@ -122,11 +108,6 @@ export const importCommand = (ctx: CommandContext): CommandModule<object, Import
         describe:
           "tolerate: drop snapshot fields the target lacks; new target columns must be nullable or have defaults",
       })
-      .option("tls", {
-        choices: ["auto", "disable", "require", "verify-full"] as const,
-        default: "auto" as TlsMode,
-      })
-      .option("connect-timeout", { type: "number", default: 10_000, describe: "Connect timeout (ms)" })
       .option("statement-timeout", {
         type: "number",
         describe: `statement_timeout per batch (ms; default SYNC_TIMEOUT_MS or ${DEFAULT_STATEMENT_TIMEOUT_MS})`,
@@ -146,17 +127,11 @@ export const importCommand = (ctx: CommandContext): CommandModule<object, Import
       .example("$0 import snap --resume", "Continue an import that was interrupted")
       .example("$0 import --abort", "Discard an interrupted import") as never,
   handler: async (args) => {
-    const env = loadEnvironment(ctx.env, args["env-file"]);
-    const url = resolveDatabaseUrl({ url: args.to, envName: args["to-env"] }, env);
-    ctx.output.protectUrl(url);
+    const { env, url, ...connection } = resolveConnection(ctx, args, "target");
     const where = describeLocation(url);
     const database = `${where.host}:${where.port}/${where.database}`;
     if (args.abort) {
-      const { discarded } = await abortImport({
-        targetUrl: url,
-        tls: args.tls,
-        connectTimeoutMs: args["connect-timeout"],
-      });
+      const { discarded } = await abortImport({ targetUrl: url, ...connection });
       if (ctx.output.json) return ctx.output.result({ ok: true, discarded: discarded ?? null });
       ctx.output.line(
         discarded
@@ -207,8 +182,7 @@ export const importCommand = (ctx: CommandContext): CommandModule<object, Import
             DEFAULT_STATEMENT_TIMEOUT_MS,
           ),
           lockTimeoutMs: intSetting(args["lock-timeout"], env, "--lock-timeout", 10_000),
-          connectTimeoutMs: intSetting(args["connect-timeout"], env, "--connect-timeout", 10_000),
-          tls: args.tls,
+          ...connection,
           ...(passphrase === undefined ? {} : { passphrase }),
         },
         {

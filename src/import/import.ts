@@ -275,7 +275,7 @@ export async function importSnapshot(options: ImportOptions, deps: ImportDeps): 
 
 /** `booksnap import --abort`: drops the staging schema and checkpoint of an interrupted import. */
 export async function abortImport(
-  options: Pick<ImportOptions, "targetUrl" | "tls" | "connectTimeoutMs">,
+  options: Pick<ImportOptions, "targetUrl" | "tls" | "tlsCa" | "connectTimeoutMs">,
 ): Promise<{ discarded: StagingCheckpoint | undefined }> {
   const lockClient = await connect(settingsFor(options as ImportOptions, IMPORT_LOCK_APPLICATION_NAME));
   try {

@@ -45,6 +45,8 @@ export interface ImportOptions {
   lockTimeoutMs?: number;
   connectTimeoutMs?: number;
   tls?: TlsMode;
+  /** PEM certificates trusted for --tls verify-full (--tls-ca / PGSSLROOTCERT). */
+  tlsCa?: string;
   /** Passphrase for an encrypted snapshot. */
   passphrase?: string;
 }
@@ -69,6 +71,7 @@ export function settingsFor(options: ImportOptions, applicationName: string): Co
     applicationName,
     readOnly: false,
     tls: options.tls ?? "auto",
+    ...(options.tlsCa ? { tlsCa: options.tlsCa } : {}),
     connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
     statementTimeoutMs: 0,
     lockTimeoutMs: 0,
