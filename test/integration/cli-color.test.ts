@@ -21,7 +21,9 @@ describe("colour", () => {
     expect(forced.stderr).toContain(`${ESC}31merror`);
     const noColor = await runBooksnap(["exprt"], { env: { NO_COLOR: "1", FORCE_COLOR: "1" } });
     expect(noColor.stderr).not.toContain(ESC);
-    const flag = await runBooksnap(["exprt", "--no-color"], { env: { NO_COLOR: undefined, FORCE_COLOR: "1" } });
+    const flag = await runBooksnap(["exprt", "--no-color"], {
+      env: { NO_COLOR: undefined, FORCE_COLOR: "1" },
+    });
     expect(flag.stderr).not.toContain(ESC);
   });
 

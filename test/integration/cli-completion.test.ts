@@ -5,7 +5,9 @@ describe("shell completion", () => {
   it("prints a bash completion script that asks booksnap for candidates", async () => {
     const run = await runBooksnap(["completion"], { env: { SHELL: "/bin/bash", ZSH_NAME: undefined } });
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain("complete -o bashdefault -o default -F _booksnap_yargs_completions booksnap");
+    expect(run.stdout).toContain(
+      "complete -o bashdefault -o default -F _booksnap_yargs_completions booksnap",
+    );
     expect(run.stdout).toContain("booksnap --get-yargs-completions");
   });
 
@@ -22,7 +24,8 @@ describe("shell completion", () => {
     });
     expect(commands.code).toBe(0);
     const names = commands.stdout.split("\n");
-    for (const name of ["export", "import", "verify", "inspect", "list", "demo"]) expect(names).toContain(name);
+    for (const name of ["export", "import", "verify", "inspect", "list", "demo"])
+      expect(names).toContain(name);
     const flags = await runBooksnap(["--get-yargs-completions", "booksnap", "export", "--"], {
       env: { SHELL: "/bin/bash" },
     });
