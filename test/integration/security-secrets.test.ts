@@ -192,20 +192,21 @@ async function producedFiles(): Promise<{ path: string; text: string }[]> {
 describe("no credential leaks (export, verify, import; success, failure, faults)", () => {
   it("the runs did what they should, so the scan covers real successes and real failures", () => {
     const codes = Object.fromEntries(runs.map(({ label, run }) => [label, run.code]));
-    expect(codes.export).toBe(0);
-    expect(codes["export --encrypt"]).toBe(0);
-    expect(codes.verify).toBe(0);
-    expect(codes["verify wrong passphrase"]).toBe(4);
-    expect(codes.import).toBe(0);
-    expect(codes["import --dry-run"]).toBe(0);
-    expect(codes["import encrypted"]).toBe(0);
-    expect(codes["import rejects"]).toBe(6);
-    expect(codes["import no such db"]).toBe(3);
-    expect(codes["import port 1"]).toBe(3);
-    expect(codes["import remote"]).toBe(2);
-    expect(codes["import into source"]).toBe(2);
-    expect(codes["import cut"]).toBe(3);
-    expect(codes["import cut resumed"]).toBe(0);
+    const stderr = (label: string) => runs.find((r) => r.label === label)?.run.stderr ?? "";
+    expect(codes.export, stderr("export")).toBe(0);
+    expect(codes["export --encrypt"], stderr("export --encrypt")).toBe(0);
+    expect(codes.verify, stderr("verify")).toBe(0);
+    expect(codes["verify wrong passphrase"], stderr("verify wrong passphrase")).toBe(4);
+    expect(codes.import, stderr("import")).toBe(0);
+    expect(codes["import --dry-run"], stderr("import --dry-run")).toBe(0);
+    expect(codes["import encrypted"], stderr("import encrypted")).toBe(0);
+    expect(codes["import rejects"], stderr("import rejects")).toBe(6);
+    expect(codes["import no such db"], stderr("import no such db")).toBe(3);
+    expect(codes["import port 1"], stderr("import port 1")).toBe(3);
+    expect(codes["import remote"], stderr("import remote")).toBe(2);
+    expect(codes["import into source"], stderr("import into source")).toBe(2);
+    expect(codes["import cut"], stderr("import cut")).toBe(3);
+    expect(codes["import cut resumed"], stderr("import cut resumed")).toBe(0);
     expect(runs.length).toBeGreaterThanOrEqual(18);
   });
 
