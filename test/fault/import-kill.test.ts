@@ -114,3 +114,47 @@ describe("import killed with SIGKILL at seeded random points, then resumed", () 
     },
   );
 });
+
+describe("an encrypted snapshot's import killed mid-staging", () => {
+  it("resumes with the passphrase (decrypting from the start, skipping staged lines) to exactly the snapshot", async () => {
+    const passphrase = "kill-test passphrase";
+    const encrypted = await makeSnapshot(work, "enc", SHAPE, undefined, { encryption: { passphrase } });
+    const args = (url: string, extra: string[] = []) => [
+      "import",
+      join(encrypted.paths.dir, "enc"),
+      "--to",
+      url,
+      "--yes",
+      ...BATCH,
+      ...extra,
+    ];
+    const env = { BOOKSNAP_PASSPHRASE: passphrase };
+    const target = await factory.clone();
+    targets.push(target);
+    const proxy = await FaultProxy.forUrl(target.url);
+    try {
+      const stalled = proxy.arm({
+        direction: "toServer",
+        afterBytes: Math.floor(cleanBytes * 0.5),
+        action: "stall",
+      });
+      const running = startBooksnap(args(proxy.url(target.url)), { cwd: work, env });
+      const first = await Promise.race([
+        stalled.then(() => "stalled" as const),
+        running.done.then(() => "exited" as const),
+      ]);
+      if (first === "exited")
+        expect.fail(`import exited before the kill point:\n${(await running.done).stderr}`);
+      running.child.kill("SIGKILL");
+      expect((await running.done).signal).toBe("SIGKILL");
+    } finally {
+      await proxy.close();
+    }
+    await waitForNoSessions(target, "booksnap-import");
+    expect(await extraSchemas(target)).toEqual(["booksnap_staging"]);
+    const resumed = await runBooksnap(args(target.url, ["--resume"]), { cwd: work, env });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(await contentDump(target)).toEqual(expected);
+    expect(await extraSchemas(target)).toEqual([]);
+  });
+});

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { generateLibrary, type LibraryShape } from "../../src/dataset/generate.js";
+import type { DataWriterOptions } from "../../src/snapshot/data-writer.js";
 import { type WrittenSnapshot, writeSnapshot } from "../../src/snapshot/snapshot-writer.js";
 import { adminUrl, createTestDatabase, databaseUrl, type TestDatabase } from "../helpers/db.js";
 
@@ -146,11 +147,19 @@ export async function makeSnapshot(
     port: 5432,
     database: "books",
   },
+  /** Data writer options, e.g. `{ encryption: { passphrase } }`. */
+  writer: DataWriterOptions = {},
 ): Promise<WrittenSnapshot> {
-  return writeSnapshot(dir, name, generateLibrary(shape), {
-    createdAt: new Date("2026-01-01T00:00:00.000Z"),
-    source: { ...source, tls: "verify-full", isolation: "repeatable read, read only" },
-    filters: { owners: [], referencedBooksAdded: 0 },
-    redaction: { mode: "pseudonymised", fields: [] },
-  });
+  return writeSnapshot(
+    dir,
+    name,
+    generateLibrary(shape),
+    {
+      createdAt: new Date("2026-01-01T00:00:00.000Z"),
+      source: { ...source, tls: "verify-full", isolation: "repeatable read, read only" },
+      filters: { owners: [], referencedBooksAdded: 0 },
+      redaction: { mode: "pseudonymised", fields: [] },
+    },
+    writer,
+  );
 }
