@@ -60,6 +60,7 @@ export async function runCli(rawArgv: readonly string[], io: CliIo): Promise<num
     io.stderr as never,
     json,
     wantsColor(io.stderr, io.env as NodeJS.ProcessEnv, colorFlag),
+    wantsColor(io.stdout, io.env as NodeJS.ProcessEnv, colorFlag),
   );
   const ctx: CommandContext = {
     output,

@@ -1,4 +1,5 @@
 import type { Writable } from "node:stream";
+import { stripVTControlCharacters } from "node:util";
 import { redactSecrets } from "../db/url.js";
 
 /** Where a command prints, and how. Created once per run by the CLI; the core never prints. */
@@ -12,6 +13,8 @@ export class Output {
     readonly json: boolean,
     /** Colour only on a TTY, never with NO_COLOR or --no-color. */
     readonly color: boolean,
+    /** The same rule for stdout, which may be piped while stderr is a terminal (default: color). */
+    readonly stdoutColor: boolean = color,
   ) {}
 
   /** True when a person is watching stderr (progress bars, prompts). */
@@ -28,9 +31,11 @@ export class Output {
     return redactSecrets(text, this.secretUrls);
   }
 
-  /** Human output on stdout (suppressed in --json mode). */
+  /** Human output on stdout (suppressed in --json mode); colour removed when stdout is not a terminal. */
   line(text = ""): void {
-    if (!this.json) this.stdout.write(`${this.redact(text)}\n`);
+    if (this.json) return;
+    const plain = this.stdoutColor ? text : stripVTControlCharacters(text);
+    this.stdout.write(`${this.redact(plain)}\n`);
   }
 
   /** Notes and warnings on stderr, in every mode. */

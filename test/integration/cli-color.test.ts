@@ -1,4 +1,11 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
+import { runCli } from "../../src/cli/main.js";
+import { generateLibrary } from "../../src/dataset/generate.js";
+import { writeSnapshot } from "../../src/snapshot/snapshot-writer.js";
 import { runBooksnap } from "../helpers/cli.js";
 
 const ESC = "\u001b[";
@@ -31,5 +38,47 @@ describe("colour", () => {
     const run = await runBooksnap(["exprt", "--json"], { env: { NO_COLOR: undefined, FORCE_COLOR: "1" } });
     expect(run.stdout).not.toContain(ESC);
     expect(JSON.parse(run.stdout).ok).toBe(false);
+  });
+
+  it("follows each stream: a piped stdout gets no colour while stderr is a terminal", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "booksnap-color-"));
+    try {
+      await writeSnapshot(dir, "snap", generateLibrary({ users: 1, books: 5 }), {
+        createdAt: new Date("2026-01-01T00:00:00.000Z"),
+        source: {
+          host: "db",
+          port: 5432,
+          database: "books",
+          tls: "require",
+          isolation: "repeatable read, read only",
+        },
+        filters: { owners: [], referencedBooksAdded: 0 },
+        redaction: { mode: "none", fields: [] },
+      });
+      const listing = async (stdoutIsTTY: boolean) => {
+        const stdout = Object.assign(new PassThrough(), { isTTY: stdoutIsTTY });
+        const stderr = Object.assign(new PassThrough(), { isTTY: true });
+        let text = "";
+        stdout.on("data", (chunk: Buffer) => {
+          text += chunk.toString("utf8");
+        });
+        const code = await runCli(["list", dir], {
+          stdout,
+          stderr,
+          stdin: new PassThrough(),
+          env: { TERM: "xterm" },
+          cwd: dir,
+          signal: new AbortController().signal,
+        });
+        expect(code).toBe(0);
+        return text;
+      };
+      expect(await listing(true)).toContain(`${ESC}1mNAME`);
+      const piped = await listing(false);
+      expect(piped).toMatch(/^NAME\s+AGE/);
+      expect(piped).not.toContain(ESC);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
