@@ -3,7 +3,7 @@ import type { SnapshotManifest } from "../snapshot/manifest.js";
 import { quoteIdent } from "../snapshot/models.js";
 import { type ImportMode, type PlannedCounts, plannedCounts, resolveConflicts } from "./conflicts.js";
 import { createDevUser, type DevUserChoice } from "./owner.js";
-import { collectRejects, type RejectedRecord } from "./rejects.js";
+import { type RejectsSummary, streamRejects, writeRejectsFile } from "./rejects.js";
 import { CHECKPOINT_TABLE, REJECT_TABLE, STAGED_MODELS, stagedFields, stagingTable } from "./staging.js";
 import { type ModelVerification, verifyImported } from "./verify-import.js";
 
@@ -16,6 +16,8 @@ export interface FinalPlan {
   /** Checkpoint counts after staging: validated records and validation rejects per model. */
   stagedCounts: Record<string, number>;
   droppedFields: Record<string, string[]>;
+  /** Dead-letter file, written (streamed from the reject table) when anything was rejected. */
+  rejectsPath: string;
   statementTimeoutMs: number;
   lockTimeoutMs: number;
   now: Date;
@@ -27,7 +29,8 @@ export interface FinalOutcome {
   planned: PlannedCounts;
   /** Rows of the dev user removed by replace mode (entries include cascaded ones). */
   deleted: Record<string, number>;
-  rejects: RejectedRecord[];
+  /** Counts and first of the rejected records (all of them are in plan.rejectsPath). */
+  rejects: RejectsSummary;
   /** Rejects exceed --max-rejects: rolled back, nothing changed. */
   tooManyRejects: boolean;
   verification: Record<string, ModelVerification>;
@@ -87,7 +90,10 @@ export async function finalizeImport(
     const rejectCount = Number(
       (await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${REJECT_TABLE}`)).rows[0]?.n ?? 0,
     );
-    const rejects = rejectCount > 0 ? await collectRejects(client) : [];
+    const rejects =
+      rejectCount > 0
+        ? await writeRejectsFile(plan.rejectsPath, streamRejects(client))
+        : { total: 0, validation: 0 };
     const outcome: FinalOutcome = {
       devUserId,
       createdUser,

@@ -48,7 +48,6 @@ import {
 } from "./options.js";
 import { chooseDevUser } from "./owner.js";
 import { assertCompleteRead, assertResumable, confirmReplace } from "./preflight.js";
-import { writeRejectsFile } from "./rejects.js";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, withRetries } from "./retry.js";
 import { checkTargetSchema } from "./schema-check.js";
 import { ImportSession } from "./session.js";
@@ -202,6 +201,7 @@ export async function importSnapshot(options: ImportOptions, deps: ImportDeps): 
             manifest,
             stagedCounts: staged.counts,
             droppedFields: schema.droppedFields,
+            rejectsPath,
             statementTimeoutMs: statementTimeoutMs * 20,
             lockTimeoutMs,
             now: deps.now(),
@@ -223,19 +223,17 @@ export async function importSnapshot(options: ImportOptions, deps: ImportDeps): 
     });
 
     const finalMs = deps.now().getTime() - finalStarted;
-    if (outcome.rejects.length > 0) await writeRejectsFile(rejectsPath, outcome.rejects);
-    else await rm(rejectsPath, { force: true });
+    if (outcome.rejects.total === 0) await rm(rejectsPath, { force: true });
     keepStaging = false;
 
     if (outcome.tooManyRejects && !options.dryRun) {
-      const validation = outcome.rejects.filter((r) => r.category === "validation").length;
-      const first = outcome.rejects[0];
-      const message = `${outcome.rejects.length} record(s) rejected (allowed: ${options.maxRejects ?? 0}); nothing was imported. First: line ${first?.line} (${first?.model ?? "unknown model"}): ${first?.reason}`;
+      const { total, validation, first } = outcome.rejects;
+      const message = `${total} record(s) rejected (allowed: ${options.maxRejects ?? 0}); nothing was imported. First: line ${first?.line} (${first?.model ?? "unknown model"}): ${first?.reason}`;
       const errorOptions = {
         hint: `See ${rejectsPath} for every rejected record with its line number and reason. Fix the data, or allow them with --max-rejects N.`,
-        details: { rejectsFile: rejectsPath, rejected: outcome.rejects.length, first },
+        details: { rejectsFile: rejectsPath, rejected: total, first },
       };
-      throw validation === outcome.rejects.length
+      throw validation === total
         ? new ValidationError("E_TOO_MANY_REJECTS", message, errorOptions)
         : new ConstraintError("E_TOO_MANY_REJECTS", message, errorOptions);
     }

@@ -1,6 +1,7 @@
 import { chmod, open } from "node:fs/promises";
 import type pg from "pg";
-import { type ModelName, modelSpec } from "../snapshot/models.js";
+import { type ModelName, modelSpec, quoteIdent } from "../snapshot/models.js";
+import { cursorRows } from "./cursor.js";
 import { REJECT_TABLE, STAGED_MODELS, stagedFields, stagingTable } from "./staging.js";
 
 /** One line of the dead-letter file (<name>.rejects.ndjson). */
@@ -17,65 +18,95 @@ export interface RejectedRecord {
   raw?: string;
 }
 
+/** What the final transaction reports about the rejects (the records themselves go to the file). */
+export interface RejectsSummary {
+  total: number;
+  /** Rejected by zod / undecodable lines; the rest would have violated a constraint. */
+  validation: number;
+  /** The first rejected record in line order, for the error message. */
+  first?: RejectedRecord;
+}
+
+/** Column alias of a staged field in the reject query: one LEFT JOIN per staged model. */
+const column = (model: ModelName, field: string) => quoteIdent(`${model}:${field}`);
+const alias = (model: ModelName) => quoteIdent(`s_${model}`);
+
 /**
- * Every rejected record, in line order: validation rejects carry their record text; constraint
- * rejects are rebuilt from staging (source ids, snapshot field order).
+ * One query for every rejected record in line order: validation rejects carry their record text;
+ * constraint rejects are rebuilt from their staging row (source ids, snapshot field order).
  */
-export async function collectRejects(client: pg.Client): Promise<RejectedRecord[]> {
-  const out: RejectedRecord[] = [];
-  const { rows } = await client.query<{
-    line: number;
-    model: string | null;
-    reason: string;
-    category: string;
-    record: string | null;
-    raw: string | null;
-  }>(`SELECT line, model, reason, category, record, raw FROM ${REJECT_TABLE} WHERE category = 'validation'`);
-  for (const row of rows) {
-    out.push({
-      line: row.line,
-      model: row.model,
-      reason: row.reason,
-      category: row.category,
-      ...(row.record !== null ? { record: JSON.parse(row.record) } : {}),
-      ...(row.raw !== null ? { raw: row.raw } : {}),
-    });
-  }
+function rejectsQuery(): string {
+  const select = ["r.line", "r.model", "r.reason", "r.category", "r.record", "r.raw"];
+  const joins: string[] = [];
+  const staged: string[] = [];
   for (const spec of STAGED_MODELS) {
-    const fields = stagedFields(spec);
-    const staged = await client.query<Record<string, unknown>>(
-      `SELECT r.reason, r.category, s.* FROM ${REJECT_TABLE} r JOIN ${stagingTable(spec.name)} s ON s.line = r.line
-        WHERE r.model = $1 AND r.category <> 'validation'`,
-      [spec.name],
+    const s = alias(spec.name);
+    select.push(`${s}.src_id AS ${column(spec.name, "src_id")}`);
+    for (const f of stagedFields(spec))
+      select.push(`${s}.${quoteIdent(f.name)} AS ${column(spec.name, f.name)}`);
+    joins.push(
+      `LEFT JOIN ${stagingTable(spec.name)} ${s} ON r.category <> 'validation' AND r.model = '${spec.name}' AND ${s}.line = r.line`,
     );
-    for (const row of staged.rows) {
-      const record: Record<string, unknown> = { id: row.src_id };
-      for (const f of fields) record[f.name] = row[f.name];
-      out.push({
-        line: row.line as number,
-        model: spec.name,
-        reason: row.reason as string,
-        category: row.category as string,
-        record: orderFields(spec.name, record),
-      });
-    }
+    staged.push(`${s}.line IS NOT NULL`);
   }
-  return out.sort((a, b) => a.line - b.line);
+  return `SELECT ${select.join(", ")} FROM ${REJECT_TABLE} r ${joins.join(" ")}
+           WHERE r.category = 'validation' OR ${staged.join(" OR ")}
+           ORDER BY r.line`;
+}
+
+function toRejectedRecord(row: Record<string, unknown>): RejectedRecord {
+  const base = {
+    line: row.line as number,
+    model: row.model as string | null,
+    reason: row.reason as string,
+    category: row.category as string,
+  };
+  if (base.category === "validation") {
+    return {
+      ...base,
+      ...(row.record !== null ? { record: JSON.parse(row.record as string) } : {}),
+      ...(row.raw !== null ? { raw: row.raw as string } : {}),
+    };
+  }
+  const model = base.model as ModelName;
+  const record: Record<string, unknown> = { id: row[`${model}:src_id`] };
+  for (const f of stagedFields(modelSpec(model))) record[f.name] = row[`${model}:${f.name}`];
+  return { ...base, record: orderFields(model, record) };
+}
+
+/** Every rejected record in line order, read through a cursor (one page in memory at a time). */
+export async function* streamRejects(client: pg.Client): AsyncGenerator<RejectedRecord> {
+  for await (const row of cursorRows<Record<string, unknown>>(client, rejectsQuery())) {
+    yield toRejectedRecord(row);
+  }
 }
 
 function orderFields(model: ModelName, record: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(modelSpec(model).fields.map((f) => [f.name, record[f.name] ?? null]));
 }
 
-/** Writes the dead-letter file (mode 0600), replacing an older one. */
-export async function writeRejectsFile(path: string, rejects: readonly RejectedRecord[]): Promise<void> {
+/** Bytes of dead-letter lines gathered before each write. */
+const WRITE_CHUNK_CHARS = 256 * 1024;
+
+/**
+ * Writes the dead-letter file (mode 0600), replacing an older one, one line per record as the
+ * records arrive; returns their count, the validation count and the first record.
+ */
+export async function writeRejectsFile(
+  path: string,
+  rejects: AsyncIterable<RejectedRecord> | Iterable<RejectedRecord>,
+): Promise<RejectsSummary> {
+  const summary: RejectsSummary = { total: 0, validation: 0 };
   const handle = await open(path, "w", 0o600);
   try {
     await chmod(path, 0o600);
     let chunk = "";
-    for (const reject of rejects) {
+    for await (const reject of rejects) {
+      summary.first ??= reject;
+      summary.total += 1;
+      if (reject.category === "validation") summary.validation += 1;
       chunk += `${JSON.stringify(reject)}\n`;
-      if (chunk.length > 256 * 1024) {
+      if (chunk.length > WRITE_CHUNK_CHARS) {
         await handle.write(chunk);
         chunk = "";
       }
@@ -84,4 +115,5 @@ export async function writeRejectsFile(path: string, rejects: readonly RejectedR
   } finally {
     await handle.close();
   }
+  return summary;
 }

@@ -67,7 +67,7 @@ export function buildSummary(input: {
       rejected: (staged.counts[`rejected:${model}`] ?? 0) + (outcome.planned.constraintRejected[model] ?? 0),
     };
   }
-  const validation = outcome.rejects.filter((r) => r.category === "validation").length;
+  const { total, validation } = outcome.rejects;
   const durationMs = Math.max(1, input.now.getTime() - input.startedAt.getTime());
   return {
     ok: true,
@@ -78,8 +78,8 @@ export function buildSummary(input: {
     user: { id: outcome.devUserId, email: input.devUser.email, created: outcome.createdUser },
     models,
     deleted: outcome.deleted,
-    rejected: { total: outcome.rejects.length, validation, constraint: outcome.rejects.length - validation },
-    rejectsFile: outcome.rejects.length > 0 ? input.rejectsPath : null,
+    rejected: { total, validation, constraint: total - validation },
+    rejectsFile: total > 0 ? input.rejectsPath : null,
     committable: !outcome.tooManyRejects,
     retried: input.retried,
     batches: staged.batches,

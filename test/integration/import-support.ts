@@ -1,11 +1,16 @@
 import { mkdtempSync } from "node:fs";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import type pg from "pg";
+import { afterEach } from "vitest";
 import { runCli } from "../../src/cli/main.js";
 import { generateLibrary, type LibraryShape } from "../../src/dataset/generate.js";
+import type { ImportDeps } from "../../src/import/options.js";
 import { readDataLines } from "../../src/snapshot/data-reader.js";
+import type { DataWriterOptions } from "../../src/snapshot/data-writer.js";
+import type { SnapshotManifest } from "../../src/snapshot/manifest.js";
 import type { SnapshotRecord } from "../../src/snapshot/models.js";
 import type { SnapshotPaths } from "../../src/snapshot/paths.js";
 import { decodeRecordLine } from "../../src/snapshot/record-line.js";
@@ -14,8 +19,58 @@ import {
   type WrittenSnapshot,
   writeSnapshot,
 } from "../../src/snapshot/snapshot-writer.js";
+import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
 
 /** Shared helpers of the import tests (not a test file itself). */
+
+/**
+ * Per-test clean-up for the calling test file (registers its afterEach): returns `push`, whose
+ * steps run in reverse order after each test.
+ */
+export function useCleanup(): (step: () => Promise<unknown>) => void {
+  const steps: Array<() => Promise<unknown>> = [];
+  afterEach(async () => {
+    for (const step of steps.splice(0).reverse()) await step();
+  });
+  return (step) => {
+    steps.push(step);
+  };
+}
+
+/** `setup()` for each test of the calling file: a fresh database and a temp directory, both removed afterwards. */
+export function useImportSetup(): () => Promise<{ db: TestDatabase; dir: string }> {
+  const cleanup = useCleanup();
+  return async () => {
+    const db = await createTestDatabase();
+    const dir = await mkdtemp(join(tmpdir(), "booksnap-import-"));
+    cleanup(() => db.drop());
+    cleanup(() => rm(dir, { recursive: true, force: true }));
+    return { db, dir };
+  };
+}
+
+/** ImportDeps of a run nobody interrupts. */
+export const importDeps = (): ImportDeps => ({ now: () => new Date(), signal: new AbortController().signal });
+
+/** 1-based line of a record in the snapshot written from `records`. */
+export const lineOf = (records: readonly OutgoingRecord[], model: string, id: number): number =>
+  records.findIndex((r) => r.model === model && r.record.id === id) + 1;
+
+/** The dead-letter file's lines, parsed. */
+export async function readRejects(path: string): Promise<Array<Record<string, unknown>>> {
+  return (await readFile(path, "utf8"))
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l));
+}
+
+/** Whether the import's staging schema is (still) in the database. */
+export async function stagingExists(db: TestDatabase): Promise<boolean> {
+  const r = await db.withClient((c) =>
+    c.query("SELECT 1 FROM pg_namespace WHERE nspname = 'booksnap_staging'"),
+  );
+  return (r.rowCount ?? 0) > 0;
+}
 
 export const PROD_SOURCE = {
   host: "prod-db.example.com",
@@ -35,19 +90,26 @@ export async function collect(shape: LibraryShape): Promise<OutgoingRecord[]> {
   return out;
 }
 
-/** Writes a snapshot exactly as export does (same writer, same format). */
+/** Writes a snapshot exactly as export does (same writer, same format), as if taken from PROD_SOURCE. */
 export function makeSnapshot(
   dir: string,
   name: string,
   records: readonly OutgoingRecord[] | AsyncIterable<OutgoingRecord>,
+  options: { source?: Partial<SnapshotManifest["source"]>; writer?: DataWriterOptions } = {},
 ): Promise<WrittenSnapshot> {
   const source = Symbol.asyncIterator in records ? records : fromArray(records as readonly OutgoingRecord[]);
-  return writeSnapshot(dir, name, source as AsyncIterable<OutgoingRecord>, {
-    createdAt: new Date("2026-01-01T00:00:00.000Z"),
-    source: PROD_SOURCE,
-    filters: { owners: [], referencedBooksAdded: 0 },
-    redaction: { mode: "none", fields: [] },
-  });
+  return writeSnapshot(
+    dir,
+    name,
+    source as AsyncIterable<OutgoingRecord>,
+    {
+      createdAt: new Date("2026-01-01T00:00:00.000Z"),
+      source: { ...PROD_SOURCE, ...options.source },
+      filters: { owners: [], referencedBooksAdded: 0 },
+      redaction: { mode: "none", fields: [] },
+    },
+    options.writer,
+  );
 }
 
 /** Every record of a snapshot's data file, decoded. */
