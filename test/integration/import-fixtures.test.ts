@@ -1,12 +1,19 @@
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { importSnapshot } from "../../src/import/import.js";
 import { READABLE_FORMAT_VERSIONS } from "../../src/snapshot/manifest.js";
 import { resolveSnapshotPaths } from "../../src/snapshot/paths.js";
 import { loadManifest } from "../../src/verify/data-file.js";
 import { createTestDatabase } from "../helpers/db.js";
-import { actualLibrary, addUser, expectedLibrary, readSnapshotRecords } from "./import-support.js";
+import {
+  actualLibrary,
+  addUser,
+  expectedLibrary,
+  importDeps,
+  readSnapshotRecords,
+  useCleanup,
+} from "./import-support.js";
 
 /** Snapshots made by the tool itself (test/fixtures/make-fixtures.ts); committed, never regenerated casually. */
 const FIXTURES = [
@@ -18,10 +25,7 @@ const FIXTURES = [
 ];
 const FIXTURE_DIR = join(import.meta.dirname, "..", "fixtures");
 
-const cleanup: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const fn of cleanup.splice(0).reverse()) await fn();
-});
+const cleanup = useCleanup();
 
 describe("offline replay fixtures", () => {
   it.each(FIXTURES)("%s replays into a fresh database with exactly its content", async (name) => {
@@ -30,7 +34,7 @@ describe("offline replay fixtures", () => {
     // Committed fixtures are the "older format" snapshots: whatever the current version, they must keep importing.
     expect(READABLE_FORMAT_VERSIONS).toContain(manifest.formatVersion);
     const db = await createTestDatabase();
-    cleanup.push(() => db.drop());
+    cleanup(() => db.drop());
     const devId = await db.withClient((c) => addUser(c, "dev@example.com"));
     const summary = await importSnapshot(
       {
@@ -38,7 +42,7 @@ describe("offline replay fixtures", () => {
         targetUrl: db.url,
         rejectsPath: join(tmpdir(), `${db.name}.rejects.ndjson`),
       },
-      { now: () => new Date(), signal: new AbortController().signal },
+      importDeps(),
     );
     const records = await readSnapshotRecords(paths);
     for (const model of ["Book", "ReadingList", "BookInReadingList"] as const) {

@@ -1,39 +1,22 @@
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { importSnapshot } from "../../src/import/import.js";
-import { writeSnapshot } from "../../src/snapshot/snapshot-writer.js";
-import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
 import {
   actualLibrary,
   addBook,
   addUser,
   collect,
   expectedLibrary,
-  fromArray,
+  importDeps,
   makeSnapshot,
-  PROD_SOURCE,
   runImportCli,
+  stagingExists,
   tableCounts,
+  useImportSetup,
 } from "./import-support.js";
 
-const cleanup: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const fn of cleanup.splice(0).reverse()) await fn();
-});
-
-async function setup(): Promise<{ db: TestDatabase; dir: string }> {
-  const db = await createTestDatabase();
-  const dir = await mkdtemp(join(tmpdir(), "booksnap-import-"));
-  cleanup.push(
-    () => db.drop(),
-    () => rm(dir, { recursive: true, force: true }),
-  );
-  return { db, dir };
-}
-
-const deps = () => ({ now: () => new Date(), signal: new AbortController().signal });
+const setup = useImportSetup();
 
 describe("import modes and the dev user", () => {
   it("replace makes the dev user's library exactly the snapshot's and leaves other users alone", async () => {
@@ -89,7 +72,7 @@ describe("import modes and the dev user", () => {
     // Replacing again with the same snapshot gives the same content, no duplicates.
     await importSnapshot(
       { snapshot: `${paths.dir}/lib`, targetUrl: db.url, user: "dev@example.com", yes: true },
-      deps(),
+      importDeps(),
     );
     expect(await db.withClient((c) => actualLibrary(c, devId))).toEqual(expectedLibrary(records));
   });
@@ -109,7 +92,7 @@ describe("import modes and the dev user", () => {
     });
     const summary = await importSnapshot(
       { snapshot: paths.manifestPath, targetUrl: db.url, user: "dev@example.com", mode: "merge" },
-      deps(),
+      importDeps(),
     );
     expect(summary.models.Book).toMatchObject({ imported: 8, skipped: 2, rejected: 0 });
     // The entry of the book owned by another user is skipped; the one of the dev user's own copy is kept.
@@ -129,7 +112,7 @@ describe("import modes and the dev user", () => {
     // Merging the same snapshot again adds nothing: books by isbn13, the list by (title, type, year), entries by pair.
     const again = await importSnapshot(
       { snapshot: paths.manifestPath, targetUrl: db.url, user: "dev@example.com", mode: "merge" },
-      deps(),
+      importDeps(),
     );
     expect(again.models.Book?.imported).toBe(0);
     expect(again.models.ReadingList).toMatchObject({ imported: 0, skipped: 1 });
@@ -172,7 +155,7 @@ describe("import modes and the dev user", () => {
       // merge: the first user already owns these isbn13s, so a replace would reject them all.
       { snapshot: paths.manifestPath, targetUrl: db.url, mode: "merge" },
       {
-        ...deps(),
+        ...importDeps(),
         chooseUser: async (users) =>
           users.find((u) => u.email === "second@dev.local") ?? { id: 0, email: "none" },
       },
@@ -210,10 +193,7 @@ describe("import modes and the dev user", () => {
     expect((summary.models as Record<string, { imported: number }>).Book?.imported).toBe(20);
     expect(summary.deleted).toMatchObject({ Book: 1 });
     expect(await db.withClient(tableCounts)).toEqual(before);
-    const staging = await db.withClient((c) =>
-      c.query("SELECT 1 FROM pg_namespace WHERE nspname = 'booksnap_staging'"),
-    );
-    expect(staging.rowCount).toBe(0);
+    expect(await stagingExists(db)).toBe(false);
 
     const source = await runImportCli([
       "import",
@@ -234,11 +214,8 @@ describe("import modes and the dev user", () => {
     expect(remote.stderr).toContain("--allow-remote-target");
     // A snapshot taken from this very database (localhost and 127.0.0.1 are the same machine) is refused too.
     const target = new URL(db.url);
-    const own = await writeSnapshot(dir, "own", fromArray(records), {
-      createdAt: new Date("2026-01-01T00:00:00.000Z"),
-      source: { ...PROD_SOURCE, host: "localhost", port: Number(target.port || 5432), database: db.name },
-      filters: { owners: [], referencedBooksAdded: 0 },
-      redaction: { mode: "none", fields: [] },
+    const own = await makeSnapshot(dir, "own", records, {
+      source: { host: "localhost", port: Number(target.port || 5432), database: db.name },
     });
     const loopback = db.url.replace(`@${target.hostname}:`, "@127.0.0.1:");
     const self = await runImportCli([

@@ -1,46 +1,25 @@
-import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import pg from "pg";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { importSnapshot } from "../../src/import/import.js";
 import { IMPORT_LOCK_KEY } from "../../src/import/staging.js";
 import type { OutgoingRecord } from "../../src/snapshot/snapshot-writer.js";
-import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
-import { addBook, addUser, collect, makeSnapshot, runImportCli, tableCounts } from "./import-support.js";
+import {
+  addBook,
+  addUser,
+  collect,
+  importDeps,
+  lineOf,
+  makeSnapshot,
+  readRejects,
+  runImportCli,
+  stagingExists,
+  tableCounts,
+  useImportSetup,
+} from "./import-support.js";
 
-const cleanup: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const fn of cleanup.splice(0).reverse()) await fn();
-});
-
-async function setup(): Promise<{ db: TestDatabase; dir: string }> {
-  const db = await createTestDatabase();
-  const dir = await mkdtemp(join(tmpdir(), "booksnap-import-"));
-  cleanup.push(
-    () => db.drop(),
-    () => rm(dir, { recursive: true, force: true }),
-  );
-  return { db, dir };
-}
-
-const deps = () => ({ now: () => new Date(), signal: new AbortController().signal });
-const lineOf = (records: OutgoingRecord[], model: string, id: number) =>
-  records.findIndex((r) => r.model === model && r.record.id === id) + 1;
-
-async function readRejects(path: string): Promise<Array<Record<string, unknown>>> {
-  return (await readFile(path, "utf8"))
-    .trim()
-    .split("\n")
-    .map((l) => JSON.parse(l));
-}
-
-async function stagingExists(db: TestDatabase): Promise<boolean> {
-  const r = await db.withClient((c) =>
-    c.query("SELECT 1 FROM pg_namespace WHERE nspname = 'booksnap_staging'"),
-  );
-  return (r.rowCount ?? 0) > 0;
-}
+const setup = useImportSetup();
 
 describe("rejected records and refused imports", () => {
   it("a constraint violation lands in the dead-letter file with its line number; dev data stays as it was", async () => {
@@ -99,7 +78,7 @@ describe("rejected records and refused imports", () => {
     // Allowed with --max-rejects: everything else is imported and verified.
     const summary = await importSnapshot(
       { snapshot: paths.manifestPath, targetUrl: db.url, user: "dev@example.com", yes: true, maxRejects: 2 },
-      deps(),
+      importDeps(),
     );
     expect(summary.models.Book).toMatchObject({ imported: 11, rejected: 1 });
     expect(summary.models.BookInReadingList).toMatchObject({ imported: 11, rejected: 1 });
@@ -213,7 +192,7 @@ describe("rejected records and refused imports", () => {
     expect(drift.stderr).toContain("Book.rating");
     const tolerated = await importSnapshot(
       { snapshot: paths.manifestPath, targetUrl: db.url, schemaDrift: "tolerate" },
-      deps(),
+      importDeps(),
     );
     expect(tolerated.models.Book?.imported).toBe(10);
     expect(tolerated.verification.Book?.comparedWith).toBe("staged");

@@ -1,35 +1,21 @@
 import { spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import pg from "pg";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { InterruptedError } from "../../src/errors.js";
 import { importSnapshot } from "../../src/import/import.js";
-import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
 import {
   actualLibrary,
   addUser,
   collect,
   expectedLibrary,
+  importDeps,
   makeSnapshot,
   runImportCli,
+  stagingExists,
+  useImportSetup,
 } from "./import-support.js";
 
-const cleanup: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const fn of cleanup.splice(0).reverse()) await fn();
-});
-
-async function setup(): Promise<{ db: TestDatabase; dir: string }> {
-  const db = await createTestDatabase();
-  const dir = await mkdtemp(join(tmpdir(), "booksnap-import-"));
-  cleanup.push(
-    () => db.drop(),
-    () => rm(dir, { recursive: true, force: true }),
-  );
-  return { db, dir };
-}
+const setup = useImportSetup();
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -130,8 +116,7 @@ describe("resumable import", () => {
         retry: { baseDelayMs: 5, maxDelayMs: 20 },
       },
       {
-        now: () => new Date(),
-        signal: new AbortController().signal,
+        ...importDeps(),
         warn: (m) => warnings.push(m),
         onProgress: async () => {
           if (terminated > 0) return;
@@ -182,8 +167,7 @@ describe("resumable import", () => {
     const summary = await importSnapshot(
       { snapshot: paths.manifestPath, targetUrl: db.url, batchSize: 30 },
       {
-        now: () => new Date(),
-        signal: new AbortController().signal,
+        ...importDeps(),
         confirm: async (question) => {
           questions.push(question);
           return true;
@@ -203,9 +187,6 @@ describe("resumable import", () => {
     expect(aborted.code, aborted.stderr).toBe(0);
     expect(aborted.json().discarded).toMatchObject({ snapshotName: "lib", lastLine: 30 });
     expect(await db.withClient((c) => actualLibrary(c, devId))).toEqual(expectedLibrary(records));
-    const staging = await db.withClient((c) =>
-      c.query("SELECT 1 FROM pg_namespace WHERE nspname = 'booksnap_staging'"),
-    );
-    expect(staging.rowCount).toBe(0);
+    expect(await stagingExists(db)).toBe(false);
   });
 });

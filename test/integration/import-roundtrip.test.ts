@@ -1,38 +1,19 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { importSnapshot } from "../../src/import/import.js";
-import { writeSnapshot } from "../../src/snapshot/snapshot-writer.js";
-import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
 import {
   actualLibrary,
   addBook,
   addUser,
   collect,
   expectedLibrary,
-  fromArray,
+  importDeps,
   makeSnapshot,
-  PROD_SOURCE,
   runImportCli,
+  stagingExists,
+  useImportSetup,
 } from "./import-support.js";
 
-const cleanup: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const fn of cleanup.splice(0).reverse()) await fn();
-});
-
-async function setup(): Promise<{ db: TestDatabase; dir: string }> {
-  const db = await createTestDatabase();
-  const dir = await mkdtemp(join(tmpdir(), "booksnap-import-"));
-  cleanup.push(
-    () => db.drop(),
-    () => rm(dir, { recursive: true, force: true }),
-  );
-  return { db, dir };
-}
-
-const deps = () => ({ now: () => new Date(), signal: new AbortController().signal });
+const setup = useImportSetup();
 
 describe("import round trip", () => {
   it("reproduces every field of every book, list and entry (ids and owners remapped onto the dev user)", async () => {
@@ -42,7 +23,7 @@ describe("import round trip", () => {
     const devId = await db.withClient((c) => addUser(c, "dev@example.com"));
     const summary = await importSnapshot(
       { snapshot: paths.manifestPath, targetUrl: db.url, batchSize: 50 },
-      deps(),
+      importDeps(),
     );
     expect(summary.user).toEqual({ id: devId, email: "dev@example.com", created: false });
     expect(summary.models.Book).toEqual({ inSnapshot: 120, imported: 120, skipped: 0, rejected: 0 });
@@ -53,27 +34,15 @@ describe("import round trip", () => {
     const actual = await db.withClient((c) => actualLibrary(c, devId));
     expect(actual).toEqual(expectedLibrary(records));
     // Staging is gone.
-    const staging = await db.withClient((c) =>
-      c.query("SELECT 1 FROM pg_namespace WHERE nspname = 'booksnap_staging'"),
-    );
-    expect(staging.rowCount).toBe(0);
+    expect(await stagingExists(db)).toBe(false);
   });
 
   it("imports an encrypted snapshot with its passphrase, and asks for one without it", async () => {
     const { db, dir } = await setup();
     const records = await collect({ users: 1, books: 15, seed: 12 });
-    const { paths } = await writeSnapshot(
-      dir,
-      "secret",
-      fromArray(records),
-      {
-        createdAt: new Date("2026-01-01T00:00:00.000Z"),
-        source: PROD_SOURCE,
-        filters: { owners: [], referencedBooksAdded: 0 },
-        redaction: { mode: "none", fields: [] },
-      },
-      { encryption: { passphrase: "correct horse battery staple" } },
-    );
+    const { paths } = await makeSnapshot(dir, "secret", records, {
+      writer: { encryption: { passphrase: "correct horse battery staple" } },
+    });
     const devId = await db.withClient((c) => addUser(c, "dev@example.com"));
     const missing = await runImportCli(["import", paths.manifestPath, "--to", db.url]);
     expect(missing.code).toBe(2);
@@ -97,7 +66,7 @@ describe("import round trip", () => {
     });
     const summary = await importSnapshot(
       { snapshot: paths.manifestPath, targetUrl: db.url, yes: true },
-      deps(),
+      importDeps(),
     );
     expect(summary.deleted.Book).toBe(1);
     expect(summary.models.ReadingList?.imported).toBe(3);

@@ -1,26 +1,17 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { VerificationError } from "../../src/errors.js";
 import { importSnapshot } from "../../src/import/import.js";
-import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
-import { addBook, addUser, collect, makeSnapshot, runImportCli, tableCounts } from "./import-support.js";
+import {
+  addBook,
+  addUser,
+  collect,
+  makeSnapshot,
+  runImportCli,
+  tableCounts,
+  useImportSetup,
+} from "./import-support.js";
 
-const cleanup: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const fn of cleanup.splice(0).reverse()) await fn();
-});
-
-async function setup(): Promise<{ db: TestDatabase; dir: string }> {
-  const db = await createTestDatabase();
-  const dir = await mkdtemp(join(tmpdir(), "booksnap-import-"));
-  cleanup.push(
-    () => db.drop(),
-    () => rm(dir, { recursive: true, force: true }),
-  );
-  return { db, dir };
-}
+const setup = useImportSetup();
 
 /** A target-side trigger that silently rewrites one book's title: verification must notice. */
 const REWRITING_TRIGGER = `
