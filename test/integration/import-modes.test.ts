@@ -9,6 +9,7 @@ import {
   collect,
   expectedLibrary,
   importDeps,
+  importInto,
   makeSnapshot,
   runImportCli,
   stagingExists,
@@ -31,22 +32,18 @@ describe("import modes and the dev user", () => {
       return { devId, otherId };
     });
     // Non-TTY without --yes and existing data: refused, nothing changed (exit 2).
-    const refused = await runImportCli([
-      "import",
+    const refused = await importInto(
       paths.manifestPath,
-      "--to",
       db.url,
       "--user",
       "dev@example.com",
       "--log-dir",
       join(dir, "logs"),
-    ]);
+    );
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain("E_CONFIRM_REQUIRED");
-    const run = await runImportCli([
-      "import",
+    const run = await importInto(
       paths.dataPath,
-      "--to",
       db.url,
       "--user",
       String(devId),
@@ -54,7 +51,7 @@ describe("import modes and the dev user", () => {
       "--json",
       "--log-dir",
       join(dir, "logs"),
-    ]);
+    );
     expect(run.code, run.stderr).toBe(0);
     const summary = run.json();
     expect(summary.deleted).toEqual({ Book: 1, ReadingList: 0, BookInReadingList: 0 });
@@ -123,29 +120,21 @@ describe("import modes and the dev user", () => {
     const { db, dir } = await setup();
     const records = await collect({ users: 2, books: 6, seed: 9 });
     const { paths } = await makeSnapshot(dir, "lib", records);
-    const empty = await runImportCli(["import", paths.manifestPath, "--to", db.url]);
+    const empty = await importInto(paths.manifestPath, db.url);
     expect(empty.code).toBe(2);
     expect(empty.stderr).toContain("E_NO_USERS");
     expect(empty.stderr).toContain("--create-user");
-    const created = await runImportCli([
-      "import",
-      paths.manifestPath,
-      "--to",
-      db.url,
-      "--create-user",
-      "me@dev.local",
-      "--json",
-    ]);
+    const created = await importInto(paths.manifestPath, db.url, "--create-user", "me@dev.local", "--json");
     expect(created.code, created.stderr).toBe(0);
     const user = created.json().user as { id: number; created: boolean };
     expect(user.created).toBe(true);
     expect(await db.withClient((c) => actualLibrary(c, user.id))).toEqual(expectedLibrary(records));
     // Only user → used without a flag (replace needs --yes now that it has data).
-    const only = await runImportCli(["import", paths.manifestPath, "--to", db.url, "--yes", "--json"]);
+    const only = await importInto(paths.manifestPath, db.url, "--yes", "--json");
     expect(only.code, only.stderr).toBe(0);
     expect((only.json().user as { id: number }).id).toBe(user.id);
     await db.withClient((c) => addUser(c, "second@dev.local"));
-    const several = await runImportCli(["import", paths.manifestPath, "--to", db.url, "--yes"]);
+    const several = await importInto(paths.manifestPath, db.url, "--yes");
     expect(several.code).toBe(2);
     expect(several.stderr).toContain("E_USER_AMBIGUOUS");
     expect(several.stderr).toContain("me@dev.local");
@@ -162,7 +151,7 @@ describe("import modes and the dev user", () => {
     );
     expect(chosen.user.email).toBe("second@dev.local");
     expect(chosen.models.Book?.skipped).toBe(6);
-    const unknown = await runImportCli(["import", paths.manifestPath, "--to", db.url, "--user", "nobody@x"]);
+    const unknown = await importInto(paths.manifestPath, db.url, "--user", "nobody@x");
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("E_USER_NOT_FOUND");
   });
@@ -195,21 +184,11 @@ describe("import modes and the dev user", () => {
     expect(await db.withClient(tableCounts)).toEqual(before);
     expect(await stagingExists(db)).toBe(false);
 
-    const source = await runImportCli([
-      "import",
-      paths.manifestPath,
-      "--to",
-      "postgresql://u@prod-db.example.com:5432/books",
-    ]);
+    const source = await importInto(paths.manifestPath, "postgresql://u@prod-db.example.com:5432/books");
     expect(source.code).toBe(2);
     expect(source.stderr).toContain("E_TARGET_REFUSED");
     expect(source.stderr).toContain("source database");
-    const remote = await runImportCli([
-      "import",
-      paths.manifestPath,
-      "--to",
-      "postgresql://u@db.example.org:5432/dev",
-    ]);
+    const remote = await importInto(paths.manifestPath, "postgresql://u@db.example.org:5432/dev");
     expect(remote.code).toBe(2);
     expect(remote.stderr).toContain("--allow-remote-target");
     // A snapshot taken from this very database (localhost and 127.0.0.1 are the same machine) is refused too.
@@ -218,13 +197,7 @@ describe("import modes and the dev user", () => {
       source: { host: "localhost", port: Number(target.port || 5432), database: db.name },
     });
     const loopback = db.url.replace(`@${target.hostname}:`, "@127.0.0.1:");
-    const self = await runImportCli([
-      "import",
-      own.paths.manifestPath,
-      "--to",
-      loopback,
-      "--allow-remote-target",
-    ]);
+    const self = await importInto(own.paths.manifestPath, loopback, "--allow-remote-target");
     expect(self.code).toBe(2);
     expect(self.stderr).toContain("source database");
   });

@@ -10,10 +10,10 @@ import {
   addUser,
   collect,
   importDeps,
+  importInto,
   lineOf,
   makeSnapshot,
   readRejects,
-  runImportCli,
   stagingExists,
   tableCounts,
   useImportSetup,
@@ -34,15 +34,7 @@ describe("rejected records and refused imports", () => {
       await addBook(c, other, victim.record.isbn13 as string, "Owned elsewhere");
     });
     const before = await db.withClient(tableCounts);
-    const run = await runImportCli([
-      "import",
-      paths.manifestPath,
-      "--to",
-      db.url,
-      "--user",
-      "dev@example.com",
-      "--yes",
-    ]);
+    const run = await importInto(paths.manifestPath, db.url, "--user", "dev@example.com", "--yes");
     expect(run.code, run.stderr).toBe(6);
     expect(run.stderr).toContain("E_TOO_MANY_REJECTS");
     expect(await db.withClient(tableCounts)).toEqual(before);
@@ -97,15 +89,7 @@ describe("rejected records and refused imports", () => {
     const { paths } = await makeSnapshot(dir, "bad", records);
     await db.withClient((c) => addUser(c, "dev@example.com"));
     const rejectsFile = join(dir, "custom-rejects.ndjson");
-    const run = await runImportCli([
-      "import",
-      paths.manifestPath,
-      "--to",
-      db.url,
-      "--rejects",
-      rejectsFile,
-      "--json",
-    ]);
+    const run = await importInto(paths.manifestPath, db.url, "--rejects", rejectsFile, "--json");
     expect(run.code).toBe(6);
     expect(await db.withClient(tableCounts)).toMatchObject({ Book: 0, ReadingList: 0, BookInReadingList: 0 });
     const rejects = await readRejects(rejectsFile);
@@ -120,16 +104,7 @@ describe("rejected records and refused imports", () => {
     expect(rejects[2]?.reason).toContain(`first on line ${lineOf(records, "Book", 5)}`);
     // A dry run reports what a real run would insert and reject, and still exits 6.
     await rm(rejectsFile);
-    const dry = await runImportCli([
-      "import",
-      paths.manifestPath,
-      "--to",
-      db.url,
-      "--rejects",
-      rejectsFile,
-      "--dry-run",
-      "--json",
-    ]);
+    const dry = await importInto(paths.manifestPath, db.url, "--rejects", rejectsFile, "--dry-run", "--json");
     expect(dry.code).toBe(6);
     const summary = dry.json();
     expect(summary).toMatchObject({
@@ -156,17 +131,17 @@ describe("rejected records and refused imports", () => {
     const middle = Math.floor(flipped.length / 2);
     flipped[middle] = (flipped[middle] as number) ^ 0xff;
     await writeFile(paths.dataPath, flipped);
-    const tampered = await runImportCli(["import", paths.manifestPath, "--to", db.url]);
+    const tampered = await importInto(paths.manifestPath, db.url);
     expect(tampered.code).toBe(4);
     expect(tampered.stderr).toContain("E_DATA_SHA256");
     await writeFile(paths.dataPath, data.subarray(0, data.length - 10));
-    const truncated = await runImportCli(["import", paths.manifestPath, "--to", db.url]);
+    const truncated = await importInto(paths.manifestPath, db.url);
     expect(truncated.code).toBe(4);
     expect(truncated.stderr).toContain("truncated");
     await writeFile(paths.dataPath, data);
     const manifest = await readFile(paths.manifestPath, "utf8");
     await writeFile(paths.manifestPath, manifest.replace('"formatVersion": 1', '"formatVersion": 99'));
-    const future = await runImportCli(["import", paths.manifestPath, "--to", db.url]);
+    const future = await importInto(paths.manifestPath, db.url);
     expect(future.code).toBe(4);
     expect(future.stderr).toContain("E_FORMAT_VERSION");
     expect(await db.withClient(tableCounts)).toEqual({
@@ -186,7 +161,7 @@ describe("rejected records and refused imports", () => {
       await addUser(c, "dev@example.com");
       await c.query(`ALTER TABLE "Book" DROP COLUMN edition, ADD COLUMN "rating" integer`);
     });
-    const drift = await runImportCli(["import", paths.manifestPath, "--to", db.url]);
+    const drift = await importInto(paths.manifestPath, db.url);
     expect(drift.code).toBe(5);
     expect(drift.stderr).toContain("Book.edition: missing");
     expect(drift.stderr).toContain("Book.rating");
@@ -201,15 +176,7 @@ describe("rejected records and refused imports", () => {
         `ALTER TABLE "ReadingList" ADD COLUMN "required" text NOT NULL DEFAULT 'x'; ALTER TABLE "ReadingList" ALTER COLUMN "required" DROP DEFAULT`,
       ),
     );
-    const blocking = await runImportCli([
-      "import",
-      paths.manifestPath,
-      "--to",
-      db.url,
-      "--schema-drift",
-      "tolerate",
-      "--yes",
-    ]);
+    const blocking = await importInto(paths.manifestPath, db.url, "--schema-drift", "tolerate", "--yes");
     expect(blocking.code).toBe(5);
     expect(blocking.stderr).toContain("ReadingList.required");
     await db.withClient((c) => c.query(`ALTER TABLE "ReadingList" DROP COLUMN "required"`));
@@ -218,15 +185,7 @@ describe("rejected records and refused imports", () => {
     await holder.connect();
     try {
       await holder.query("SELECT pg_advisory_lock($1, $2)", [...IMPORT_LOCK_KEY]);
-      const second = await runImportCli([
-        "import",
-        paths.manifestPath,
-        "--to",
-        db.url,
-        "--schema-drift",
-        "tolerate",
-        "--yes",
-      ]);
+      const second = await importInto(paths.manifestPath, db.url, "--schema-drift", "tolerate", "--yes");
       expect(second.code).toBe(8);
       expect(second.stderr).toContain("E_IMPORT_LOCKED");
     } finally {

@@ -9,6 +9,7 @@ import {
   collect,
   expectedLibrary,
   importDeps,
+  importInto,
   makeSnapshot,
   runImportCli,
   stagingExists,
@@ -91,10 +92,10 @@ describe("resumable import", () => {
       await watcher.end();
     }
     // Without --resume, the leftover is detected and not silently discarded.
-    const leftover = await runImportCli(["import", paths.manifestPath, "--to", db.url]);
+    const leftover = await importInto(paths.manifestPath, db.url);
     expect(leftover.code).toBe(8);
     expect(leftover.stderr).toContain("--resume");
-    const resumed = await runImportCli(["import", paths.manifestPath, "--to", db.url, "--resume", "--json"]);
+    const resumed = await importInto(paths.manifestPath, db.url, "--resume", "--json");
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(resumed.json().resumedFromLine).toBeGreaterThan(0);
     expect(await db.withClient((c) => actualLibrary(c, devId))).toEqual(expectedLibrary(records));

@@ -7,6 +7,7 @@ import {
   collect,
   expectedLibrary,
   importDeps,
+  importInto,
   makeSnapshot,
   runImportCli,
   stagingExists,
@@ -44,7 +45,7 @@ describe("import round trip", () => {
       writer: { encryption: { passphrase: "correct horse battery staple" } },
     });
     const devId = await db.withClient((c) => addUser(c, "dev@example.com"));
-    const missing = await runImportCli(["import", paths.manifestPath, "--to", db.url]);
+    const missing = await importInto(paths.manifestPath, db.url);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain("E_NO_PASSPHRASE");
     const run = await runImportCli(["import", paths.manifestPath, "--to", db.url, "--json"], {

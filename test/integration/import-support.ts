@@ -246,6 +246,11 @@ export async function runImportCli(
   return { code, stdout: out, stderr: err, json: () => JSON.parse(out) };
 }
 
+/** `booksnap import <snapshot> --to <url> …flags`, in-process (see runImportCli). */
+export function importInto(snapshot: string, url: string, ...flags: string[]): Promise<CliRun> {
+  return runImportCli(["import", snapshot, "--to", url, ...flags]);
+}
+
 export async function addUser(client: pg.Client, email: string): Promise<number> {
   const { rows } = await client.query<{ id: number }>(
     `INSERT INTO "User" ("clerkId", email, "updatedAt") VALUES ($1, $2, now()) RETURNING id`,

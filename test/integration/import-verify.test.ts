@@ -5,8 +5,8 @@ import {
   addBook,
   addUser,
   collect,
+  importInto,
   makeSnapshot,
-  runImportCli,
   tableCounts,
   useImportSetup,
 } from "./import-support.js";
@@ -33,7 +33,7 @@ describe("verification before commit", () => {
       await c.query(REWRITING_TRIGGER);
     });
     const before = await db.withClient(tableCounts);
-    const run = await runImportCli(["import", paths.manifestPath, "--to", db.url, "--yes", "--json"]);
+    const run = await importInto(paths.manifestPath, db.url, "--yes", "--json");
     expect(run.code).toBe(7);
     const error = run.json().error as { code: string; details: { differences: unknown[] } };
     expect(error.code).toBe("E_VERIFY_MISMATCH");
