@@ -32,12 +32,11 @@ import { rm } from "node:fs/promises";
 import type pg from "pg";
 import { connect, disconnect, isTransientError } from "../db/connect.js";
 import { describeLocation } from "../db/url.js";
-import { ConflictError, ConstraintError, InterruptedError, UsageError, ValidationError } from "../errors.js";
+import { InterruptedError, UsageError } from "../errors.js";
 import { resolveSnapshotPaths } from "../snapshot/paths.js";
 import { checkDataFile, loadManifest } from "../verify/data-file.js";
 import { classifyImportError } from "./classify.js";
-import { type FinalOutcome, finalizeImport } from "./finalize.js";
-import { loadIntoStaging } from "./load-staging.js";
+import { runFinalPhase, tooManyRejectsError } from "./final-phase.js";
 import {
   DEFAULT_BATCH_SIZE,
   IMPORT_APPLICATION_NAME,
@@ -47,17 +46,12 @@ import {
   settingsFor,
 } from "./options.js";
 import { chooseDevUser } from "./owner.js";
-import { assertCompleteRead, assertResumable, confirmReplace } from "./preflight.js";
-import { DEFAULT_RETRY_POLICY, type RetryPolicy, withRetries } from "./retry.js";
+import { confirmReplace } from "./preflight.js";
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./retry.js";
 import { checkTargetSchema } from "./schema-check.js";
 import { ImportSession } from "./session.js";
-import {
-  acquireImportLock,
-  createStaging,
-  dropStaging,
-  readCheckpoint,
-  type StagingCheckpoint,
-} from "./staging.js";
+import { acquireImportLock, dropStaging, readCheckpoint, type StagingCheckpoint } from "./staging.js";
+import { beginStaging, leftoverToResume, runStagingPhase } from "./staging-phase.js";
 import { buildSummary, type ImportSummary } from "./summary.js";
 import { assertSafeTarget } from "./target-guard.js";
 
@@ -106,116 +100,61 @@ export async function importSnapshot(options: ImportOptions, deps: ImportDeps): 
       { user: options.user, createUser: options.createUser },
       deps.chooseUser,
     );
-    const userRef = devUser.create ? `create:${devUser.email}` : String(devUser.id);
-
-    let checkpoint = await readCheckpoint(client);
-    if (checkpoint?.finished) {
-      await dropStaging(client);
-      checkpoint = undefined;
-    }
-    let resume = options.resume ?? false;
-    if (checkpoint && !resume) {
-      const question = `An interrupted import of ${checkpoint.snapshotName} stopped after line ${checkpoint.lastLine}. Resume it?`;
-      if (deps.confirm && (await deps.confirm(question))) resume = true;
-      else {
-        keepStaging = true;
-        throw new ConflictError(
-          "E_STAGING_LEFTOVER",
-          `An interrupted import of ${checkpoint.snapshotName} (line ${checkpoint.lastLine}) is still staged in the target`,
-          {
-            hint: "Run again with --resume to continue it, or 'booksnap import --abort' to discard it.",
-            details: { snapshot: checkpoint.snapshotName, lastLine: checkpoint.lastLine },
-          },
-        );
-      }
-    }
-    if (checkpoint && resume) assertResumable(checkpoint, manifest.data.sha256, mode, userRef);
+    const identity = {
+      snapshotSha256: manifest.data.sha256,
+      snapshotName: paths.name,
+      mode,
+      userRef: devUser.create ? `create:${devUser.email}` : String(devUser.id),
+    };
+    const resumed = await leftoverToResume(client, identity, options.resume ?? false, deps.confirm);
     await confirmReplace(client, devUser, mode, options, deps);
-
-    const resumedFromLine = checkpoint?.lastLine ?? 0;
-    if (!checkpoint) {
-      const fresh = {
-        snapshotSha256: manifest.data.sha256,
-        snapshotName: paths.name,
-        mode,
-        userRef,
-        counts: {},
-        startedAt: startedAt.toISOString(),
-      };
-      await createStaging(client, fresh);
-      checkpoint = { ...fresh, lastLine: 0, batches: 0, finished: false };
-    }
+    const resumedFromLine = resumed?.lastLine ?? 0;
+    const checkpoint = await beginStaging(client, resumed, identity, startedAt);
 
     let retried = 0;
     const onRetry = (error: unknown, attempt: number, where: string) => {
       retried += 1;
       deps.warn?.(`${where} failed (${(error as Error).message}); retry ${attempt} of ${retry.maxRetries}`);
     };
-    let staged: StagingCheckpoint;
     const stagingStarted = deps.now().getTime();
-    try {
-      const loaded = await loadIntoStaging(
-        session,
-        checkpoint,
-        {
-          dataPath: paths.dataPath,
-          ...(options.passphrase === undefined ? {} : { passphrase: options.passphrase }),
-          maxUncompressedBytes: manifest.data.uncompressedBytes,
-          batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE,
-          statementTimeoutMs,
-          lockTimeoutMs,
-          retry,
-          totalLines: manifest.data.lines,
-        },
-        {
-          signal: deps.signal,
-          ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
-          onRetry: (error, attempt, batch) => onRetry(error, attempt, `batch ${batch}`),
-        },
-      );
-      staged = loaded.checkpoint;
-    } catch (error) {
-      throw classifyImportError(error, "Loading the snapshot into staging failed", {});
-    }
-    assertCompleteRead(staged, manifest);
+    const staged = await runStagingPhase(
+      session,
+      checkpoint,
+      manifest,
+      {
+        dataPath: paths.dataPath,
+        ...(options.passphrase === undefined ? {} : { passphrase: options.passphrase }),
+        batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE,
+        statementTimeoutMs,
+        lockTimeoutMs,
+        retry,
+      },
+      {
+        signal: deps.signal,
+        ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
+        onRetry: (error, attempt, batch) => onRetry(error, attempt, `batch ${batch}`),
+      },
+    );
     const finalStarted = deps.now().getTime();
     const stagingMs = finalStarted - stagingStarted;
 
-    // The final transaction: retried as a whole on transient failures (it rolled back).
-    let committedOutcome: FinalOutcome | undefined;
-    const outcome = await withRetries(
-      async () => {
-        if (committedOutcome) {
-          // The COMMIT was sent before the connection broke: did it land?
-          const after = await readCheckpoint(session.client);
-          if (after?.finished) return committedOutcome;
-          committedOutcome = undefined;
-        }
-        return finalizeImport(
-          session.client,
-          {
-            mode,
-            devUser,
-            maxRejects: options.maxRejects ?? 0,
-            dryRun: options.dryRun ?? false,
-            manifest,
-            stagedCounts: staged.counts,
-            droppedFields: schema.droppedFields,
-            rejectsPath,
-            statementTimeoutMs: statementTimeoutMs * 20,
-            lockTimeoutMs,
-            now: deps.now(),
-          },
-          (pending) => {
-            committedOutcome = pending;
-          },
-        );
+    const outcome = await runFinalPhase(
+      session,
+      {
+        mode,
+        devUser,
+        maxRejects: options.maxRejects ?? 0,
+        dryRun: options.dryRun ?? false,
+        manifest,
+        stagedCounts: staged.counts,
+        droppedFields: schema.droppedFields,
+        rejectsPath,
+        statementTimeoutMs: statementTimeoutMs * 20,
+        lockTimeoutMs,
+        now: deps.now(),
       },
       retry,
-      {
-        recover: () => session.reconnect(),
-        onRetry: (error, attempt) => onRetry(error, attempt, "final transaction"),
-      },
+      (error, attempt) => onRetry(error, attempt, "final transaction"),
     ).catch((error: unknown) => {
       // Staging stays for --resume only when the database kept failing; otherwise retrying cannot help.
       if (!isTransientError(error) && !(error instanceof InterruptedError)) keepStaging = false;
@@ -227,15 +166,7 @@ export async function importSnapshot(options: ImportOptions, deps: ImportDeps): 
     keepStaging = false;
 
     if (outcome.tooManyRejects && !options.dryRun) {
-      const { total, validation, first } = outcome.rejects;
-      const message = `${total} record(s) rejected (allowed: ${options.maxRejects ?? 0}); nothing was imported. First: line ${first?.line} (${first?.model ?? "unknown model"}): ${first?.reason}`;
-      const errorOptions = {
-        hint: `See ${rejectsPath} for every rejected record with its line number and reason. Fix the data, or allow them with --max-rejects N.`,
-        details: { rejectsFile: rejectsPath, rejected: total, first },
-      };
-      throw validation === total
-        ? new ValidationError("E_TOO_MANY_REJECTS", message, errorOptions)
-        : new ConstraintError("E_TOO_MANY_REJECTS", message, errorOptions);
+      throw tooManyRejectsError(outcome, options.maxRejects ?? 0, rejectsPath);
     }
     return buildSummary({
       options,
