@@ -30,7 +30,7 @@ async function copyCase(name: string, command: string): Promise<string> {
   return dir;
 }
 
-export function assertOutcome(run: { code: number; stdout: string; stderr: string }, expected: Expectation) {
+function assertOutcome(run: { code: number; stdout: string; stderr: string }, expected: Expectation) {
   const allowed = Array.isArray(expected.exitCode) ? expected.exitCode : [expected.exitCode];
   expect(allowed, `exit ${run.code}; stderr:\n${run.stderr}`).toContain(run.code);
   if (expected.errorCode) {
@@ -79,7 +79,9 @@ describe("bad-input corpus: booksnap import (fresh prepared database with one us
     const target = own ? await factory.clone() : shared;
     try {
       const before = own ? await contentDump(target) : pristine;
-      const run = await runInProcess(["import", join(dir, "snap"), "--to", target.url, "--yes"], { cwd: dir });
+      const run = await runInProcess(["import", join(dir, "snap"), "--to", target.url, "--yes"], {
+        cwd: dir,
+      });
       assertOutcome(run, expected.import);
       const after = await contentDump(target);
       if (expected.import.databaseUnchanged) expect(after).toEqual(before);
@@ -95,7 +97,10 @@ describe("bad-input corpus: booksnap import (fresh prepared database with one us
       const rejects = (await readFile(rejectsPath, "utf8"))
         .trim()
         .split("\n")
-        .map((line) => JSON.parse(line) as { line: number; model: string | null; reason: string; category: string });
+        .map(
+          (line) =>
+            JSON.parse(line) as { line: number; model: string | null; reason: string; category: string },
+        );
       for (const want of expected.import.rejects) {
         const got = rejects.find((r) => r.line === want.line);
         expect(got, `reject for line ${want.line} in ${JSON.stringify(rejects)}`).toBeDefined();
@@ -104,7 +109,9 @@ describe("bad-input corpus: booksnap import (fresh prepared database with one us
       }
       // Records rejected on their own (not because they point at a rejected record) are exactly the expected ones.
       const validationLines = rejects.filter((r) => r.category === "validation").map((r) => r.line);
-      expect(validationLines.every((line) => expected.import.rejects?.some((w) => w.line === line))).toBe(true);
+      expect(validationLines.every((line) => expected.import.rejects?.some((w) => w.line === line))).toBe(
+        true,
+      );
     } finally {
       if (own) await target.drop();
     }

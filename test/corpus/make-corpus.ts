@@ -106,13 +106,19 @@ const zstd = (data: Buffer): Buffer => compress(data, { compressionLevel: 3 });
 const sha256 = (data: Buffer): string => createHash("sha256").update(data).digest("hex");
 
 /** A manifest that matches `compressed` (decompressing to `plain`) exactly, re-signed. */
-function matchingManifest(base: SnapshotManifest, plain: Buffer, compressed: Buffer, lineCount: number): Json {
+function matchingManifest(
+  base: SnapshotManifest,
+  plain: Buffer,
+  compressed: Buffer,
+  lineCount: number,
+): Json {
   const digests = new Map<ModelName, ModelDigest>(MODEL_NAMES.map((m) => [m, new ModelDigest()]));
   let start = 0;
   for (let at = plain.indexOf(10); at !== -1; at = plain.indexOf(10, start)) {
     const decoded = decodeRecordLine(plain.subarray(start, at));
     try {
-      if (decoded.ok) digests.get(decoded.model)?.addCanonical(canonicalJson(modelSpec(decoded.model), decoded.record));
+      if (decoded.ok)
+        digests.get(decoded.model)?.addCanonical(canonicalJson(modelSpec(decoded.model), decoded.record));
     } catch {
       // Too deeply nested for JSON.stringify: validation rejects it before any digest is taken.
     }
@@ -145,7 +151,10 @@ function resign(manifest: Json): Json {
 
 function withRecord(lines: Line[], lineNumber: number, edit: (record: Json) => void): Line[] {
   const copy = lines.map((l) => Buffer.from(l));
-  const parsed = JSON.parse((copy[lineNumber - 1] as Buffer).toString("utf8")) as { model: string; record: Json };
+  const parsed = JSON.parse((copy[lineNumber - 1] as Buffer).toString("utf8")) as {
+    model: string;
+    record: Json;
+  };
   edit(parsed.record);
   copy[lineNumber - 1] = Buffer.from(JSON.stringify(parsed), "utf8");
   return copy;
@@ -153,7 +162,8 @@ function withRecord(lines: Line[], lineNumber: number, edit: (record: Json) => v
 
 function replaceLine(lines: Line[], lineNumber: number, replacement: string | Buffer): Line[] {
   const copy = lines.map((l) => Buffer.from(l));
-  copy[lineNumber - 1] = typeof replacement === "string" ? Buffer.from(replacement, "utf8") : Buffer.from(replacement);
+  copy[lineNumber - 1] =
+    typeof replacement === "string" ? Buffer.from(replacement, "utf8") : Buffer.from(replacement);
   return copy;
 }
 
@@ -168,7 +178,8 @@ function rawEdit(lines: Line[], lineNumber: number, from: string, to: Buffer): L
 }
 
 function titleOf(lines: Line[], lineNumber: number): string {
-  return (JSON.parse((lines[lineNumber - 1] as Buffer).toString()) as { record: { title: string } }).record.title;
+  return (JSON.parse((lines[lineNumber - 1] as Buffer).toString()) as { record: { title: string } }).record
+    .title;
 }
 
 interface CaseDefinition extends CorpusCase {
@@ -235,7 +246,10 @@ const CASES: CaseDefinition[] = [
     import: integrity("E_DATA_DECODE"),
     build: (base, lines) => {
       const plain = dataOf(lines);
-      const data = Buffer.concat([zstd(plain), Buffer.from("this is not a zstd frame, just garbage\n".repeat(4))]);
+      const data = Buffer.concat([
+        zstd(plain),
+        Buffer.from("this is not a zstd frame, just garbage\n".repeat(4)),
+      ]);
       return { manifest: matchingManifest(base, plain, data, lines.length), data };
     },
   },
@@ -387,7 +401,10 @@ const CASES: CaseDefinition[] = [
     import: integrity(["E_MANIFEST_INVALID", "E_MANIFEST_CHECKSUM"]),
     build: (base, lines) => {
       const { manifest, data } = signedLines(base, lines);
-      const text = JSON.stringify(manifest, null, 2).replace(/^\{/, '{\n  "__proto__": { "polluted": true },');
+      const text = JSON.stringify(manifest, null, 2).replace(
+        /^\{/,
+        '{\n  "__proto__": { "polluted": true },',
+      );
       return { manifest, manifestText: text, data };
     },
   },
@@ -448,13 +465,15 @@ const CASES: CaseDefinition[] = [
     name: "malformed-json-line",
     description: "A Book line cut in the middle of its JSON",
     ...badRecord(LINE.book2, undefined, "E_RECORD_DECODE", "malformed JSON"),
-    build: (base, lines) => signedLines(base, replaceLine(lines, LINE.book2, (lines[LINE.book2 - 1] as Buffer).subarray(0, 60))),
+    build: (base, lines) =>
+      signedLines(base, replaceLine(lines, LINE.book2, (lines[LINE.book2 - 1] as Buffer).subarray(0, 60))),
   },
   {
     name: "blank-line",
     description: "An empty line between two records",
     ...badRecord(LINE.book3, undefined, "E_RECORD_DECODE", "malformed JSON"),
-    build: (base, lines) => signedLines(base, [...lines.slice(0, LINE.book3 - 1), Buffer.alloc(0), ...lines.slice(LINE.book3 - 1)]),
+    build: (base, lines) =>
+      signedLines(base, [...lines.slice(0, LINE.book3 - 1), Buffer.alloc(0), ...lines.slice(LINE.book3 - 1)]),
   },
   {
     name: "line-not-object",
@@ -467,75 +486,128 @@ const CASES: CaseDefinition[] = [
     description: "A record tagged with an unknown model name",
     ...badRecord(LINE.book2, undefined, "E_RECORD_DECODE", "unknown model tag"),
     build: (base, lines) =>
-      signedLines(base, replaceLine(lines, LINE.book2, (lines[LINE.book2 - 1] as Buffer).toString().replace('"model":"Book"', '"model":"Bok"'))),
+      signedLines(
+        base,
+        replaceLine(
+          lines,
+          LINE.book2,
+          (lines[LINE.book2 - 1] as Buffer).toString().replace('"model":"Book"', '"model":"Bok"'),
+        ),
+      ),
   },
   {
     name: "extra-line-key",
     description: "A line with a third key next to model and record",
     ...badRecord(LINE.book2, undefined, "E_RECORD_DECODE", 'exactly the keys "model" and "record"'),
     build: (base, lines) =>
-      signedLines(base, replaceLine(lines, LINE.book2, (lines[LINE.book2 - 1] as Buffer).toString().replace(/\}$/, ',"sql":"DROP TABLE"}'))),
+      signedLines(
+        base,
+        replaceLine(
+          lines,
+          LINE.book2,
+          (lines[LINE.book2 - 1] as Buffer).toString().replace(/\}$/, ',"sql":"DROP TABLE"}'),
+        ),
+      ),
   },
   {
     name: "missing-field",
     description: "A Book without its title",
     ...badRecord(LINE.book2, "Book", "E_RECORD_INVALID", "title"),
-    build: (base, lines) => signedLines(base, withRecord(lines, LINE.book2, (r) => delete r.title)),
+    build: (base, lines) =>
+      signedLines(
+        base,
+        withRecord(lines, LINE.book2, (r) => delete r.title),
+      ),
   },
   {
     name: "extra-field",
     description: "A Book with a field the model does not have",
     ...badRecord(LINE.book2, "Book", "E_RECORD_INVALID", "price"),
-    build: (base, lines) => signedLines(base, withRecord(lines, LINE.book2, (r) => (r.price = 12.5))),
+    build: (base, lines) =>
+      signedLines(
+        base,
+        withRecord(lines, LINE.book2, (r) => (r.price = 12.5)),
+      ),
   },
   {
     name: "wrong-type-string-for-int",
     description: "pageCount as a string",
     ...badRecord(LINE.book2, "Book", "E_RECORD_INVALID", "pageCount"),
-    build: (base, lines) => signedLines(base, withRecord(lines, LINE.book2, (r) => (r.pageCount = "300"))),
+    build: (base, lines) =>
+      signedLines(
+        base,
+        withRecord(lines, LINE.book2, (r) => (r.pageCount = "300")),
+      ),
   },
   {
     name: "wrong-type-float-id",
     description: "A fractional id",
     ...badRecord(LINE.book2, "Book", "E_RECORD_INVALID", "id"),
-    build: (base, lines) => signedLines(base, withRecord(lines, LINE.book2, (r) => (r.id = 2.5))),
+    build: (base, lines) =>
+      signedLines(
+        base,
+        withRecord(lines, LINE.book2, (r) => (r.id = 2.5)),
+      ),
   },
   {
     name: "int-out-of-range",
     description: "pageCount beyond PostgreSQL's int4",
     ...badRecord(LINE.book2, "Book", "E_RECORD_INVALID", "pageCount"),
-    build: (base, lines) => signedLines(base, withRecord(lines, LINE.book2, (r) => (r.pageCount = 2 ** 31))),
+    build: (base, lines) =>
+      signedLines(
+        base,
+        withRecord(lines, LINE.book2, (r) => (r.pageCount = 2 ** 31)),
+      ),
   },
   {
     name: "null-in-required-field",
     description: "title null in a non-nullable column",
     ...badRecord(LINE.book2, "Book", "E_RECORD_INVALID", "title"),
-    build: (base, lines) => signedLines(base, withRecord(lines, LINE.book2, (r) => (r.title = null))),
+    build: (base, lines) =>
+      signedLines(
+        base,
+        withRecord(lines, LINE.book2, (r) => (r.title = null)),
+      ),
   },
   {
     name: "array-of-wrong-shape",
     description: "subjects as a string instead of an array of strings",
     ...badRecord(LINE.book2, "Book", "E_RECORD_INVALID", "subjects"),
-    build: (base, lines) => signedLines(base, withRecord(lines, LINE.book2, (r) => (r.subjects = "Fiction"))),
+    build: (base, lines) =>
+      signedLines(
+        base,
+        withRecord(lines, LINE.book2, (r) => (r.subjects = "Fiction")),
+      ),
   },
   {
     name: "over-length-isbn",
     description: "isbn13 with 14 characters (varchar(13))",
     ...badRecord(LINE.book2, "Book", "E_RECORD_INVALID", "isbn13"),
-    build: (base, lines) => signedLines(base, withRecord(lines, LINE.book2, (r) => (r.isbn13 = "97800000000021"))),
+    build: (base, lines) =>
+      signedLines(
+        base,
+        withRecord(lines, LINE.book2, (r) => (r.isbn13 = "97800000000021")),
+      ),
   },
   {
     name: "invalid-enum",
     description: "Book visibility outside the enum",
     ...badRecord(LINE.book2, "Book", "E_RECORD_INVALID", "visibility"),
-    build: (base, lines) => signedLines(base, withRecord(lines, LINE.book2, (r) => (r.visibility = "SECRET"))),
+    build: (base, lines) =>
+      signedLines(
+        base,
+        withRecord(lines, LINE.book2, (r) => (r.visibility = "SECRET")),
+      ),
   },
   {
     name: "invalid-timestamp",
     description: "createdAt that is not a real date",
     ...badRecord(LINE.book2, "Book", "E_RECORD_INVALID", "createdAt"),
     build: (base, lines) =>
-      signedLines(base, withRecord(lines, LINE.book2, (r) => (r.createdAt = "2026-13-45T25:61:61.000Z"))),
+      signedLines(
+        base,
+        withRecord(lines, LINE.book2, (r) => (r.createdAt = "2026-13-45T25:61:61.000Z")),
+      ),
   },
   {
     name: "deeply-nested-value",
@@ -544,27 +616,50 @@ const CASES: CaseDefinition[] = [
     description: "subjects nested 5000 arrays deep",
     ...badRecord(LINE.book2, "Book", "E_RECORD_INVALID", "subjects"),
     build: (base, lines) =>
-      signedLines(base, rawEdit(lines, LINE.book2, '"subjects":[', Buffer.from(`"subjects":[${"[".repeat(5000)}${"]".repeat(5000)},`))),
+      signedLines(
+        base,
+        rawEdit(
+          lines,
+          LINE.book2,
+          '"subjects":[',
+          Buffer.from(`"subjects":[${"[".repeat(5000)}${"]".repeat(5000)},`),
+        ),
+      ),
   },
   {
     name: "proto-key",
     description: "A record with a __proto__ key (prototype pollution attempt)",
     ...badRecord(LINE.book2, "Book", "E_RECORD_INVALID", "__proto__"),
     build: (base, lines) =>
-      signedLines(base, rawEdit(lines, LINE.book2, '"record":{', Buffer.from('"record":{"__proto__":{"isAdmin":true},'))),
+      signedLines(
+        base,
+        rawEdit(lines, LINE.book2, '"record":{', Buffer.from('"record":{"__proto__":{"isAdmin":true},')),
+      ),
   },
   {
     name: "constructor-key",
     description: "A record with a constructor key",
     ...badRecord(LINE.book2, "Book", "E_RECORD_INVALID", "constructor"),
     build: (base, lines) =>
-      signedLines(base, rawEdit(lines, LINE.book2, '"record":{', Buffer.from('"record":{"constructor":{"prototype":{"x":1}},'))),
+      signedLines(
+        base,
+        rawEdit(
+          lines,
+          LINE.book2,
+          '"record":{',
+          Buffer.from('"record":{"constructor":{"prototype":{"x":1}},'),
+        ),
+      ),
   },
   {
     name: "nul-escape",
     description: "A title containing an escaped NUL (\\u0000), which PostgreSQL text cannot store",
     ...badRecord(LINE.book2, "Book", "E_RECORD_INVALID", "NUL"),
-    build: (base, lines) => signedLines(base, withRecord(lines, LINE.book2, (r) => (r.title = "Nul\u0000Title"))),
+    build: (base, lines) =>
+      signedLines(
+        base,
+        withRecord(lines, LINE.book2, (r) => (r.title = "Nul\u0000Title")),
+      ),
   },
   {
     name: "nul-raw-byte",
@@ -572,7 +667,15 @@ const CASES: CaseDefinition[] = [
     ...badRecord(LINE.book2, undefined, "E_RECORD_DECODE", "NUL"),
     build: (base, lines) => {
       const title = titleOf(lines, LINE.book2);
-      return signedLines(base, rawEdit(lines, LINE.book2, title, Buffer.concat([Buffer.from("Nul"), Buffer.from([0]), Buffer.from("Raw")])));
+      return signedLines(
+        base,
+        rawEdit(
+          lines,
+          LINE.book2,
+          title,
+          Buffer.concat([Buffer.from("Nul"), Buffer.from([0]), Buffer.from("Raw")]),
+        ),
+      );
     },
   },
   {
@@ -596,40 +699,82 @@ const CASES: CaseDefinition[] = [
   {
     name: "line-over-size-limit",
     description: "A Book whose synopsis makes the line longer than the 1 MiB line limit",
-    verify: { exitCode: 4, errorCode: "E_LINE_TOO_LONG", messageIncludes: `Line ${LINE.book2}`, databaseUnchanged: true },
-    import: { exitCode: 6, rejects: [{ line: LINE.book2, reasonIncludes: "longer" }], databaseUnchanged: true },
-    build: (base, lines) => signedLines(base, withRecord(lines, LINE.book2, (r) => (r.synopsis = "long ".repeat(300_000)))),
+    verify: {
+      exitCode: 4,
+      errorCode: "E_LINE_TOO_LONG",
+      messageIncludes: `Line ${LINE.book2}`,
+      databaseUnchanged: true,
+    },
+    import: {
+      exitCode: 6,
+      rejects: [{ line: LINE.book2, reasonIncludes: "longer" }],
+      databaseUnchanged: true,
+    },
+    build: (base, lines) =>
+      signedLines(
+        base,
+        withRecord(lines, LINE.book2, (r) => (r.synopsis = "long ".repeat(300_000))),
+      ),
   },
   {
     name: "dangling-reference",
     description: "A list entry pointing at a Book that is not in the snapshot",
-    verify: { exitCode: 4, errorCode: "E_DANGLING_REFERENCE", messageIncludes: `Line ${LINE.entry1}`, databaseUnchanged: true },
+    verify: {
+      exitCode: 4,
+      errorCode: "E_DANGLING_REFERENCE",
+      messageIncludes: `Line ${LINE.entry1}`,
+      databaseUnchanged: true,
+    },
     import: {
       exitCode: 6,
       rejects: [{ line: LINE.entry1, model: "BookInReadingList", reasonIncludes: "Book 999999" }],
       databaseUnchanged: true,
     },
-    build: (base, lines) => signedLines(base, withRecord(lines, LINE.entry1, (r) => (r.bookId = 999_999))),
+    build: (base, lines) =>
+      signedLines(
+        base,
+        withRecord(lines, LINE.entry1, (r) => (r.bookId = 999_999)),
+      ),
   },
   {
     name: "duplicate-ids",
     description: "Two Books with the same id (and the same ISBNs) inside the file",
-    verify: { exitCode: 4, errorCode: "E_RECORD_ORDER", messageIncludes: `Line ${LINE.book3}`, databaseUnchanged: true },
-    import: { exitCode: 6, rejects: [{ line: LINE.book3, model: "Book", reasonIncludes: "id" }], databaseUnchanged: true },
-    build: (base, lines) => signedLines(base, replaceLine(lines, LINE.book3, lines[LINE.book2 - 1] as Buffer)),
+    verify: {
+      exitCode: 4,
+      errorCode: "E_RECORD_ORDER",
+      messageIncludes: `Line ${LINE.book3}`,
+      databaseUnchanged: true,
+    },
+    import: {
+      exitCode: 6,
+      rejects: [{ line: LINE.book3, model: "Book", reasonIncludes: "id" }],
+      databaseUnchanged: true,
+    },
+    build: (base, lines) =>
+      signedLines(base, replaceLine(lines, LINE.book3, lines[LINE.book2 - 1] as Buffer)),
   },
   {
     name: "records-out-of-model-order",
-    awaitingFix: "import accepts (exit 0) a file whose models are out of order, which verify and docs/snapshot-format.md reject",
+    awaitingFix:
+      "import accepts (exit 0) a file whose models are out of order, which verify and docs/snapshot-format.md reject",
     description: "A User record after the Book records",
-    verify: { exitCode: 4, errorCode: "E_RECORD_ORDER", messageIncludes: `Line ${LINE.list1}`, databaseUnchanged: true },
+    verify: {
+      exitCode: 4,
+      errorCode: "E_RECORD_ORDER",
+      messageIncludes: `Line ${LINE.list1}`,
+      databaseUnchanged: true,
+    },
     import: { exitCode: [4, 6], databaseUnchanged: true },
     build: (base, lines) => {
       const user = JSON.parse((lines[0] as Buffer).toString()) as { model: string; record: Json };
       user.record.id = 2;
       user.record.email = "second@example.com";
       user.record.clerkId = "user_second";
-      return signedLines(base, [...lines.slice(0, LINE.list1 - 1), Buffer.from(JSON.stringify(user)), ...lines.slice(LINE.list1 - 1)]);
+      return signedLines(base, [
+        ...lines.slice(0, LINE.list1 - 1),
+        Buffer.from(JSON.stringify(user)),
+        ...lines.slice(LINE.list1 - 1),
+      ]);
     },
   },
   {
@@ -637,11 +782,15 @@ const CASES: CaseDefinition[] = [
     description: "authors with 20 000 entries (the per-field limit is 10 000)",
     ...badRecord(LINE.book2, "Book", "E_RECORD_INVALID", "authors"),
     build: (base, lines) =>
-      signedLines(base, withRecord(lines, LINE.book2, (r) => (r.authors = Array.from({ length: 20_000 }, (_, i) => `A${i}`)))),
+      signedLines(
+        base,
+        withRecord(lines, LINE.book2, (r) => (r.authors = Array.from({ length: 20_000 }, (_, i) => `A${i}`))),
+      ),
   },
   {
     name: "duplicate-isbn",
-    description: "Two Books with different ids but the same isbn13: valid records, but the unique constraint refuses the second",
+    description:
+      "Two Books with different ids but the same isbn13: valid records, but the unique constraint refuses the second",
     verify: { exitCode: 0, databaseUnchanged: true },
     import: {
       exitCode: 6,
@@ -649,14 +798,23 @@ const CASES: CaseDefinition[] = [
       databaseUnchanged: true,
     },
     build: (base, lines) => {
-      const isbn13 = (JSON.parse((lines[LINE.book2 - 1] as Buffer).toString()) as { record: Json }).record.isbn13;
-      return signedLines(base, withRecord(lines, LINE.book3, (r) => (r.isbn13 = isbn13)));
+      const isbn13 = (JSON.parse((lines[LINE.book2 - 1] as Buffer).toString()) as { record: Json }).record
+        .isbn13;
+      return signedLines(
+        base,
+        withRecord(lines, LINE.book3, (r) => (r.isbn13 = isbn13)),
+      );
     },
   },
   {
     name: "several-bad-records",
     description: "Three different invalid records: all are reported at once, each with its line",
-    verify: { exitCode: 4, errorCode: "E_RECORD_INVALID", messageIncludes: `Line ${LINE.book1}`, databaseUnchanged: true },
+    verify: {
+      exitCode: 4,
+      errorCode: "E_RECORD_INVALID",
+      messageIncludes: `Line ${LINE.book1}`,
+      databaseUnchanged: true,
+    },
     import: {
       exitCode: 6,
       rejects: [
@@ -702,7 +860,8 @@ async function main(): Promise<void> {
   }
   const awaiting = CASES.filter((c) => c.awaitingFix && !includeAwaiting).map((c) => c.name);
   console.log(`wrote ${chosen.length + 1} cases to ${casesDir}`);
-  if (awaiting.length > 0) console.log(`not written (awaiting a fix; --include-awaiting-fixes): ${awaiting.join(", ")}`);
+  if (awaiting.length > 0)
+    console.log(`not written (awaiting a fix; --include-awaiting-fixes): ${awaiting.join(", ")}`);
 }
 
 await main();
