@@ -32,7 +32,7 @@ import { rm } from "node:fs/promises";
 import type pg from "pg";
 import { connect, disconnect, isTransientError } from "../db/connect.js";
 import { describeLocation } from "../db/url.js";
-import { InterruptedError, UsageError } from "../errors.js";
+import { BooksnapError, InterruptedError, UsageError } from "../errors.js";
 import { resolveSnapshotPaths } from "../snapshot/paths.js";
 import { checkDataFile, loadManifest } from "../verify/data-file.js";
 import { classifyImportError } from "./classify.js";
@@ -92,13 +92,14 @@ export async function importSnapshot(options: ImportOptions, deps: ImportDeps): 
   let keepStaging = true;
   try {
     lockClient = await connect(settingsFor(options, IMPORT_LOCK_APPLICATION_NAME));
-    await acquireImportLock(lockClient);
+    const locker = lockClient;
+    await phase("Taking the import lock", () => acquireImportLock(locker));
     const client = await session.open();
-    const schema = await checkTargetSchema(client, manifest, options.schemaDrift ?? "refuse");
-    const devUser = await chooseDevUser(
-      client,
-      { user: options.user, createUser: options.createUser },
-      deps.chooseUser,
+    const schema = await phase("Checking the target's schema", () =>
+      checkTargetSchema(client, manifest, options.schemaDrift ?? "refuse"),
+    );
+    const devUser = await phase("Looking up the dev user", () =>
+      chooseDevUser(client, { user: options.user, createUser: options.createUser }, deps.chooseUser),
     );
     const identity = {
       snapshotSha256: manifest.data.sha256,
@@ -106,10 +107,14 @@ export async function importSnapshot(options: ImportOptions, deps: ImportDeps): 
       mode,
       userRef: devUser.create ? `create:${devUser.email}` : String(devUser.id),
     };
-    const resumed = await leftoverToResume(client, identity, options.resume ?? false, deps.confirm);
-    await confirmReplace(client, devUser, mode, options, deps);
+    const resumed = await phase("Checking for an interrupted import", () =>
+      leftoverToResume(client, identity, options.resume ?? false, deps.confirm),
+    );
+    await phase("Counting the dev user's rows", () => confirmReplace(client, devUser, mode, options, deps));
     const resumedFromLine = resumed?.lastLine ?? 0;
-    const checkpoint = await beginStaging(client, resumed, identity, startedAt);
+    const checkpoint = await phase("Creating the staging area", () =>
+      beginStaging(client, resumed, identity, startedAt),
+    );
 
     let retried = 0;
     const onRetry = (error: unknown, attempt: number, where: string) => {
@@ -134,7 +139,12 @@ export async function importSnapshot(options: ImportOptions, deps: ImportDeps): 
         ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
         onRetry: (error, attempt, batch) => onRetry(error, attempt, `batch ${batch}`),
       },
-    );
+    ).catch((error: unknown) => {
+      // A damaged file, a wrong passphrase or an invalid snapshot fails the same way on every
+      // run: its staging area could never be resumed, and would only block the next import.
+      if (!isResumable(error)) keepStaging = false;
+      throw error;
+    });
     const finalStarted = deps.now().getTime();
     const stagingMs = finalStarted - stagingStarted;
 
@@ -157,7 +167,7 @@ export async function importSnapshot(options: ImportOptions, deps: ImportDeps): 
       (error, attempt) => onRetry(error, attempt, "final transaction"),
     ).catch((error: unknown) => {
       // Staging stays for --resume only when the database kept failing; otherwise retrying cannot help.
-      if (!isTransientError(error) && !(error instanceof InterruptedError)) keepStaging = false;
+      if (!isResumable(error)) keepStaging = false;
       throw classifyImportError(error, "The final import transaction failed (nothing was changed)", {});
     });
 
@@ -200,6 +210,28 @@ export async function importSnapshot(options: ImportOptions, deps: ImportDeps): 
     await session.close(deps.warn);
     await disconnect(lockClient, deps.warn);
   }
+}
+
+/**
+ * Runs one step outside the staging batches (lock, schema check, user lookup…): a driver error
+ * there is classified like one in the batches (a lost connection is exit 3, not "unexpected").
+ */
+async function phase<T>(where: string, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    throw classifyImportError(error, `${where} failed (nothing was changed)`, {});
+  }
+}
+
+/**
+ * Failures after which the staging area is worth keeping for --resume: an interrupt, the
+ * database or network failing (transient), or a conflict over the staging area itself (which
+ * belongs to someone else's run). Anything else would fail again the same way.
+ */
+function isResumable(error: unknown): boolean {
+  if (error instanceof InterruptedError || isTransientError(error)) return true;
+  return error instanceof BooksnapError && (error.category === "connection" || error.category === "conflict");
 }
 
 /** `booksnap import --abort`: drops the staging schema and checkpoint of an interrupted import. */

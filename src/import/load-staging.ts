@@ -4,8 +4,9 @@ import { copyCsvInto, csvLine } from "../db/copy.js";
 import { ConflictError, InterruptedError } from "../errors.js";
 import { readDataLines } from "../snapshot/data-reader.js";
 import { MODEL_NAMES, type ModelName, modelSpec } from "../snapshot/models.js";
-import { decodeRecordLine } from "../snapshot/record-line.js";
+import { type DecodedLine, decodeRecordLine } from "../snapshot/record-line.js";
 import { validateRecord } from "../snapshot/validate.js";
+import { ModelOrderCheck } from "../verify/content-checker.js";
 import { classifyImportError } from "./classify.js";
 import { type RetryPolicy, withRetries } from "./retry.js";
 import type { ImportSession } from "./session.js";
@@ -145,16 +146,28 @@ export async function loadIntoStaging(
     inFlight.catch(() => {});
   };
 
-  for await (const line of readDataLines(options.dataPath, {
-    maxUncompressedBytes: options.maxUncompressedBytes,
-    ...(options.passphrase === undefined ? {} : { passphrase: options.passphrase }),
-  })) {
-    if (line.lineNumber <= start.lastLine) continue;
-    batch.lastLine = line.lineNumber;
-    stageLine(batch, line.lineNumber, line.bytes, line.overLong === true);
-    if (batch.lastLine - batch.firstLine + 1 >= options.batchSize) await cut();
+  // The same model-order rule as verify; lines staged by an earlier run are checked again (not
+  // staged) so a resumed run knows which model the file had reached.
+  const order = new ModelOrderCheck();
+  try {
+    for await (const line of readDataLines(options.dataPath, {
+      maxUncompressedBytes: options.maxUncompressedBytes,
+      ...(options.passphrase === undefined ? {} : { passphrase: options.passphrase }),
+    })) {
+      if (line.lineNumber <= start.lastLine) {
+        if (!line.overLong) checkOrder(order, line.lineNumber, decodeRecordLine(line.bytes));
+        continue;
+      }
+      batch.lastLine = line.lineNumber;
+      stageLine(batch, order, line.lineNumber, line.bytes, line.overLong === true);
+      if (batch.lastLine - batch.firstLine + 1 >= options.batchSize) await cut();
+    }
+    if (batch.lastLine >= batch.firstLine) await cut();
+  } catch (error) {
+    // A problem in the file: let the batch being written finish before the caller cleans up.
+    await inFlight.catch(() => {});
+    throw error;
   }
-  if (batch.lastLine >= batch.firstLine) await cut();
   await inFlight;
   return { checkpoint, retried, batchesThisRun };
 }
@@ -167,10 +180,33 @@ function bump(counts: Record<string, number>, key: string): void {
   counts[key] = (counts[key] ?? 0) + 1;
 }
 
-function stageLine(batch: Batch, lineNumber: number, bytes: Buffer, overLong: boolean): void {
+function checkOrder(order: ModelOrderCheck, lineNumber: number, decoded: DecodedLine): void {
+  if (decoded.ok) order.accept(lineNumber, decoded.model);
+}
+
+/**
+ * The record as JSON text for the dead-letter file, or undefined when it cannot be written back
+ * (nested too deep for JSON.stringify); the raw line is kept instead.
+ */
+function recordText(record: unknown): string | undefined {
+  try {
+    return JSON.stringify(record);
+  } catch {
+    return undefined;
+  }
+}
+
+function stageLine(
+  batch: Batch,
+  order: ModelOrderCheck,
+  lineNumber: number,
+  bytes: Buffer,
+  overLong: boolean,
+): void {
   const reject = (model: string | null, srcId: unknown, reason: string, record: unknown, raw?: string) => {
     bump(batch.counts, "rejected");
     bump(batch.counts, `rejected:${model ?? "unknown"}`);
+    const text = record === undefined ? undefined : recordText(record);
     batch.rejects.push(
       csvLine([], {}, [
         lineNumber,
@@ -178,8 +214,8 @@ function stageLine(batch: Batch, lineNumber: number, bytes: Buffer, overLong: bo
         Number.isInteger(srcId) ? srcId : null,
         reason,
         "validation",
-        record === undefined ? null : JSON.stringify(record),
-        raw ?? null,
+        text ?? null,
+        raw ?? (record !== undefined && text === undefined ? rawText(bytes) : null),
       ]),
     );
   };
@@ -192,6 +228,7 @@ function stageLine(batch: Batch, lineNumber: number, bytes: Buffer, overLong: bo
     reject(decoded.model ?? null, null, decoded.reason, undefined, rawText(bytes));
     return;
   }
+  checkOrder(order, lineNumber, decoded);
   const srcId = decoded.record.id;
   const valid = validateRecord(decoded.model, decoded.record);
   if (!valid.ok) {

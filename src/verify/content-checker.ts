@@ -13,6 +13,31 @@ export interface CheckedRecord {
 }
 
 /**
+ * The models of a data file come in foreign-key order (User, Book, ReadingList, …): a record of
+ * a model after records of a later one is an integrity error. Used by verify and, while it
+ * streams the file, by import, so both refuse the same files.
+ */
+export class ModelOrderCheck {
+  private index = 0;
+
+  /** Checks the next line's model; true when it starts a new model (its ids start over). */
+  accept(lineNumber: number, model: ModelName): boolean {
+    const index = MODEL_NAMES.indexOf(model);
+    if (index < this.index) {
+      throw fail(
+        "E_RECORD_ORDER",
+        lineNumber,
+        model,
+        `${model} record after ${MODEL_NAMES[this.index]} records (models must come in the order ${MODEL_NAMES.join(", ")})`,
+      );
+    }
+    const started = index > this.index;
+    this.index = index;
+    return started;
+  }
+}
+
+/**
  * Checks a snapshot's records one line at a time against its manifest: each line decodes and
  * validates, models come in foreign-key order with ascending unique ids, every reference points
  * at a record earlier in the file, and counts and digests match. Holds only the ids seen (for
@@ -22,7 +47,7 @@ export interface CheckedRecord {
 export class SnapshotContentChecker {
   private readonly digests = new Map<ModelName, ModelDigest>(MODEL_NAMES.map((m) => [m, new ModelDigest()]));
   private readonly ids = new Map<ModelName, Set<number>>(MODEL_NAMES.map((m) => [m, new Set<number>()]));
-  private modelIndex = 0;
+  private readonly order = new ModelOrderCheck();
   private lastId: number | undefined;
   private lines = 0;
   private uncompressedBytes = 0;
@@ -46,19 +71,7 @@ export class SnapshotContentChecker {
     const valid = validateRecord(model, raw);
     if (!valid.ok) throw fail("E_RECORD_INVALID", lineNumber, model, valid.reason);
     const record = valid.record;
-    const index = MODEL_NAMES.indexOf(model);
-    if (index < this.modelIndex) {
-      throw fail(
-        "E_RECORD_ORDER",
-        lineNumber,
-        model,
-        `${model} record after ${MODEL_NAMES[this.modelIndex]} records (models must come in the order ${MODEL_NAMES.join(", ")})`,
-      );
-    }
-    if (index > this.modelIndex) {
-      this.modelIndex = index;
-      this.lastId = undefined;
-    }
+    if (this.order.accept(lineNumber, model)) this.lastId = undefined;
     const id = record.id as number;
     if (this.lastId !== undefined && id <= this.lastId) {
       throw fail(
