@@ -1,0 +1,117 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { WrittenSnapshot } from "../../src/snapshot/snapshot-writer.js";
+import { runBooksnap } from "../helpers/cli.js";
+import type { TestDatabase } from "../helpers/db.js";
+import { FaultProxy } from "./proxy.js";
+import { contentDump, extraSchemas, makeSnapshot, TargetFactory } from "./targets.js";
+
+/**
+ * Import under network faults outside the staging batches: a connection lost while the target's
+ * schema is checked (or while the loaded rows are read back) is a connection error, exit 3, with
+ * the --resume hint; never "unexpected".
+ */
+const SHAPE = { users: 2, books: 120, listsPerUser: 3, entriesPerList: 8, seed: 21 };
+
+let work: string;
+let factory: TargetFactory;
+let snapshot: WrittenSnapshot;
+let expected: Record<string, string[]>;
+let cleanClientBytes: number;
+const targets: TestDatabase[] = [];
+
+function importArgs(url: string, extra: string[] = []): string[] {
+  return [
+    "import",
+    join(snapshot.paths.dir, snapshot.paths.name),
+    "--to",
+    url,
+    "--yes",
+    "--batch-size",
+    "25",
+    ...extra,
+  ];
+}
+
+async function freshTarget(): Promise<TestDatabase> {
+  const db = await factory.clone();
+  targets.push(db);
+  return db;
+}
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), "booksnap-inet-"));
+  snapshot = await makeSnapshot(work, "lib", SHAPE);
+  factory = await TargetFactory.create();
+  const reference = await freshTarget();
+  const proxy = await FaultProxy.forUrl(reference.url);
+  try {
+    const run = await runBooksnap(importArgs(proxy.url(reference.url)), { cwd: work });
+    expect(run.code, run.stderr).toBe(0);
+    cleanClientBytes = proxy.bytes.toClient;
+  } finally {
+    await proxy.close();
+  }
+  expected = await contentDump(reference);
+});
+afterAll(async () => {
+  for (const db of targets) await db.drop();
+  await factory?.drop();
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+describe("import network faults outside the staging batches", () => {
+  it("a connection cut before staging (lock, schema check, dev user) stops with a connection error (exit 3), nothing written", async () => {
+    const target = await freshTarget();
+    const before = await contentDump(target);
+    // Where the schema check's replies fall depends on the server (its startup messages differ
+    // between versions): cut at a range of points before staging, each one a separate run.
+    const phases: string[] = [];
+    for (let afterBytes = 500; afterBytes <= cleanClientBytes; afterBytes += 500) {
+      const proxy = await FaultProxy.forUrl(target.url);
+      try {
+        void proxy.arm({ direction: "toClient", afterBytes, action: "cut" });
+        const run = await runBooksnap(importArgs(proxy.url(target.url)), { cwd: work });
+        expect(proxy.cuts).toBe(1);
+        // Staging started: from here on the batches retry (covered in import-network.test.ts).
+        if (/batch \d+/.test(run.stderr) || run.code === 0) break;
+        expect(run.code, run.stderr).toBe(3);
+        const code = /\[(E_[A-Z_]+)\]/.exec(run.stderr)?.[1];
+        expect(["E_CONNECT", "E_CONNECTION_LOST"], run.stderr).toContain(code);
+        if (code === "E_CONNECTION_LOST") expect(run.stderr).toMatch(/--resume/);
+        phases.push(/\] ([^:]+)/.exec(run.stderr)?.[1] ?? "");
+      } finally {
+        await proxy.close();
+      }
+      expect(await contentDump(target)).toEqual(before);
+      expect(await extraSchemas(target)).toEqual([]);
+    }
+    expect(phases.some((p) => p.startsWith("Checking the target's schema failed"))).toBe(true);
+  });
+
+  it("a connection cut while the loaded rows are read back for verification: retried, or exit 3 and --resume completes", async () => {
+    const target = await freshTarget();
+    const proxy = await FaultProxy.forUrl(target.url);
+    try {
+      void proxy.arm({
+        direction: "toClient",
+        afterBytes: Math.floor(cleanClientBytes * 0.8),
+        action: "cut",
+      });
+      const run = await runBooksnap(importArgs(proxy.url(target.url)), { cwd: work });
+      expect(proxy.cuts).toBe(1);
+      if (run.code !== 0) {
+        expect(run.code, run.stderr).toBe(3);
+        expect(run.stderr).toMatch(/resume/i);
+        const resumed = await runBooksnap(importArgs(target.url, ["--resume"]), { cwd: work });
+        expect(resumed.code, resumed.stderr).toBe(0);
+      }
+      expect(await contentDump(target)).toEqual(expected);
+      expect(await extraSchemas(target)).toEqual([]);
+    } finally {
+      await proxy.close();
+    }
+  });
+});
