@@ -1,4 +1,4 @@
-import { access } from "node:fs/promises";
+import { access, stat } from "node:fs/promises";
 import type pg from "pg";
 import type { ProgressCallback } from "../cli/progress.js";
 import {
@@ -15,7 +15,13 @@ import {
   formatSchemaDifference,
 } from "../db/schema-inspect.js";
 import { describeLocation, parseDatabaseUrl } from "../db/url.js";
-import { ConnectionError, InterruptedError, SchemaMismatchError, UsageError } from "../errors.js";
+import {
+  ConnectionError,
+  InterruptedError,
+  OutputError,
+  SchemaMismatchError,
+  UsageError,
+} from "../errors.js";
 import type { DataWriterOptions } from "../snapshot/data-writer.js";
 import { manifestCounts, type SnapshotManifest } from "../snapshot/manifest.js";
 import { MODELS, type ModelName, type ModelSpec, totalCount } from "../snapshot/models.js";
@@ -99,6 +105,7 @@ export function exportConnectionSettings(connection: ExportOptions["connection"]
 export async function exportSnapshot(options: ExportOptions, deps: ExportDeps): Promise<ExportResult> {
   const started = deps.now().getTime();
   const paths = snapshotPaths(options.outDir, options.name);
+  await assertOutDirUsable(options.outDir);
   await refuseOverwrite(paths, options.force ?? false);
   const ownerRefs = parseOwnerRefs(options.owners ?? []);
   const settings = exportConnectionSettings(options.connection);
@@ -302,6 +309,38 @@ async function assertExpectedSchema(client: pg.Client): Promise<void> {
       details: { differences: lines },
     },
   );
+}
+
+/**
+ * --out must be a directory, or not exist yet (it is created): checked before connecting, so a
+ * path naming a file fails as an output error and the file is left alone.
+ */
+async function assertOutDirUsable(outDir: string): Promise<void> {
+  let isDirectory: boolean;
+  try {
+    isDirectory = (await stat(outDir)).isDirectory();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return;
+    throw new OutputError(
+      "E_OUT_DIR",
+      `Cannot use ${outDir} as the output directory: ${(error as Error).message}`,
+      {
+        cause: error,
+        hint:
+          code === "ENOTDIR"
+            ? "Part of the --out path is a file, not a directory; choose another --out."
+            : "Choose an --out directory you can write to.",
+        details: { errno: code, path: outDir },
+      },
+    );
+  }
+  if (!isDirectory) {
+    throw new OutputError("E_OUT_DIR", `--out ${outDir} exists and is not a directory`, {
+      hint: "--out names the directory the snapshot files go into; choose a directory (it is created if missing).",
+      details: { path: outDir },
+    });
+  }
 }
 
 async function refuseOverwrite(paths: SnapshotPaths, force: boolean): Promise<void> {

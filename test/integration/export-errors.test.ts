@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
@@ -78,6 +78,18 @@ describe("export errors are classified, with documented exit codes", () => {
     const run = await exportFrom(db.url, "--name", "../escape");
     expect(run.code).toBe(2);
     expect(run.stderr).toContain("[E_BAD_NAME]");
+  });
+
+  it("--out naming an existing file → exit 9 E_OUT_DIR with a hint, the file untouched", async () => {
+    await writeFile(join(dir, "not-a-dir"), "precious\n");
+    const run = await exportFrom(db.url, "--name", "x", "--out", "not-a-dir");
+    expect(run.code, run.stderr).toBe(9);
+    expect(run.stderr).toContain("[E_OUT_DIR]");
+    expect(run.stderr).toContain("hint:");
+    expect(await readFile(join(dir, "not-a-dir"), "utf8")).toBe("precious\n");
+    const below = await exportFrom(db.url, "--name", "x", "--out", "not-a-dir/sub");
+    expect(below.code, below.stderr).toBe(9);
+    expect(below.stderr).toContain("[E_OUT_DIR]");
   });
 
   it("an existing snapshot is not overwritten without --force", async () => {
