@@ -93,7 +93,7 @@ describe("export --encrypt for sharing; verify and import decrypt transparently"
     expect((await readdir(join(dir, "snapshots"))).filter((f) => f.startsWith("flag"))).toEqual([]);
   });
 
-  it("import with a wrong or missing passphrase fails clearly (exit 4 / exit 2) and changes no data", async () => {
+  it("import with a wrong or missing passphrase fails clearly (exit 4 / exit 2), changes no data and leaves no staging", async () => {
     const target = await createPreparedTarget();
     try {
       const before = await contentDump(target);
@@ -108,6 +108,12 @@ describe("export --encrypt for sharing; verify and import decrypt transparently"
       expect(missing.code, missing.stderr).toBe(2);
       expect(missing.stderr).toContain("[E_NO_PASSPHRASE]");
       expect(await contentDump(target)).toEqual(before);
+      // The wrong passphrase left no staging behind to block the next import (no exit 8).
+      const right = await runBooksnap(["import", base, "--to", target.url, "--yes"], {
+        cwd: dir,
+        env: { BOOKSNAP_PASSPHRASE: PASSPHRASE },
+      });
+      expect(right.code, right.stderr).toBe(0);
     } finally {
       await target.drop();
     }
