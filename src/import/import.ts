@@ -24,9 +24,12 @@
  *   are digested and compared with the manifest's digest; when records were rejected/skipped or
  *   fields dropped, with the staged records instead, field by field. Counts, every reference and
  *   the owner of every imported row are checked. A mismatch rolls back (exit 7).
+ * - The data file's models must come in foreign-key order, as verify requires (exit 4
+ *   E_RECORD_ORDER, the same ModelOrderCheck).
  * - Staging (schema booksnap_staging, UNLOGGED tables) survives interrupts and connection loss
- *   for --resume; it is dropped after success, a dry run, too many rejects or a verification
- *   failure, and by `booksnap import --abort`.
+ *   for --resume; it is dropped after success, a dry run, too many rejects, a verification
+ *   failure, any other failure retrying cannot fix (a damaged file, wrong passphrase, counts
+ *   disagreeing with the manifest…), and by `booksnap import --abort`.
  */
 import { rm } from "node:fs/promises";
 import type pg from "pg";
