@@ -1,5 +1,4 @@
 import type pg from "pg";
-import Cursor from "pg-cursor";
 import { ConnectionError } from "../errors.js";
 import type { ModelQuery } from "./selection.js";
 
@@ -9,50 +8,48 @@ import type { ModelQuery } from "./selection.js";
  */
 export const DEFAULT_FETCH_ROWS = 2000;
 
+let cursorSequence = 0;
+
 /**
  * Streams a query's rows through a server-side cursor in the client's current transaction.
- * Yields one batch at a time; stopping early (return/throw) closes the cursor.
+ * Yields one batch at a time.
+ *
+ * An SQL cursor (DECLARE … / FETCH n), not a protocol-level portal: every FETCH is a statement
+ * of its own, so `statement_timeout` bounds each fetch. With a suspended portal (pg-cursor) the
+ * server keeps one statement timer running across the whole table, and a large export failed
+ * with the default timeout. A cursor left open by an early exit ends with the transaction.
  */
 export async function* readInBatches(
   client: pg.Client,
   query: ModelQuery,
   fetchRows = DEFAULT_FETCH_ROWS,
-  /** Give up on a fetch that gets no answer for this long (0 = wait forever); see readOrLost. */
+  /** Give up on a round trip that gets no answer for this long (0 = wait forever); see answeredOrLost. */
   readTimeoutMs = 0,
 ): AsyncGenerator<Record<string, unknown>[]> {
-  const cursor = client.query(new Cursor<Record<string, unknown>>(query.text, query.values));
-  let failed = false;
-  try {
-    for (;;) {
-      let rows: Record<string, unknown>[];
-      try {
-        rows = await readOrLost(cursor, client, fetchRows, readTimeoutMs);
-      } catch (error) {
-        failed = true;
-        throw error;
-      }
-      if (rows.length === 0) return;
-      yield rows;
-    }
-  } finally {
-    // After a failed read the session is dead or its transaction aborted: pg-cursor's close()
-    // would wait for a ReadyForQuery that never comes. The caller ends the connection instead.
-    if (!failed) await closeCursor(cursor, client);
+  cursorSequence += 1;
+  const name = `booksnap_read_${cursorSequence}`;
+  await answeredOrLost(
+    client,
+    client.query(`DECLARE ${name} NO SCROLL CURSOR FOR ${query.text}`, query.values),
+    readTimeoutMs,
+  );
+  for (;;) {
+    const result = await answeredOrLost(
+      client,
+      client.query<Record<string, unknown>>(`FETCH FORWARD ${Math.trunc(fetchRows)} FROM ${name}`),
+      readTimeoutMs,
+    );
+    if (result.rows.length === 0) break;
+    yield result.rows;
   }
+  await answeredOrLost(client, client.query(`CLOSE ${name}`), readTimeoutMs);
 }
 
 /**
- * cursor.read(), but rejected when the connection dies. pg-cursor delivers the last batch only on
- * ReadyForQuery; if the session is killed between CommandComplete and ReadyForQuery (a DBA's
- * pg_terminate_backend, a network cut) its promise never settles and the process would hang.
- * A silent network (no reset, no data) is caught by `timeoutMs`: the socket is destroyed.
+ * The query's answer, but rejected when the connection dies or stays silent. A silent network
+ * (no reset, no data) is caught by `timeoutMs`: the socket is destroyed so nothing waits forever.
  */
-function readOrLost(
-  cursor: Cursor,
-  client: pg.Client,
-  rows: number,
-  timeoutMs: number,
-): Promise<Record<string, unknown>[]> {
+function answeredOrLost<T>(client: pg.Client, pending: Promise<T>, timeoutMs: number): Promise<T> {
   return new Promise((resolve, reject) => {
     const onError = (error: Error) => {
       cleanup();
@@ -83,10 +80,10 @@ function readOrLost(
     };
     client.once("error", onError);
     client.once("end", onEnd);
-    cursor.read(rows).then(
-      (batch: Record<string, unknown>[]) => {
+    pending.then(
+      (value) => {
         cleanup();
-        resolve(batch);
+        resolve(value);
       },
       (error: unknown) => {
         cleanup();
@@ -94,18 +91,4 @@ function readOrLost(
       },
     );
   });
-}
-
-/** Closes the cursor, but never waits on a connection that has gone away meanwhile. */
-async function closeCursor(cursor: Cursor, client: pg.Client): Promise<void> {
-  let onEnd: () => void = () => {};
-  const ended = new Promise<void>((resolve) => {
-    onEnd = resolve;
-    client.once("end", onEnd);
-  });
-  try {
-    await Promise.race([cursor.close().catch(() => {}), ended]);
-  } finally {
-    client.removeListener("end", onEnd);
-  }
 }
