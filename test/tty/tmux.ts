@@ -29,6 +29,7 @@ export class TmuxTerminal {
     private readonly socket: string,
     private readonly config: string,
     private readonly statusFile: string,
+    private readonly socketPath: string,
   ) {}
 
   static async start(args: readonly string[], options: TerminalOptions = {}): Promise<TmuxTerminal> {
@@ -76,7 +77,15 @@ export class TmuxTerminal {
       ],
       { env },
     );
-    return new TmuxTerminal(socket, config, statusFile);
+    // tmux leaves its socket file behind after kill-server; close() removes it.
+    const { stdout: socketPath } = await run("tmux", [
+      "-L",
+      socket,
+      "display-message",
+      "-p",
+      "#{socket_path}",
+    ]);
+    return new TmuxTerminal(socket, config, statusFile, socketPath.trim());
   }
 
   private tmux(...args: string[]) {
@@ -140,5 +149,6 @@ export class TmuxTerminal {
     await this.tmux("kill-server").catch(() => {});
     await rm(this.config, { force: true });
     await rm(this.statusFile, { force: true });
+    if (this.socketPath) await rm(this.socketPath, { force: true });
   }
 }
