@@ -1,14 +1,18 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seededRandom } from "../../src/dataset/generate.js";
 import type { WrittenSnapshot } from "../../src/snapshot/snapshot-writer.js";
 import { runBooksnap } from "../helpers/cli.js";
-import type { TestDatabase } from "../helpers/db.js";
 import { FaultProxy } from "./proxy.js";
 import { startBooksnap } from "./spawn.js";
-import { contentDump, extraSchemas, makeSnapshot, TargetFactory, waitForNoSessions } from "./targets.js";
+import {
+  cleanImportThroughProxy,
+  contentDump,
+  extraSchemas,
+  FaultWorkspace,
+  importArgs as importSnapshotArgs,
+  makeSnapshot,
+  waitForNoSessions,
+} from "./targets.js";
 
 /**
  * Property: whatever byte of the import's traffic the process dies at (SIGKILL, no cleanup),
@@ -20,53 +24,25 @@ const SEED = 20_261_127;
 /** Random kill points; one more is always placed in the last bytes (the final transaction). */
 const ITERATIONS = 4;
 const SHAPE = { users: 2, books: 120, listsPerUser: 3, entriesPerList: 8, seed: 9 };
-/** Small batches so a kill point usually falls inside the staging phase with batches on both sides. */
-const BATCH = ["--batch-size", "25"];
 
-let work: string;
-let factory: TargetFactory;
+let workspace: FaultWorkspace;
 let snapshot: WrittenSnapshot;
 let expected: Record<string, string[]>;
 let cleanBytes: number;
-const targets: TestDatabase[] = [];
 
-function importArgs(url: string, extra: string[] = []): string[] {
-  return [
-    "import",
-    join(snapshot.paths.dir, snapshot.paths.name),
-    "--to",
-    url,
-    "--yes",
-    ...BATCH,
-    "--retry-delay",
-    "20",
-    ...extra,
-  ];
-}
+const importArgs = (url: string, extra: string[] = []) =>
+  importSnapshotArgs(snapshot, url, ["--retry-delay", "20", ...extra]);
 
 beforeAll(async () => {
-  work = await mkdtemp(join(tmpdir(), "booksnap-kill-"));
-  snapshot = await makeSnapshot(work, "lib", SHAPE);
-  factory = await TargetFactory.create();
+  workspace = await FaultWorkspace.create("booksnap-kill-");
+  snapshot = await makeSnapshot(workspace.work, "lib", SHAPE);
   // A clean import through the proxy: the expected content, and how many bytes an import sends.
-  const reference = await factory.clone();
-  targets.push(reference);
-  const proxy = await FaultProxy.forUrl(reference.url);
-  try {
-    const run = await runBooksnap(importArgs(proxy.url(reference.url)), { cwd: work });
-    expect(run.code, run.stderr).toBe(0);
-    cleanBytes = proxy.bytes.toServer;
-  } finally {
-    await proxy.close();
-  }
-  expected = await contentDump(reference);
+  const clean = await cleanImportThroughProxy(workspace, importArgs);
+  expected = clean.expected;
+  cleanBytes = clean.toServer;
   expect(expected.Book).toHaveLength(SHAPE.books);
 });
-afterAll(async () => {
-  for (const db of targets) await db.drop();
-  await factory?.drop();
-  if (work) await rm(work, { recursive: true, force: true });
-});
+afterAll(() => workspace?.dispose());
 
 describe("import killed with SIGKILL at seeded random points, then resumed", () => {
   const random = seededRandom(SEED);
@@ -77,8 +53,7 @@ describe("import killed with SIGKILL at seeded random points, then resumed", () 
   it.each(points.map((fraction, i) => [i + 1, fraction] as const))(
     "kill #%i at %f of the import's traffic (-1: its last 300 bytes) → --resume gives exactly the snapshot",
     async (_n, fraction) => {
-      const target = await factory.clone();
-      targets.push(target);
+      const target = await workspace.freshTarget();
       const before = await contentDump(target);
       const proxy = await FaultProxy.forUrl(target.url);
       try {
@@ -87,7 +62,7 @@ describe("import killed with SIGKILL at seeded random points, then resumed", () 
           afterBytes: fraction < 0 ? cleanBytes - 300 : Math.floor(cleanBytes * fraction),
           action: "stall",
         });
-        const running = startBooksnap(importArgs(proxy.url(target.url)), { cwd: work });
+        const running = startBooksnap(importArgs(proxy.url(target.url)), { cwd: workspace.work });
         const first = await Promise.race([
           stalled.then(() => "stalled" as const),
           running.done.then(() => "exited" as const),
@@ -107,7 +82,7 @@ describe("import killed with SIGKILL at seeded random points, then resumed", () 
       const afterKill = await contentDump(target);
       expect([JSON.stringify(before), JSON.stringify(expected)]).toContain(JSON.stringify(afterKill));
 
-      const resumed = await runBooksnap(importArgs(target.url, ["--resume"]), { cwd: work });
+      const resumed = await runBooksnap(importArgs(target.url, ["--resume"]), { cwd: workspace.work });
       expect(resumed.code, resumed.stderr).toBe(0);
       expect(await contentDump(target)).toEqual(expected);
       expect(await extraSchemas(target)).toEqual([]);
@@ -118,19 +93,12 @@ describe("import killed with SIGKILL at seeded random points, then resumed", () 
 describe("an encrypted snapshot's import killed mid-staging", () => {
   it("resumes with the passphrase (decrypting from the start, skipping staged lines) to exactly the snapshot", async () => {
     const passphrase = "kill-test passphrase";
-    const encrypted = await makeSnapshot(work, "enc", SHAPE, undefined, { encryption: { passphrase } });
-    const args = (url: string, extra: string[] = []) => [
-      "import",
-      join(encrypted.paths.dir, "enc"),
-      "--to",
-      url,
-      "--yes",
-      ...BATCH,
-      ...extra,
-    ];
+    const encrypted = await makeSnapshot(workspace.work, "enc", SHAPE, undefined, {
+      encryption: { passphrase },
+    });
+    const args = (url: string, extra: string[] = []) => importSnapshotArgs(encrypted, url, extra);
     const env = { BOOKSNAP_PASSPHRASE: passphrase };
-    const target = await factory.clone();
-    targets.push(target);
+    const target = await workspace.freshTarget();
     const proxy = await FaultProxy.forUrl(target.url);
     try {
       const stalled = proxy.arm({
@@ -138,7 +106,7 @@ describe("an encrypted snapshot's import killed mid-staging", () => {
         afterBytes: Math.floor(cleanBytes * 0.5),
         action: "stall",
       });
-      const running = startBooksnap(args(proxy.url(target.url)), { cwd: work, env });
+      const running = startBooksnap(args(proxy.url(target.url)), { cwd: workspace.work, env });
       const first = await Promise.race([
         stalled.then(() => "stalled" as const),
         running.done.then(() => "exited" as const),
@@ -152,7 +120,7 @@ describe("an encrypted snapshot's import killed mid-staging", () => {
     }
     await waitForNoSessions(target, "booksnap-import");
     expect(await extraSchemas(target)).toEqual(["booksnap_staging"]);
-    const resumed = await runBooksnap(args(target.url, ["--resume"]), { cwd: work, env });
+    const resumed = await runBooksnap(args(target.url, ["--resume"]), { cwd: workspace.work, env });
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(await contentDump(target)).toEqual(expected);
     expect(await extraSchemas(target)).toEqual([]);

@@ -1,12 +1,15 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { WrittenSnapshot } from "../../src/snapshot/snapshot-writer.js";
 import { runBooksnap } from "../helpers/cli.js";
-import type { TestDatabase } from "../helpers/db.js";
 import { FaultProxy } from "./proxy.js";
-import { contentDump, extraSchemas, makeSnapshot, TargetFactory } from "./targets.js";
+import {
+  cleanImportThroughProxy,
+  contentDump,
+  extraSchemas,
+  FaultWorkspace,
+  importArgs as importSnapshotArgs,
+  makeSnapshot,
+} from "./targets.js";
 
 /**
  * Import under network faults outside the staging batches: a connection lost while the target's
@@ -15,56 +18,25 @@ import { contentDump, extraSchemas, makeSnapshot, TargetFactory } from "./target
  */
 const SHAPE = { users: 2, books: 120, listsPerUser: 3, entriesPerList: 8, seed: 21 };
 
-let work: string;
-let factory: TargetFactory;
+let workspace: FaultWorkspace;
 let snapshot: WrittenSnapshot;
 let expected: Record<string, string[]>;
 let cleanClientBytes: number;
-const targets: TestDatabase[] = [];
 
-function importArgs(url: string, extra: string[] = []): string[] {
-  return [
-    "import",
-    join(snapshot.paths.dir, snapshot.paths.name),
-    "--to",
-    url,
-    "--yes",
-    "--batch-size",
-    "25",
-    ...extra,
-  ];
-}
-
-async function freshTarget(): Promise<TestDatabase> {
-  const db = await factory.clone();
-  targets.push(db);
-  return db;
-}
+const importArgs = (url: string, extra: string[] = []) => importSnapshotArgs(snapshot, url, extra);
 
 beforeAll(async () => {
-  work = await mkdtemp(join(tmpdir(), "booksnap-inet-"));
-  snapshot = await makeSnapshot(work, "lib", SHAPE);
-  factory = await TargetFactory.create();
-  const reference = await freshTarget();
-  const proxy = await FaultProxy.forUrl(reference.url);
-  try {
-    const run = await runBooksnap(importArgs(proxy.url(reference.url)), { cwd: work });
-    expect(run.code, run.stderr).toBe(0);
-    cleanClientBytes = proxy.bytes.toClient;
-  } finally {
-    await proxy.close();
-  }
-  expected = await contentDump(reference);
+  workspace = await FaultWorkspace.create("booksnap-inet-");
+  snapshot = await makeSnapshot(workspace.work, "lib", SHAPE);
+  const clean = await cleanImportThroughProxy(workspace, importArgs);
+  expected = clean.expected;
+  cleanClientBytes = clean.toClient;
 });
-afterAll(async () => {
-  for (const db of targets) await db.drop();
-  await factory?.drop();
-  if (work) await rm(work, { recursive: true, force: true });
-});
+afterAll(() => workspace?.dispose());
 
 describe("import network faults outside the staging batches", () => {
   it("a connection cut before staging (lock, schema check, dev user) stops with a connection error (exit 3), nothing written", async () => {
-    const target = await freshTarget();
+    const target = await workspace.freshTarget();
     const before = await contentDump(target);
     // Where the schema check's replies fall depends on the server (its startup messages differ
     // between versions): cut at a range of points before staging, each one a separate run.
@@ -73,7 +45,7 @@ describe("import network faults outside the staging batches", () => {
       const proxy = await FaultProxy.forUrl(target.url);
       try {
         void proxy.arm({ direction: "toClient", afterBytes, action: "cut" });
-        const run = await runBooksnap(importArgs(proxy.url(target.url)), { cwd: work });
+        const run = await runBooksnap(importArgs(proxy.url(target.url)), { cwd: workspace.work });
         expect(proxy.cuts).toBe(1);
         // Staging started: from here on the batches retry (covered in import-network.test.ts).
         if (/batch \d+/.test(run.stderr) || run.code === 0) break;
@@ -92,7 +64,7 @@ describe("import network faults outside the staging batches", () => {
   });
 
   it("a connection cut while the loaded rows are read back for verification: retried, or exit 3 and --resume completes", async () => {
-    const target = await freshTarget();
+    const target = await workspace.freshTarget();
     const proxy = await FaultProxy.forUrl(target.url);
     try {
       void proxy.arm({
@@ -100,12 +72,12 @@ describe("import network faults outside the staging batches", () => {
         afterBytes: Math.floor(cleanClientBytes * 0.8),
         action: "cut",
       });
-      const run = await runBooksnap(importArgs(proxy.url(target.url)), { cwd: work });
+      const run = await runBooksnap(importArgs(proxy.url(target.url)), { cwd: workspace.work });
       expect(proxy.cuts).toBe(1);
       if (run.code !== 0) {
         expect(run.code, run.stderr).toBe(3);
         expect(run.stderr).toMatch(/resume/i);
-        const resumed = await runBooksnap(importArgs(target.url, ["--resume"]), { cwd: work });
+        const resumed = await runBooksnap(importArgs(target.url, ["--resume"]), { cwd: workspace.work });
         expect(resumed.code, resumed.stderr).toBe(0);
       }
       expect(await contentDump(target)).toEqual(expected);

@@ -1,13 +1,17 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { WrittenSnapshot } from "../../src/snapshot/snapshot-writer.js";
 import { runBooksnap } from "../helpers/cli.js";
-import type { TestDatabase } from "../helpers/db.js";
 import { FaultProxy } from "./proxy.js";
 import { startBooksnap } from "./spawn.js";
-import { contentDump, extraSchemas, makeSnapshot, sessionsOf, TargetFactory } from "./targets.js";
+import {
+  cleanImportThroughProxy,
+  contentDump,
+  extraSchemas,
+  FaultWorkspace,
+  importArgs as importSnapshotArgs,
+  makeSnapshot,
+  sessionsOf,
+} from "./targets.js";
 
 /**
  * Import under network faults and a DBA's pg_terminate_backend: transient failures are retried
@@ -15,58 +19,27 @@ import { contentDump, extraSchemas, makeSnapshot, sessionsOf, TargetFactory } fr
  */
 const SHAPE = { users: 2, books: 120, listsPerUser: 3, entriesPerList: 8, seed: 21 };
 
-let work: string;
-let factory: TargetFactory;
+let workspace: FaultWorkspace;
 let snapshot: WrittenSnapshot;
 let expected: Record<string, string[]>;
 let cleanBytes: number;
 let cleanClientBytes: number;
-const targets: TestDatabase[] = [];
 
-function importArgs(url: string, extra: string[] = []): string[] {
-  return [
-    "import",
-    join(snapshot.paths.dir, snapshot.paths.name),
-    "--to",
-    url,
-    "--yes",
-    "--batch-size",
-    "25",
-    ...extra,
-  ];
-}
-
-async function freshTarget(): Promise<TestDatabase> {
-  const db = await factory.clone();
-  targets.push(db);
-  return db;
-}
+const importArgs = (url: string, extra: string[] = []) => importSnapshotArgs(snapshot, url, extra);
 
 beforeAll(async () => {
-  work = await mkdtemp(join(tmpdir(), "booksnap-inet-"));
-  snapshot = await makeSnapshot(work, "lib", SHAPE);
-  factory = await TargetFactory.create();
-  const reference = await freshTarget();
-  const proxy = await FaultProxy.forUrl(reference.url);
-  try {
-    const run = await runBooksnap(importArgs(proxy.url(reference.url)), { cwd: work });
-    expect(run.code, run.stderr).toBe(0);
-    cleanBytes = proxy.bytes.toServer;
-    cleanClientBytes = proxy.bytes.toClient;
-  } finally {
-    await proxy.close();
-  }
-  expected = await contentDump(reference);
+  workspace = await FaultWorkspace.create("booksnap-inet-");
+  snapshot = await makeSnapshot(workspace.work, "lib", SHAPE);
+  const clean = await cleanImportThroughProxy(workspace, importArgs);
+  expected = clean.expected;
+  cleanBytes = clean.toServer;
+  cleanClientBytes = clean.toClient;
 });
-afterAll(async () => {
-  for (const db of targets) await db.drop();
-  await factory?.drop();
-  if (work) await rm(work, { recursive: true, force: true });
-});
+afterAll(() => workspace?.dispose());
 
 describe("import network faults", () => {
   it("a connection cut mid-batch (tool → server) is retried on a new connection and the import completes", async () => {
-    const target = await freshTarget();
+    const target = await workspace.freshTarget();
     const proxy = await FaultProxy.forUrl(target.url);
     try {
       const cut = proxy.arm({
@@ -74,7 +47,7 @@ describe("import network faults", () => {
         afterBytes: Math.floor(cleanBytes * 0.4),
         action: "cut",
       });
-      const run = await runBooksnap(importArgs(proxy.url(target.url)), { cwd: work });
+      const run = await runBooksnap(importArgs(proxy.url(target.url)), { cwd: workspace.work });
       await cut;
       expect(proxy.cuts).toBe(1);
       expect(run.code, run.stderr).toBe(0);
@@ -87,12 +60,14 @@ describe("import network faults", () => {
   });
 
   it("with retries exhausted (--max-retries 0) it stops with exit 3 and a resumable state; --resume completes exactly", async () => {
-    const target = await freshTarget();
+    const target = await workspace.freshTarget();
     const before = await contentDump(target);
     const proxy = await FaultProxy.forUrl(target.url);
     try {
       void proxy.arm({ direction: "toServer", afterBytes: Math.floor(cleanBytes * 0.5), action: "cut" });
-      const run = await runBooksnap(importArgs(proxy.url(target.url), ["--max-retries", "0"]), { cwd: work });
+      const run = await runBooksnap(importArgs(proxy.url(target.url), ["--max-retries", "0"]), {
+        cwd: workspace.work,
+      });
       expect(proxy.cuts).toBe(1);
       expect(run.code, run.stderr).toBe(3);
       expect(run.stderr).toMatch(/\[E_CONNECTION_LOST\]|\[E_CONNECT/);
@@ -102,14 +77,14 @@ describe("import network faults", () => {
     } finally {
       await proxy.close();
     }
-    const resumed = await runBooksnap(importArgs(target.url, ["--resume"]), { cwd: work });
+    const resumed = await runBooksnap(importArgs(target.url, ["--resume"]), { cwd: workspace.work });
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(await contentDump(target)).toEqual(expected);
     expect(await extraSchemas(target)).toEqual([]);
   });
 
   it("pg_terminate_backend of the booksnap-import session mid-batch: retried, completes with exact content", async () => {
-    const target = await freshTarget();
+    const target = await workspace.freshTarget();
     const proxy = await FaultProxy.forUrl(target.url);
     try {
       const stalled = proxy.arm({
@@ -117,7 +92,7 @@ describe("import network faults", () => {
         afterBytes: Math.floor(cleanBytes * 0.5),
         action: "stall",
       });
-      const running = startBooksnap(importArgs(proxy.url(target.url)), { cwd: work });
+      const running = startBooksnap(importArgs(proxy.url(target.url)), { cwd: workspace.work });
       await stalled;
       const pids = await sessionsOf(target, "booksnap-import");
       expect(pids.length).toBeGreaterThan(0);
@@ -141,7 +116,7 @@ describe("import network faults", () => {
   });
 
   it("a connection cut while the loaded rows are read back for verification: retried, or exit 3 and --resume completes", async () => {
-    const target = await freshTarget();
+    const target = await workspace.freshTarget();
     const proxy = await FaultProxy.forUrl(target.url);
     try {
       void proxy.arm({
@@ -149,12 +124,12 @@ describe("import network faults", () => {
         afterBytes: Math.floor(cleanClientBytes * 0.8),
         action: "cut",
       });
-      const run = await runBooksnap(importArgs(proxy.url(target.url)), { cwd: work });
+      const run = await runBooksnap(importArgs(proxy.url(target.url)), { cwd: workspace.work });
       expect(proxy.cuts).toBe(1);
       if (run.code !== 0) {
         expect(run.code, run.stderr).toBe(3);
         expect(run.stderr).toMatch(/resume/i);
-        const resumed = await runBooksnap(importArgs(target.url, ["--resume"]), { cwd: work });
+        const resumed = await runBooksnap(importArgs(target.url, ["--resume"]), { cwd: workspace.work });
         expect(resumed.code, resumed.stderr).toBe(0);
       }
       expect(await contentDump(target)).toEqual(expected);

@@ -1,9 +1,21 @@
 import { randomBytes } from "node:crypto";
-import pg from "pg";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { expect } from "vitest";
 import { generateLibrary, type LibraryShape } from "../../src/dataset/generate.js";
 import type { DataWriterOptions } from "../../src/snapshot/data-writer.js";
 import { type WrittenSnapshot, writeSnapshot } from "../../src/snapshot/snapshot-writer.js";
-import { adminUrl, createTestDatabase, databaseUrl, type TestDatabase } from "../helpers/db.js";
+import { runBooksnap } from "../helpers/cli.js";
+import {
+  adminUrl,
+  createTestDatabase,
+  databaseUrl,
+  type TestDatabase,
+  withAdmin,
+  withClient,
+} from "../helpers/db.js";
+import { FaultProxy } from "./proxy.js";
 
 /**
  * Import targets and snapshots for the fault, corpus and security tests: a prepared development
@@ -12,26 +24,6 @@ import { adminUrl, createTestDatabase, databaseUrl, type TestDatabase } from "..
  */
 
 export const DEV_USER_EMAIL = "dev@example.com";
-
-async function withAdmin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: adminUrl() });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
-
-async function withUrl<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
 
 /** A migrated database holding one user: what `booksnap prepare` plus a sign-up leaves. */
 export async function createPreparedTarget(): Promise<TestDatabase> {
@@ -61,7 +53,7 @@ export class TargetFactory {
     return {
       name,
       url,
-      withClient: (fn) => withUrl(url, fn),
+      withClient: (fn) => withClient(url, fn),
       drop: () =>
         withAdmin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
     };
@@ -162,4 +154,75 @@ export async function makeSnapshot(
     },
     writer,
   );
+}
+
+/** `import <snapshot> --to <url> --yes --batch-size 25 …extra`: small batches, so faults land between batches. */
+export function importArgs(snapshot: WrittenSnapshot, url: string, extra: string[] = []): string[] {
+  return [
+    "import",
+    join(snapshot.paths.dir, snapshot.paths.name),
+    "--to",
+    url,
+    "--yes",
+    "--batch-size",
+    "25",
+    ...extra,
+  ];
+}
+
+/**
+ * What a fault test file works in: a temporary directory, a factory of prepared targets and every
+ * target cloned from it; `dispose` drops them all and removes the directory.
+ */
+export class FaultWorkspace {
+  readonly targets: TestDatabase[] = [];
+
+  private constructor(
+    readonly work: string,
+    readonly factory: TargetFactory,
+  ) {}
+
+  static async create(prefix: string): Promise<FaultWorkspace> {
+    const work = await mkdtemp(join(tmpdir(), prefix));
+    try {
+      return new FaultWorkspace(work, await TargetFactory.create());
+    } catch (error) {
+      await rm(work, { recursive: true, force: true });
+      throw error;
+    }
+  }
+
+  /** A fresh prepared target, dropped by `dispose`. */
+  async freshTarget(): Promise<TestDatabase> {
+    const db = await this.factory.clone();
+    this.targets.push(db);
+    return db;
+  }
+
+  async dispose(): Promise<void> {
+    for (const db of this.targets) await db.drop();
+    await this.factory.drop();
+    await rm(this.work, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A clean import into a fresh target through the fault proxy: the content a faulty import must
+ * end with, and how many bytes a clean import sends each way (where to place the faults).
+ */
+export async function cleanImportThroughProxy(
+  workspace: FaultWorkspace,
+  args: (url: string) => string[],
+): Promise<{ expected: Record<string, string[]>; toServer: number; toClient: number }> {
+  const reference = await workspace.freshTarget();
+  const proxy = await FaultProxy.forUrl(reference.url);
+  let bytes: { toServer: number; toClient: number };
+  try {
+    const run = await runBooksnap(args(proxy.url(reference.url)), { cwd: workspace.work });
+    expect(run.code, run.stderr).toBe(0);
+    bytes = { ...proxy.bytes };
+  } finally {
+    await proxy.close();
+  }
+  return { expected: await contentDump(reference), ...bytes };
 }
