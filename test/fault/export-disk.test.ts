@@ -1,13 +1,8 @@
-import { mkdtemp, readdir, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Writable } from "node:stream";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateLibrary } from "../../src/dataset/generate.js";
-import { loadLibrary } from "../../src/dataset/load.js";
+import { describe, expect, it } from "vitest";
 import { isBooksnapError } from "../../src/errors.js";
 import { exportSnapshot } from "../../src/export/export.js";
-import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
+import { expectNothingLeft, filesIn, fullDiskAfter, useLoadedSource } from "../helpers/export.js";
 
 /**
  * Export with a failing output disk (the data writer's wrapFileStream seam injects ENOSPC): a
@@ -18,35 +13,15 @@ import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
 /** Sizes: ~200 books with long synopses ≈ 400 KB of rows, enough to cut well inside the Book stream. */
 const LIBRARY = { users: 3, books: 200, seed: 7 };
 
-let db: TestDatabase;
-let work: string;
-beforeAll(async () => {
-  db = await createTestDatabase();
-  await db.withClient((c) => loadLibrary(c, generateLibrary(LIBRARY)));
-  work = await mkdtemp(join(tmpdir(), "booksnap-export-faults-"));
-});
-afterAll(async () => {
-  await db?.drop();
-  if (work) await rm(work, { recursive: true, force: true });
-});
-
-async function filesIn(dir: string): Promise<string[]> {
-  return readdir(dir).catch(() => []);
-}
-
-/** A failed export leaves nothing that looks like a snapshot: no data file, no manifest, no temp file. */
-function expectNothingLeft(files: string[]) {
-  expect(files).toEqual([]);
-}
+const source = useLoadedSource(LIBRARY, "booksnap-export-faults-");
 
 describe("export: failing output disk", () => {
   it("a failing disk (ENOSPC after 64 KiB) leaves no data file, no manifest and no temp file (exit 9 class error)", async () => {
-    const out = join(work, "disk");
-    let written = 0;
+    const out = join(source.work, "disk");
     const error = await exportSnapshot(
       {
         connection: {
-          url: db.url,
+          url: source.db.url,
           tls: "disable",
           connectTimeoutMs: 5000,
           statementTimeoutMs: 0,
@@ -60,22 +35,7 @@ describe("export: failing output disk", () => {
         now: () => new Date(),
         writer: {
           compressionLevel: 1,
-          wrapFileStream: (file) =>
-            new Writable({
-              write(chunk: Buffer, _encoding, callback) {
-                written += chunk.length;
-                if (written > 64 * 1024) {
-                  callback(
-                    Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" }),
-                  );
-                  return;
-                }
-                file.write(chunk, callback);
-              },
-              final(callback) {
-                file.end(callback);
-              },
-            }),
+          wrapFileStream: fullDiskAfter(64 * 1024),
         },
       },
     ).then(

@@ -1,11 +1,7 @@
-import { mkdtemp, readdir, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateLibrary } from "../../src/dataset/generate.js";
-import { loadLibrary } from "../../src/dataset/load.js";
+import { describe, expect, it } from "vitest";
 import { runBooksnap } from "../helpers/cli.js";
-import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
+import { expectNothingLeft, filesIn, useLoadedSource } from "../helpers/export.js";
 import { FaultProxy } from "./proxy.js";
 
 /**
@@ -18,40 +14,21 @@ import { FaultProxy } from "./proxy.js";
 /** Sizes: ~200 books with long synopses ≈ 400 KB of rows, enough to cut well inside the Book stream. */
 const LIBRARY = { users: 3, books: 200, seed: 7 };
 
-let db: TestDatabase;
-let work: string;
-beforeAll(async () => {
-  db = await createTestDatabase();
-  await db.withClient((c) => loadLibrary(c, generateLibrary(LIBRARY)));
-  work = await mkdtemp(join(tmpdir(), "booksnap-export-faults-"));
-});
-afterAll(async () => {
-  await db?.drop();
-  if (work) await rm(work, { recursive: true, force: true });
-});
-
-async function filesIn(dir: string): Promise<string[]> {
-  return readdir(dir).catch(() => []);
-}
+const source = useLoadedSource(LIBRARY, "booksnap-export-faults-");
 
 /** Runs the CLI export through the proxy; returns the run and the snapshot directory's listing. */
 async function exportThrough(proxy: FaultProxy, name: string) {
-  const out = join(work, name);
+  const out = join(source.work, name);
   const run = await runBooksnap(["export", "--name", name, "--out", out], {
-    cwd: work,
-    env: { DEWEY_DB_DATABASE_URL_READONLY: proxy.url(db.url) },
+    cwd: source.work,
+    env: { DEWEY_DB_DATABASE_URL_READONLY: proxy.url(source.db.url) },
   });
   return { run, out, files: await filesIn(out) };
 }
 
-/** A failed export leaves nothing that looks like a snapshot: no data file, no manifest, no temp file. */
-function expectNothingLeft(files: string[]) {
-  expect(files).toEqual([]);
-}
-
 describe("export faults", () => {
   it("a connection cut mid-stream stops the export with a connection error (exit 3) and no partial snapshot", async () => {
-    const proxy = await FaultProxy.forUrl(db.url);
+    const proxy = await FaultProxy.forUrl(source.db.url);
     try {
       const cut = proxy.arm({ direction: "toClient", afterBytes: 150_000, action: "cut" });
       const { run, out, files } = await exportThrough(proxy, "cut");
@@ -72,13 +49,13 @@ describe("export faults", () => {
   });
 
   it("pg_terminate_backend of the booksnap-export session mid-stream: exit 3, no partial snapshot", async () => {
-    const proxy = await FaultProxy.forUrl(db.url);
+    const proxy = await FaultProxy.forUrl(source.db.url);
     try {
       // Stall the stream mid-Book so the session is certainly busy exporting when it is killed.
       const stalled = proxy.arm({ direction: "toClient", afterBytes: 150_000, action: "stall" });
       const pending = exportThrough(proxy, "terminated");
       await stalled;
-      const killed = await db.withClient(async (c) => {
+      const killed = await source.db.withClient(async (c) => {
         const { rows } = await c.query<{ ok: boolean }>(
           "SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE application_name = 'booksnap-export' AND datname = current_database()",
         );

@@ -1,7 +1,15 @@
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { afterAll, beforeAll, expect } from "vitest";
+import { generateLibrary, type LibraryShape } from "../../src/dataset/generate.js";
+import { loadLibrary } from "../../src/dataset/load.js";
 import type { ExportOptions } from "../../src/export/export.js";
 import { readDataLines } from "../../src/snapshot/data-reader.js";
 import type { ModelName } from "../../src/snapshot/models.js";
 import { decodeRecordLine } from "../../src/snapshot/record-line.js";
+import { createTestDatabase, type TestDatabase } from "./db.js";
 
 /** The source connection in-process export tests use: TLS by host (none on loopback), test timeouts. */
 export function testConnection(url: string): ExportOptions["connection"] {
@@ -19,4 +27,60 @@ export async function readRecords(dataPath: string): Promise<RecordsByModel> {
     out[decoded.model].push(decoded.record);
   }
   return out;
+}
+
+/** An export source for a test file: its database, loaded with a generated library, and a work directory. */
+export interface LoadedSource {
+  db: TestDatabase;
+  work: string;
+}
+
+/**
+ * Registers the hooks of a test file (or describe block) that exports from a loaded library: the
+ * fields are set in beforeAll, and the database and directory are removed in afterAll.
+ */
+export function useLoadedSource(shape: LibraryShape, workPrefix: string): LoadedSource {
+  const source = {} as LoadedSource;
+  beforeAll(async () => {
+    source.db = await createTestDatabase();
+    await source.db.withClient((c) => loadLibrary(c, generateLibrary(shape)));
+    source.work = await mkdtemp(join(tmpdir(), workPrefix));
+  });
+  afterAll(async () => {
+    await source.db?.drop();
+    if (source.work) await rm(source.work, { recursive: true, force: true });
+  });
+  return source;
+}
+
+/** The files in a snapshot directory; none if it does not exist. */
+export async function filesIn(dir: string): Promise<string[]> {
+  return readdir(dir).catch(() => []);
+}
+
+/** A failed export leaves nothing that looks like a snapshot: no data file, no manifest, no temp file. */
+export function expectNothingLeft(files: string[]) {
+  expect(files).toEqual([]);
+}
+
+/**
+ * A data writer `wrapFileStream` for a full disk: writes go through to the file until more than
+ * `capacityBytes` were written (over every file it wraps), then fail with ENOSPC.
+ */
+export function fullDiskAfter(capacityBytes: number): (file: NodeJS.WritableStream) => Writable {
+  let written = 0;
+  return (file) =>
+    new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        written += chunk.length;
+        if (written > capacityBytes) {
+          callback(Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" }));
+          return;
+        }
+        file.write(chunk, callback);
+      },
+      final(callback) {
+        file.end(callback);
+      },
+    });
 }

@@ -11,7 +11,7 @@ import { ConnectionError, InterruptedError, OutputError } from "../../src/errors
 import { type ExportOptions, exportSnapshot } from "../../src/export/export.js";
 import { verifySnapshot } from "../../src/verify/verify.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
-import { testConnection } from "../helpers/export.js";
+import { fullDiskAfter, testConnection } from "../helpers/export.js";
 
 /** A stream that records what is written and claims to be a terminal. */
 function fakeTerminal(): Writable & { isTTY: boolean; text: () => string } {
@@ -133,28 +133,10 @@ describe("export progress, interruption and a failing disk", () => {
   });
 
   it("a full disk fails with E_WRITE and removes the partial file", async () => {
-    let written = 0;
     const error = await exportSnapshot(options("full-disk"), {
       now: () => new Date(),
       writer: {
-        wrapFileStream: (file) => {
-          const failing = new Writable({
-            write(chunk: Buffer, _encoding, callback) {
-              written += chunk.length;
-              if (written > 20_000) {
-                callback(
-                  Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" }),
-                );
-                return;
-              }
-              file.write(chunk, callback);
-            },
-            final(callback) {
-              file.end(callback);
-            },
-          });
-          return failing;
-        },
+        wrapFileStream: fullDiskAfter(20_000),
       },
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OutputError);
