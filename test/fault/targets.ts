@@ -15,6 +15,7 @@ import {
   withAdmin,
   withClient,
 } from "../helpers/db.js";
+import { testDescription } from "../helpers/snapshot.js";
 import { FaultProxy } from "./proxy.js";
 
 /**
@@ -146,12 +147,10 @@ export async function makeSnapshot(
     dir,
     name,
     generateLibrary(shape),
-    {
-      createdAt: new Date("2026-01-01T00:00:00.000Z"),
-      source: { ...source, tls: "verify-full", isolation: "repeatable read, read only" },
-      filters: { owners: [], referencedBooksAdded: 0 },
+    testDescription({
+      source: { ...source, tls: "verify-full" },
       redaction: { mode: "pseudonymised", fields: [] },
-    },
+    }),
     writer,
   );
 }

@@ -7,6 +7,7 @@ import { runCli } from "../../src/cli/main.js";
 import { generateLibrary } from "../../src/dataset/generate.js";
 import { writeSnapshot } from "../../src/snapshot/snapshot-writer.js";
 import { runBooksnap } from "../helpers/cli.js";
+import { testDescription } from "../helpers/snapshot.js";
 
 const ESC = "\u001b[";
 
@@ -43,18 +44,12 @@ describe("colour", () => {
   it("follows each stream: a piped stdout gets no colour while stderr is a terminal", async () => {
     const dir = await mkdtemp(join(tmpdir(), "booksnap-color-"));
     try {
-      await writeSnapshot(dir, "snap", generateLibrary({ users: 1, books: 5 }), {
-        createdAt: new Date("2026-01-01T00:00:00.000Z"),
-        source: {
-          host: "db",
-          port: 5432,
-          database: "books",
-          tls: "require",
-          isolation: "repeatable read, read only",
-        },
-        filters: { owners: [], referencedBooksAdded: 0 },
-        redaction: { mode: "none", fields: [] },
-      });
+      await writeSnapshot(
+        dir,
+        "snap",
+        generateLibrary({ users: 1, books: 5 }),
+        testDescription({ source: { database: "books" } }),
+      );
       const listing = async (stdoutIsTTY: boolean) => {
         const stdout = Object.assign(new PassThrough(), { isTTY: stdoutIsTTY });
         const stderr = Object.assign(new PassThrough(), { isTTY: true });

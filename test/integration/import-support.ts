@@ -20,6 +20,7 @@ import {
   writeSnapshot,
 } from "../../src/snapshot/snapshot-writer.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
+import { testDescription } from "../helpers/snapshot.js";
 
 /** Shared helpers of the import tests (not a test file itself). */
 
@@ -102,12 +103,7 @@ export function makeSnapshot(
     dir,
     name,
     source as AsyncIterable<OutgoingRecord>,
-    {
-      createdAt: new Date("2026-01-01T00:00:00.000Z"),
-      source: { ...PROD_SOURCE, ...options.source },
-      filters: { owners: [], referencedBooksAdded: 0 },
-      redaction: { mode: "none", fields: [] },
-    },
+    testDescription({ source: { ...PROD_SOURCE, ...options.source } }),
     options.writer,
   );
 }

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateLibrary } from "../../src/dataset/generate.js";
 import { writeSnapshot } from "../../src/snapshot/snapshot-writer.js";
 import { runBooksnap } from "../helpers/cli.js";
+import { testDescription } from "../helpers/snapshot.js";
 
 /**
  * `booksnap list`: one row per snapshot with its facts and a cheap integrity state; --verify
@@ -13,18 +14,16 @@ import { runBooksnap } from "../helpers/cli.js";
 let dir: string;
 
 async function snapshot(target: string, name: string, books: number, createdAt: string) {
-  return writeSnapshot(target, name, generateLibrary({ users: 2, books }), {
-    createdAt: new Date(createdAt),
-    source: {
-      host: "db.internal",
-      port: 5432,
-      database: "books",
-      tls: "require",
-      isolation: "repeatable read, read only",
-    },
-    filters: { owners: [], referencedBooksAdded: 0 },
-    redaction: { mode: "pseudonymised", fields: ["email"] },
-  });
+  return writeSnapshot(
+    target,
+    name,
+    generateLibrary({ users: 2, books }),
+    testDescription({
+      createdAt,
+      source: { host: "db.internal", database: "books" },
+      redaction: { mode: "pseudonymised", fields: ["email"] },
+    }),
+  );
 }
 
 /** Copies a snapshot under another directory, keeping its name (the manifest names its data file). */

@@ -7,6 +7,7 @@ import { SnapshotIntegrityError } from "../../src/errors.js";
 import type { OutgoingRecord } from "../../src/snapshot/snapshot-writer.js";
 import { writeSnapshot } from "../../src/snapshot/snapshot-writer.js";
 import { verifySnapshot } from "../../src/verify/verify.js";
+import { testDescription } from "../helpers/snapshot.js";
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -20,18 +21,7 @@ async function snapshotOf(records: OutgoingRecord[]): Promise<string> {
   async function* source() {
     yield* records;
   }
-  const { paths } = await writeSnapshot(dir, "s", source(), {
-    createdAt: new Date("2026-01-01T00:00:00Z"),
-    source: {
-      host: "db",
-      port: 5432,
-      database: "prod",
-      tls: "require",
-      isolation: "repeatable read, read only",
-    },
-    filters: { owners: [], referencedBooksAdded: 0 },
-    redaction: { mode: "none", fields: [] },
-  });
+  const { paths } = await writeSnapshot(dir, "s", source(), testDescription());
   return paths.manifestPath;
 }
 

@@ -7,6 +7,7 @@ import { generateLibrary } from "../../src/dataset/generate.js";
 import { loadLibrary } from "../../src/dataset/load.js";
 import { writeSnapshot } from "../../src/snapshot/snapshot-writer.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
+import { testDescription } from "../helpers/snapshot.js";
 import { TmuxTerminal } from "./tmux.js";
 
 /**
@@ -23,18 +24,15 @@ async function setup(books: number): Promise<{ db: TestDatabase; snapshot: strin
   cleanups.push(() => db.drop());
   const cwd = await mkdtemp(join(tmpdir(), "booksnap-tty-"));
   cleanups.push(() => rm(cwd, { recursive: true, force: true }));
-  const { paths } = await writeSnapshot(cwd, "lib", generateLibrary({ users: 2, books, seed: 5 }), {
-    createdAt: new Date("2026-01-01T00:00:00.000Z"),
-    source: {
-      host: "db.internal",
-      port: 5432,
-      database: "books",
-      tls: "require",
-      isolation: "repeatable read, read only",
-    },
-    filters: { owners: [], referencedBooksAdded: 0 },
-    redaction: { mode: "pseudonymised", fields: [] },
-  });
+  const { paths } = await writeSnapshot(
+    cwd,
+    "lib",
+    generateLibrary({ users: 2, books, seed: 5 }),
+    testDescription({
+      source: { host: "db.internal", database: "books" },
+      redaction: { mode: "pseudonymised", fields: [] },
+    }),
+  );
   return { db, snapshot: paths.manifestPath, cwd };
 }
 

@@ -7,24 +7,14 @@ import { generateLibrary } from "../../src/dataset/generate.js";
 import { readDataLines } from "../../src/snapshot/data-reader.js";
 import { parseManifest } from "../../src/snapshot/manifest.js";
 import { writeSnapshot } from "../../src/snapshot/snapshot-writer.js";
+import { testDescription } from "../helpers/snapshot.js";
 
 const dirs: string[] = [];
 afterEach(async () => {
   for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
 });
 
-const description = {
-  createdAt: new Date("2026-01-01T00:00:00Z"),
-  source: {
-    host: "db",
-    port: 5432,
-    database: "prod",
-    tls: "require" as const,
-    isolation: "repeatable read, read only" as const,
-  },
-  filters: { owners: [], referencedBooksAdded: 0 },
-  redaction: { mode: "none" as const, fields: [] },
-};
+const description = testDescription();
 
 async function collect(path: string, options: Parameters<typeof readDataLines>[1]): Promise<string[]> {
   const lines: string[] = [];

@@ -10,6 +10,7 @@ import { modelSpec } from "../../src/snapshot/models.js";
 import { decodeRecordLine } from "../../src/snapshot/record-line.js";
 import { writeSnapshot } from "../../src/snapshot/snapshot-writer.js";
 import { validateRecord } from "../../src/snapshot/validate.js";
+import { testDescription } from "../helpers/snapshot.js";
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -20,18 +21,12 @@ describe("snapshot writer and reader", () => {
   it("write a 0600 data file and a signed manifest whose counts and digests match the lines read back", async () => {
     const dir = await mkdtemp(join(tmpdir(), "booksnap-w-"));
     dirs.push(dir);
-    const { paths, manifest } = await writeSnapshot(dir, "lib", generateLibrary({ users: 3, books: 40 }), {
-      createdAt: new Date("2026-01-01T00:00:00Z"),
-      source: {
-        host: "db",
-        port: 5432,
-        database: "prod",
-        tls: "require",
-        isolation: "repeatable read, read only",
-      },
-      filters: { owners: [], referencedBooksAdded: 0 },
-      redaction: { mode: "none", fields: [] },
-    });
+    const { paths, manifest } = await writeSnapshot(
+      dir,
+      "lib",
+      generateLibrary({ users: 3, books: 40 }),
+      testDescription(),
+    );
     expect((await stat(paths.dataPath)).mode & 0o777).toBe(0o600);
     expect((await stat(paths.manifestPath)).mode & 0o777).toBe(0o600);
     const reread = parseManifest(await readFile(paths.manifestPath, "utf8"), paths.manifestPath);
