@@ -3,14 +3,13 @@ import { cp, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateLibrary } from "../../src/dataset/generate.js";
 import { loadLibrary } from "../../src/dataset/load.js";
 import { FaultProxy } from "../fault/proxy.js";
 import { createPreparedTarget } from "../fault/targets.js";
 import { type CliRun, runBooksnap } from "../helpers/cli.js";
-import { adminUrl, createTestDatabase, type TestDatabase } from "../helpers/db.js";
+import { createTestDatabase, type TestDatabase, withAdmin } from "../helpers/db.js";
 
 /**
  * No credential ever reaches stdout, stderr (including --verbose traces), audit logs, manifests,
@@ -42,6 +41,16 @@ function urlFor(
   return url.toString();
 }
 
+/** `import snapshots/plain --to <url> --yes …flags`: the plain snapshot into a database, no prompts. */
+const importPlain = (url: string, ...flags: string[]) => [
+  "import",
+  "snapshots/plain",
+  "--to",
+  url,
+  "--yes",
+  ...flags,
+];
+
 async function record(label: string, args: string[], env: Record<string, string> = {}) {
   const run = await runBooksnap(args, { cwd: work, env });
   runs.push({ label, run });
@@ -59,9 +68,7 @@ async function grantAll(db: TestDatabase) {
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), "booksnap-secrets-"));
-  const admin = new pg.Client({ connectionString: adminUrl() });
-  await admin.connect();
-  await admin.query(`CREATE ROLE ${role} LOGIN PASSWORD '${PASSWORD}'`).finally(() => admin.end());
+  await withAdmin((c) => c.query(`CREATE ROLE ${role} LOGIN PASSWORD '${PASSWORD}'`));
   source = await createTestDatabase();
   await source.withClient((c) => loadLibrary(c, generateLibrary({ users: 2, books: 40, seed: 51 })));
   target = await createPreparedTarget();
@@ -101,70 +108,26 @@ beforeAll(async () => {
   await record("import rejects", ["import", "bad/snap", "--to", dst, "--yes", "--verbose"]);
   // Machine and verbose modes (human mode prints a subset of verbose).
   for (const flags of [["--json"], ["--verbose"]]) {
-    await record("import no such db", [
-      "import",
-      "snapshots/plain",
-      "--to",
-      urlFor(target, { database: "booksnap_nope" }),
-      "--yes",
-      ...flags,
-    ]);
-    await record("import port 1", [
-      "import",
-      "snapshots/plain",
-      "--to",
-      urlFor(target, { port: "1" }),
-      "--yes",
-      ...flags,
-    ]);
-    await record("import remote", [
-      "import",
-      "snapshots/plain",
-      "--to",
-      urlFor(target, { host: "prod.example.com" }),
-      "--yes",
-      ...flags,
-    ]);
+    await record("import no such db", importPlain(urlFor(target, { database: "booksnap_nope" }), ...flags));
+    await record("import port 1", importPlain(urlFor(target, { port: "1" }), ...flags));
+    await record("import remote", importPlain(urlFor(target, { host: "prod.example.com" }), ...flags));
   }
-  await record("import into source", ["import", "snapshots/plain", "--to", src, "--yes", "--verbose"]);
+  await record("import into source", importPlain(src, "--verbose"));
   // Connection cut mid-stream, with traces.
   const proxy = await FaultProxy.forUrl(target.url);
   try {
     // Cut while the target's schema is read (an error with a driver stack trace under --verbose).
     void proxy.arm({ direction: "toClient", afterBytes: 1000, action: "cut" });
-    await record("import cut at setup", [
-      "import",
-      "snapshots/plain",
-      "--to",
-      proxy.url(dst),
-      "--yes",
-      "--verbose",
-    ]);
+    await record("import cut at setup", importPlain(proxy.url(dst), "--verbose"));
     // Cut mid-staging without retries: a connection error that leaves a resumable import.
     void proxy.arm({ direction: "toServer", afterBytes: 40_000, action: "cut" });
-    await record("import cut", [
-      "import",
-      "snapshots/plain",
-      "--to",
-      proxy.url(dst),
-      "--yes",
-      "--verbose",
-      "--max-retries",
-      "0",
-    ]);
+    await record("import cut", importPlain(proxy.url(dst), "--verbose", "--max-retries", "0"));
     // Resumed, with another cut that is retried.
     void proxy.arm({ direction: "toServer", afterBytes: 10_000, action: "cut" });
-    await record("import cut resumed", [
-      "import",
-      "snapshots/plain",
-      "--to",
-      proxy.url(dst),
-      "--yes",
-      "--resume",
-      "--verbose",
-      "--retry-delay",
-      "10",
-    ]);
+    await record(
+      "import cut resumed",
+      importPlain(proxy.url(dst), "--resume", "--verbose", "--retry-delay", "10"),
+    );
   } finally {
     await proxy.close();
   }
@@ -172,9 +135,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await source?.drop();
   await target?.drop();
-  const admin = new pg.Client({ connectionString: adminUrl() });
-  await admin.connect();
-  await admin.query(`DROP ROLE IF EXISTS ${role}`).finally(() => admin.end());
+  await withAdmin((c) => c.query(`DROP ROLE IF EXISTS ${role}`));
   if (work) await rm(work, { recursive: true, force: true });
 });
 
