@@ -9,8 +9,11 @@ import type { SchemaDriftPolicy } from "./schema-check.js";
 export const IMPORT_APPLICATION_NAME = "booksnap-import";
 /** The session that only holds the import's advisory lock. */
 export const IMPORT_LOCK_APPLICATION_NAME = "booksnap-import-lock";
-/** Lines per staging batch until the benchmark picks a better one (issue 4). */
-export const DEFAULT_BATCH_SIZE = 5000;
+/**
+ * Lines per staging batch. measured: see docs/benchmarks.md ("Recommended import batch size"): 1,000 was never
+ * slower than 5,000 or 20,000 at 100k books and peaked lowest in memory (221–232 MB vs 301–326 MB).
+ */
+export const DEFAULT_BATCH_SIZE = 1000;
 
 export interface ImportOptions {
   /** Manifest path, data file path, or the shared path without extensions. */
