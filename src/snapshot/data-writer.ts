@@ -19,20 +19,13 @@ export interface DataFileStats {
 export interface DataWriterOptions {
   /** zstd level; 3 is zstd's default and what `zstd -3` uses. */
   compressionLevel?: number;
-  /** zstd worker threads (0 = compress on the calling thread; default DEFAULT_COMPRESSION_WORKERS). */
+  /** zstd worker threads (0 = compress on the calling thread). */
   workers?: number;
   /** Test seam: wraps the file stream, e.g. to inject a failing disk. */
   wrapFileStream?: (stream: NodeJS.WritableStream) => NodeJS.WritableStream;
   /** Encrypt the compressed stream for sharing (see crypto.ts); size and SHA-256 are of the encrypted file. */
   encryption?: EncryptOptions;
 }
-
-/**
- * zstd compresses on two background threads by default, so compression overlaps with reading
- * rows and building JSON on the main thread. measured on 50k books (2 cores): 7.8 s with two
- * workers against 8.9–12.6 s on the main thread; same format, a standard zstd frame.
- */
-export const DEFAULT_COMPRESSION_WORKERS = 2;
 
 /** Lines are gathered into chunks of about this size before compression; fewer, larger writes. */
 const CHUNK_BYTES = 256 * 1024;
@@ -83,11 +76,10 @@ export async function writeDataFile(
   const tempPath = `${finalPath}.tmp-${process.pid}-${Date.now()}`;
   const counts = { lines: 0, uncompressedBytes: 0 };
   const hasher = new HashingCounter();
-  const workers = options.workers ?? DEFAULT_COMPRESSION_WORKERS;
   const compressor = new CompressStream({
     compressionLevel: options.compressionLevel ?? 3,
     checksumFlag: true,
-    ...(workers > 0 ? { nbWorkers: workers } : {}),
+    ...(options.workers ? { nbWorkers: options.workers } : {}),
   });
   const file = createWriteStream(tempPath, { mode: 0o600, flags: "wx" });
   const sink = options.wrapFileStream ? options.wrapFileStream(file) : file;
