@@ -1,17 +1,13 @@
-import { mkdtemp, readdir, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { Writable } from "node:stream";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Output } from "../../src/cli/output.js";
 import { createProgressReporter } from "../../src/cli/progress.js";
-import { generateLibrary } from "../../src/dataset/generate.js";
-import { loadLibrary } from "../../src/dataset/load.js";
 import { ConnectionError, InterruptedError, OutputError } from "../../src/errors.js";
 import { type ExportOptions, exportSnapshot } from "../../src/export/export.js";
 import { verifySnapshot } from "../../src/verify/verify.js";
-import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
-import { fullDiskAfter, testConnection } from "../helpers/export.js";
+import { fullDiskAfter, testConnection, useLoadedSource } from "../helpers/export.js";
 
 /** A stream that records what is written and claims to be a terminal. */
 function fakeTerminal(): Writable & { isTTY: boolean; text: () => string } {
@@ -29,33 +25,22 @@ function fakeTerminal(): Writable & { isTTY: boolean; text: () => string } {
 }
 
 describe("export progress, interruption and a failing disk", () => {
-  let db: TestDatabase;
-  let dir: string;
+  const source = useLoadedSource({ users: 3, books: 300 }, "booksnap-progress-");
   const options = (name: string): ExportOptions => ({
-    connection: testConnection(db.url),
-    outDir: dir,
+    connection: testConnection(source.db.url),
+    outDir: source.work,
     name,
     redactionKey: null,
     fetchRows: 50,
   });
   const exportSessions = () =>
-    db.withClient(async (c) => {
+    source.db.withClient(async (c) => {
       const r = await c.query(
         `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'booksnap-export' AND datname = $1`,
-        [db.name],
+        [source.db.name],
       );
       return r.rows[0].n as number;
     });
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    await db.withClient((c) => loadLibrary(c, generateLibrary({ users: 3, books: 300 })));
-    dir = await mkdtemp(join(tmpdir(), "booksnap-progress-"));
-  });
-  afterAll(async () => {
-    await db?.drop();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
 
   it("reports rows with a known total after each batch, and draws rows, rows/s and ETA on a TTY", async () => {
     const terminal = fakeTerminal();
@@ -106,7 +91,7 @@ describe("export progress, interruption and a failing disk", () => {
       },
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InterruptedError);
-    expect((await readdir(dir)).filter((f) => f.startsWith("interrupted"))).toEqual([]);
+    expect((await readdir(source.work)).filter((f) => f.startsWith("interrupted"))).toEqual([]);
     expect(await exportSessions()).toBe(0);
   });
 
@@ -116,10 +101,10 @@ describe("export progress, interruption and a failing disk", () => {
       now: () => new Date(),
       onProgress: async ({ label, done }) => {
         if (label !== "Book" || done < 100 || killed > 0) return;
-        killed = await db.withClient(async (c) => {
+        killed = await source.db.withClient(async (c) => {
           const r = await c.query(
             `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'booksnap-export' AND datname = $1`,
-            [db.name],
+            [source.db.name],
           );
           return r.rowCount ?? 0;
         });
@@ -129,7 +114,7 @@ describe("export progress, interruption and a failing disk", () => {
     expect(error).toBeInstanceOf(ConnectionError);
     expect((error as ConnectionError).code).toBe("E_CONNECTION_LOST");
     expect((error as ConnectionError).exitCode).toBe(3);
-    expect((await readdir(dir)).filter((f) => f.startsWith("killed"))).toEqual([]);
+    expect((await readdir(source.work)).filter((f) => f.startsWith("killed"))).toEqual([]);
   });
 
   it("a full disk fails with E_WRITE and removes the partial file", async () => {
@@ -142,7 +127,7 @@ describe("export progress, interruption and a failing disk", () => {
     expect(error).toBeInstanceOf(OutputError);
     expect((error as OutputError).code).toBe("E_WRITE");
     expect((error as OutputError).hint).toContain("disk is full");
-    expect((await readdir(dir)).filter((f) => f.startsWith("full-disk"))).toEqual([]);
+    expect((await readdir(source.work)).filter((f) => f.startsWith("full-disk"))).toEqual([]);
     expect(await exportSessions()).toBe(0);
   });
 
@@ -159,6 +144,8 @@ describe("export progress, interruption and a failing disk", () => {
       { now: () => new Date(), writer: { wrapFileStream: failingDisk } },
     ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OutputError);
-    await expect(verifySnapshot(join(dir, "keep"))).resolves.toMatchObject({ lines: 300 + 3 + 9 + 90 });
+    await expect(verifySnapshot(join(source.work, "keep"))).resolves.toMatchObject({
+      lines: 300 + 3 + 9 + 90,
+    });
   });
 });

@@ -1,31 +1,15 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateLibrary } from "../../src/dataset/generate.js";
-import { loadLibrary } from "../../src/dataset/load.js";
+import { describe, expect, it } from "vitest";
 import { connect, disconnect } from "../../src/db/connect.js";
 import { exportConnectionSettings, exportSnapshot } from "../../src/export/export.js";
 import { MODEL_NAMES } from "../../src/snapshot/models.js";
 import { verifySnapshot } from "../../src/verify/verify.js";
-import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
-import { readRecords, testConnection } from "../helpers/export.js";
+import { readRecords, testConnection, useLoadedSource } from "../helpers/export.js";
 
 describe("export is read-only in layers and reads one point in time", () => {
-  let db: TestDatabase;
-  let dir: string;
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    await db.withClient((c) => loadLibrary(c, generateLibrary({ users: 3, books: 30 })));
-    dir = await mkdtemp(join(tmpdir(), "booksnap-ro-"));
-  });
-  afterAll(async () => {
-    await db?.drop();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  const source = useLoadedSource({ users: 3, books: 30 }, "booksnap-ro-");
 
   it("opens its session with default_transaction_read_only=on as booksnap-export, and PostgreSQL refuses writes (25006)", async () => {
-    const client = await connect(exportConnectionSettings(testConnection(db.url)));
+    const client = await connect(exportConnectionSettings(testConnection(source.db.url)));
     try {
       const settings = await client.query(
         "SELECT current_setting('default_transaction_read_only') AS ro, current_setting('application_name') AS app",
@@ -38,12 +22,12 @@ describe("export is read-only in layers and reads one point in time", () => {
     } finally {
       await disconnect(client);
     }
-    const title = await db.withClient((c) => c.query(`SELECT title FROM "Book" WHERE id = 1`));
+    const title = await source.db.withClient((c) => c.query(`SELECT title FROM "Book" WHERE id = 1`));
     expect(title.rows[0].title).not.toBe("overwritten");
   });
 
   it("stays read-only when the URL tries to override the session settings", async () => {
-    const url = new URL(db.url);
+    const url = new URL(source.db.url);
     url.searchParams.set("options", "-c default_transaction_read_only=off");
     url.searchParams.set("application_name", "not-booksnap");
     const client = await connect(exportConnectionSettings(testConnection(url.toString())));
@@ -62,8 +46,8 @@ describe("export is read-only in layers and reads one point in time", () => {
     let inserted = false;
     const result = await exportSnapshot(
       {
-        connection: testConnection(db.url),
-        outDir: dir,
+        connection: testConnection(source.db.url),
+        outDir: source.work,
         name: "during-writes",
         redactionKey: null,
         fetchRows: 5,
@@ -75,7 +59,7 @@ describe("export is read-only in layers and reads one point in time", () => {
           // rows into every later model from another connection.
           if (label !== "User" || inserted) return;
           inserted = true;
-          await db.withClient(async (c) => {
+          await source.db.withClient(async (c) => {
             await c.query(`INSERT INTO "User" (id, "clerkId", email, "createdAt", "updatedAt")
                            VALUES (900, 'user_new', 'new@example.com', now(), now())`);
             await c.query(`INSERT INTO "Book" (id, "ownerId", isbn10, isbn13, title, "titleLong", language, synopsis,
@@ -103,10 +87,10 @@ describe("export is read-only in layers and reads one point in time", () => {
   });
 
   it("leaves no session behind once it is done", async () => {
-    const rows = await db.withClient((c) =>
+    const rows = await source.db.withClient((c) =>
       c.query(
         `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'booksnap-export' AND datname = $1`,
-        [db.name],
+        [source.db.name],
       ),
     );
     expect(rows.rows[0].n).toBe(0);
