@@ -1,43 +1,32 @@
 import { createHash } from "node:crypto";
-import { mkdir, mkdtemp, open, readFile, rm, stat, truncate, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, open, readFile, stat, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { compress, decompress } from "zstd-napi";
-import { generateLibrary } from "../../src/dataset/generate.js";
-import { loadLibrary } from "../../src/dataset/load.js";
 import { type SnapshotManifest, signManifest } from "../../src/snapshot/manifest.js";
 import { runBooksnap } from "../helpers/cli.js";
-import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
+import { useLoadedSource } from "../helpers/export.js";
 
 describe("export then verify (CLI)", () => {
-  let db: TestDatabase;
-  let dir: string;
+  const source = useLoadedSource({ users: 4, books: 80 }, "booksnap-ev-");
   let base: string;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    await db.withClient((c) => loadLibrary(c, generateLibrary({ users: 4, books: 80 })));
-    dir = await mkdtemp(join(tmpdir(), "booksnap-ev-"));
     const run = await runBooksnap(["export", "--name", "lib", "--json"], {
-      cwd: dir,
-      env: { DEWEY_DB_DATABASE_URL_READONLY: db.url },
+      cwd: source.work,
+      env: { DEWEY_DB_DATABASE_URL_READONLY: source.db.url },
     });
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
     const summary = JSON.parse(run.stdout);
     expect(summary.counts).toEqual({ User: 4, Book: 80, ReadingList: 12, BookInReadingList: 120 });
-    base = join(dir, "snapshots", "lib");
+    base = join(source.work, "snapshots", "lib");
     expect(summary.snapshot.manifestPath).toBe(`${base}.manifest.json`);
-  });
-  afterAll(async () => {
-    await db?.drop();
-    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   /** A private copy of the snapshot (same name, own directory) to damage. */
   async function copySnapshot(label: string): Promise<string> {
-    const sub = join(dir, label);
+    const sub = join(source.work, label);
     await mkdir(sub);
     for (const suffix of [".ndjson.zst", ".manifest.json"]) {
       await writeFile(join(sub, `lib${suffix}`), await readFile(`${base}${suffix}`), { mode: 0o600 });
@@ -77,7 +66,7 @@ describe("export then verify (CLI)", () => {
       dataFilePresent: true,
       records: 216,
       counts: { User: 4, Book: 80, ReadingList: 12, BookInReadingList: 120 },
-      source: { database: db.name, tls: "disable", isolation: "repeatable read, read only" },
+      source: { database: source.db.name, tls: "disable", isolation: "repeatable read, read only" },
       redaction: { mode: "pseudonymised" },
       filters: { owners: [], referencedBooksAdded: 0 },
     });
