@@ -1,30 +1,16 @@
 import { randomBytes } from "node:crypto";
-import pg from "pg";
 import { generateLibrary, type LibraryShape } from "../src/dataset/generate.js";
 import { loadLibrary } from "../src/dataset/load.js";
 import { applyMigrations } from "../src/db/migrate.js";
+import { databaseUrl, withClient } from "../src/db/plain-client.js";
 import type { ModelName } from "../src/snapshot/models.js";
+
+export { databaseUrl, withClient };
 
 /** A database the bench created and must drop. */
 export interface BenchDatabase {
   name: string;
   url: string;
-}
-
-export function databaseUrl(base: string, database: string): string {
-  const url = new URL(base);
-  url.pathname = `/${database}`;
-  return url.toString();
-}
-
-export async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
 }
 
 /**

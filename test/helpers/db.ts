@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
-import pg from "pg";
+import type pg from "pg";
 import { inject } from "vitest";
 import { applyMigrations } from "../../src/db/migrate.js";
+import { databaseUrl, withClient } from "../../src/db/plain-client.js";
 
 export interface TestDatabase {
   name: string;
@@ -16,22 +17,7 @@ export function adminUrl(): string {
   return inject("adminUrl");
 }
 
-export function databaseUrl(base: string, database: string): string {
-  const url = new URL(base);
-  url.pathname = `/${database}`;
-  return url.toString();
-}
-
-/** Runs fn with a fresh client on the database at url, closing it afterwards. */
-export async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
+export { databaseUrl, withClient };
 
 /** Runs fn with a fresh client on the test server's admin database (roles, databases). */
 export function withAdmin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
