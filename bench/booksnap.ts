@@ -38,6 +38,15 @@ export async function cliHas(command: string): Promise<boolean> {
   return help.code === 0 && !/not implemented/i.test(help.stdout + help.stderr);
 }
 
+/** Runs the built CLI as a child process with the bench's environment, timing and RSS probe. */
+function runCliChild(args: readonly string[], options: CliRunOptions): Promise<ChildRun> {
+  return runChildOk(process.execPath, [...(options.nodeFlags ?? []), CLI, ...args], {
+    cwd: options.cwd,
+    rssDir: options.rssDir,
+    env: BENCH_ENV,
+  });
+}
+
 /** `booksnap export --from <url> --out <dir> --name <name> --force --json`. */
 export function booksnapExport(
   prodUrl: string,
@@ -45,23 +54,9 @@ export function booksnapExport(
   name: string,
   options: CliRunOptions,
 ): Promise<ChildRun> {
-  return runChildOk(
-    process.execPath,
-    [
-      ...(options.nodeFlags ?? []),
-      CLI,
-      "export",
-      "--from",
-      prodUrl,
-      "--out",
-      outDir,
-      "--name",
-      name,
-      "--force",
-      "--json",
-      ...EXTRA_EXPORT_ARGS,
-    ],
-    { cwd: options.cwd, rssDir: options.rssDir, env: BENCH_ENV },
+  return runCliChild(
+    ["export", "--from", prodUrl, "--out", outDir, "--name", name, "--force", "--json", ...EXTRA_EXPORT_ARGS],
+    options,
   );
 }
 
@@ -72,11 +67,8 @@ export function booksnapImport(
   batchSize: number | undefined,
   options: CliRunOptions,
 ): Promise<ChildRun> {
-  return runChildOk(
-    process.execPath,
+  return runCliChild(
     [
-      ...(options.nodeFlags ?? []),
-      CLI,
       "import",
       snapshot,
       "--to",
@@ -86,7 +78,7 @@ export function booksnapImport(
       ...(batchSize === undefined ? [] : ["--batch-size", String(batchSize)]),
       ...EXTRA_IMPORT_ARGS,
     ],
-    { cwd: options.cwd, rssDir: options.rssDir, env: BENCH_ENV },
+    options,
   );
 }
 
