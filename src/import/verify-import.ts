@@ -1,8 +1,9 @@
 import type pg from "pg";
 import { VerificationError } from "../errors.js";
 import { canonicalJson, ModelDigest } from "../snapshot/canonical.js";
+import { jsonValueSql } from "../snapshot/canonical-sql.js";
 import type { SnapshotManifest } from "../snapshot/manifest.js";
-import { type FieldType, type ModelName, type ModelSpec, quoteIdent } from "../snapshot/models.js";
+import { type ModelName, type ModelSpec, quoteIdent } from "../snapshot/models.js";
 import { cursorRows } from "./cursor.js";
 import { STAGED_MODELS, stagedFields, stagingTable } from "./staging.js";
 
@@ -134,15 +135,6 @@ async function compareModel(
     }
   }
   return out;
-}
-
-/** SQL text of one field's canonical JSON value, equal to JSON.stringify's (see canonical.ts). */
-function jsonValueSql(type: FieldType, value: string): string {
-  if (type.kind === "timestamp") {
-    return `COALESCE('"' || to_char(${value}, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') || '"', 'null')`;
-  }
-  if (type.kind === "enum") return `COALESCE(to_json(${value}::text)::text, 'null')`;
-  return `COALESCE(to_json(${value})::text, 'null')`;
 }
 
 /**

@@ -1,0 +1,99 @@
+import type pg from "pg";
+import { to as copyTo } from "pg-copy-streams";
+
+/**
+ * Streams a query's rows out with COPY … TO STDOUT as raw lines, for queries returning one text
+ * column whose values never contain a newline, a carriage return, \x01 or \x02 (JSON text, for
+ * one). In CSV format with quote \x01 and delimiter \x02 PostgreSQL then writes every value
+ * verbatim, one per line: the stream is exactly "<value>\n" per row, with no escaping to undo,
+ * and the bytes go from the socket to the consumer without becoming JS strings.
+ */
+export function copyOutSql(query: string): string {
+  return `COPY (${query}) TO STDOUT WITH (FORMAT csv, DELIMITER E'\\x02', QUOTE E'\\x01')`;
+}
+
+/** Complete lines ("<value>\n" each) from a COPY-out stream. */
+export interface LineChunk {
+  bytes: Buffer;
+  lines: number;
+}
+
+export interface CopyOutOptions {
+  /**
+   * Give up when the server sends nothing for this long (0 = wait forever): the socket is
+   * destroyed and `onSilence()` is thrown, so a stalled network cannot hang the read.
+   */
+  silenceTimeoutMs?: number;
+  onSilence?: () => Error;
+}
+
+const NEWLINE = 0x0a;
+
+/**
+ * Runs `copyOutSql(query)` and yields its output in chunks that end on line boundaries (rows can
+ * arrive split across network reads). A NULL value (an empty line) is an error: the query
+ * must always produce text.
+ */
+export async function* copyOutLines(
+  client: pg.Client,
+  query: string,
+  options: CopyOutOptions = {},
+): AsyncGenerator<LineChunk> {
+  const stream = client.query(copyTo(copyOutSql(query)));
+  const chunks = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  let carry: Buffer | undefined;
+  try {
+    for (;;) {
+      const next = await withSilenceTimeout(client, chunks.next(), options);
+      if (next.done) break;
+      let data = carry ? Buffer.concat([carry, next.value]) : next.value;
+      carry = undefined;
+      const end = data.lastIndexOf(NEWLINE) + 1;
+      if (end < data.length) {
+        // Copy the partial row: a view would pin the whole network buffer.
+        carry = Buffer.from(data.subarray(end));
+        data = data.subarray(0, end);
+      }
+      if (end === 0) continue;
+      yield { bytes: data, lines: countLines(data) };
+    }
+  } finally {
+    if (!stream.destroyed) stream.destroy();
+  }
+  if (carry && carry.length > 0) throw new Error("COPY output ended in the middle of a row");
+}
+
+/** Number of "\n"-terminated lines; an empty line means the query produced NULL. */
+function countLines(data: Buffer): number {
+  let lines = 0;
+  let start = 0;
+  for (;;) {
+    const end = data.indexOf(NEWLINE, start);
+    if (end < 0) return lines;
+    if (end === start) throw new Error("COPY output holds an empty row (the query produced NULL)");
+    lines += 1;
+    start = end + 1;
+  }
+}
+
+/** The pending read, or a rejection when the server stays silent too long (socket destroyed). */
+function withSilenceTimeout<T>(client: pg.Client, pending: Promise<T>, options: CopyOutOptions): Promise<T> {
+  const timeoutMs = options.silenceTimeoutMs ?? 0;
+  if (timeoutMs <= 0) return pending;
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+      reject(options.onSilence?.() ?? new Error(`No data from the server for ${timeoutMs} ms`));
+    }, timeoutMs);
+    pending.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}
