@@ -26,9 +26,15 @@ import type { DataWriterOptions } from "../snapshot/data-writer.js";
 import { manifestCounts, type SnapshotManifest } from "../snapshot/manifest.js";
 import { MODELS, type ModelName, type ModelSpec, totalCount } from "../snapshot/models.js";
 import { type SnapshotPaths, snapshotPaths } from "../snapshot/paths.js";
-import { type OutgoingRecord, writeSnapshot } from "../snapshot/snapshot-writer.js";
+import {
+  type OutgoingRecord,
+  type OutgoingRecords,
+  type RenderedRecords,
+  writeSnapshot,
+} from "../snapshot/snapshot-writer.js";
 import { classifyQueryError } from "./query-errors.js";
 import { DEFAULT_FETCH_ROWS, readInBatches } from "./read-model.js";
+import { DEFAULT_PAGE_ROWS, readRendered } from "./read-rendered.js";
 import { createRedactor, REDACTED_USER_FIELDS, type Redactor } from "./redact.js";
 import {
   countReferencedBooksAdded,
@@ -60,7 +66,10 @@ export interface ExportOptions {
   owners?: readonly string[];
   /** HMAC key for pseudonymising user PII, or null to keep PII (--no-redact). */
   redactionKey: string | null;
-  /** Rows per cursor fetch (default DEFAULT_FETCH_ROWS). */
+  /**
+   * Rows per read round trip: a cursor FETCH for rows read into JS (default DEFAULT_FETCH_ROWS),
+   * one COPY statement for rows PostgreSQL renders (default DEFAULT_PAGE_ROWS).
+   */
   fetchRows?: number;
 }
 
@@ -157,7 +166,7 @@ export async function exportSnapshot(options: ExportOptions, deps: ExportDeps): 
     const records = streamRecords(client, selection, redactor, {
       url,
       total,
-      fetchRows: options.fetchRows ?? DEFAULT_FETCH_ROWS,
+      fetchRows: options.fetchRows,
       readTimeoutMs:
         settings.statementTimeoutMs > 0 ? settings.statementTimeoutMs + READ_TIMEOUT_MARGIN_MS : 0,
       onProgress: deps.onProgress,
@@ -217,43 +226,74 @@ export async function exportSnapshot(options: ExportOptions, deps: ExportDeps): 
 interface StreamSettings {
   url: string;
   total: number;
-  fetchRows: number;
+  fetchRows: number | undefined;
   /** Client-side watchdog per fetch: statement_timeout plus a margin (the server cancels first). */
   readTimeoutMs: number;
   onProgress: ProgressCallback | undefined;
   signal: AbortSignal | undefined;
 }
 
-/** All selected rows as snapshot records, model by model, ascending id, one batch in memory. */
+/**
+ * All selected rows, model by model, ascending id. PostgreSQL renders each row's canonical JSON
+ * and the bytes stream through (the fast path, see read-rendered.ts); only users that are
+ * pseudonymised are read into JS, a batch at a time.
+ */
 async function* streamRecords(
   client: pg.Client,
   selection: Selection,
   redactor: Redactor | null,
   settings: StreamSettings,
-): AsyncGenerator<OutgoingRecord> {
+): AsyncGenerator<OutgoingRecords> {
   let done = 0;
   for (const spec of MODELS) {
     await settings.onProgress?.({ label: spec.name, done, total: settings.total });
-    const batches = readInBatches(
-      client,
-      selectQuery(spec, selection),
-      settings.fetchRows,
-      settings.readTimeoutMs,
-    );
+    const batches: AsyncGenerator<OutgoingRecords[]> =
+      spec.name === "User" && redactor
+        ? recordBatches(client, spec, selection, redactor, settings)
+        : renderedBatches(client, spec, selection, settings);
     for (;;) {
       if (settings.signal?.aborted) throw new InterruptedError(INTERRUPTED_MESSAGE);
-      let next: IteratorResult<Record<string, unknown>[]>;
+      let next: IteratorResult<OutgoingRecords[]>;
       try {
         next = await batches.next();
       } catch (error) {
         throw classifyQueryError(error, `reading ${spec.name}`, settings.url);
       }
       if (next.done) break;
-      for (const row of next.value) yield { model: spec.name, record: toRecord(spec, row, redactor) };
-      done += next.value.length;
+      for (const item of next.value) {
+        yield item;
+        done += "canonical" in item ? item.count : 1;
+      }
       await settings.onProgress?.({ label: spec.name, done, total: settings.total });
     }
   }
+}
+
+async function* recordBatches(
+  client: pg.Client,
+  spec: ModelSpec,
+  selection: Selection,
+  redactor: Redactor | null,
+  settings: StreamSettings,
+): AsyncGenerator<OutgoingRecord[]> {
+  const query = selectQuery(spec, selection);
+  const fetchRows = settings.fetchRows ?? DEFAULT_FETCH_ROWS;
+  for await (const rows of readInBatches(client, query, fetchRows, settings.readTimeoutMs)) {
+    yield rows.map((row) => ({ model: spec.name, record: toRecord(spec, row, redactor) }));
+  }
+}
+
+async function* renderedBatches(
+  client: pg.Client,
+  spec: ModelSpec,
+  selection: Selection,
+  settings: StreamSettings,
+): AsyncGenerator<RenderedRecords[]> {
+  const pages = readRendered(client, spec, selection, {
+    pageRows: settings.fetchRows ?? DEFAULT_PAGE_ROWS,
+    readTimeoutMs: settings.readTimeoutMs,
+  });
+  for await (const chunk of pages) yield [{ model: spec.name, canonical: chunk.bytes, count: chunk.lines }];
 }
 
 /** A row as a snapshot record: NULL text[] (possible in SQL, never written by the app) becomes []. */

@@ -59,15 +59,7 @@ function answeredOrLost<T>(client: pg.Client, pending: Promise<T>, timeoutMs: nu
     const timer =
       timeoutMs > 0
         ? setTimeout(() => {
-            onError(
-              new ConnectionError(
-                "E_TIMEOUT",
-                `No answer from the server for ${timeoutMs} ms while reading rows`,
-                {
-                  hint: "The network path to the database stalled; check VPN/bastion and try again.",
-                },
-              ),
-            );
+            onError(silentServerError(timeoutMs));
             (
               client as unknown as { connection?: { stream?: { destroy(): void } } }
             ).connection?.stream?.destroy();
@@ -91,4 +83,15 @@ function answeredOrLost<T>(client: pg.Client, pending: Promise<T>, timeoutMs: nu
       },
     );
   });
+}
+
+/** The error for a round trip that got no answer for `timeoutMs`. */
+export function silentServerError(timeoutMs: number): ConnectionError {
+  return new ConnectionError(
+    "E_TIMEOUT",
+    `No answer from the server for ${timeoutMs} ms while reading rows`,
+    {
+      hint: "The network path to the database stalled; check VPN/bastion and try again.",
+    },
+  );
 }

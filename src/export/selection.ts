@@ -74,19 +74,39 @@ export async function resolveOwners(client: pg.Client, refs: readonly OwnerRef[]
   };
 }
 
-/** Ids of the reading lists the filter exports. */
-const LISTS = `SELECT l.id FROM "ReadingList" l WHERE l."ownerId" = ANY($1::int[])`;
-/** Ids of books referenced by entries of exported lists. */
-const REFERENCED_BOOKS = `SELECT e."bookId" FROM "BookInReadingList" e WHERE e."readingListId" IN (${LISTS})`;
-/** Ids of every exported book. */
-const BOOKS = `SELECT b.id FROM "Book" b WHERE b."ownerId" = ANY($1::int[]) OR b.id IN (${REFERENCED_BOOKS})`;
+/**
+ * The WHERE clause of each model's selection, over the owner ids given as an SQL int[] expression
+ * (`$1::int[]` for a parameterised query; an array literal where parameters are not allowed, as in COPY).
+ */
+function filters(owners: string): Record<ModelName, string> {
+  /** Ids of every exported book. */
+  const books = `SELECT b.id FROM "Book" b WHERE b."ownerId" = ANY(${owners}) OR b.id IN (${referencedBooks(owners)})`;
+  return {
+    User: `"id" = ANY(${owners}) OR "id" IN (SELECT b."ownerId" FROM "Book" b WHERE b.id IN (${books}))`,
+    Book: `"id" IN (${books})`,
+    ReadingList: `"ownerId" = ANY(${owners})`,
+    BookInReadingList: `"readingListId" IN (${exportedLists(owners)})`,
+  };
+}
 
-const FILTERS: Record<ModelName, string> = {
-  User: `"id" = ANY($1::int[]) OR "id" IN (SELECT b."ownerId" FROM "Book" b WHERE b.id IN (${BOOKS}))`,
-  Book: `"id" IN (${BOOKS})`,
-  ReadingList: `"ownerId" = ANY($1::int[])`,
-  BookInReadingList: `"readingListId" IN (${LISTS})`,
-};
+/** Ids of the reading lists the filter exports. */
+const exportedLists = (owners: string) =>
+  `SELECT l.id FROM "ReadingList" l WHERE l."ownerId" = ANY(${owners})`;
+/** Ids of books referenced by entries of exported lists. */
+const referencedBooks = (owners: string) =>
+  `SELECT e."bookId" FROM "BookInReadingList" e WHERE e."readingListId" IN (${exportedLists(owners)})`;
+
+const FILTERS = filters("$1::int[]");
+
+/**
+ * The selection of one model as a WHERE condition with the owner ids inlined (they are
+ * validated integers), for statements that take no parameters; undefined = every row.
+ */
+export function inlineFilter(spec: ModelSpec, selection: Selection): string | undefined {
+  if (!selection.ownerIds) return undefined;
+  const owners = `'{${selection.ownerIds.map((id) => Math.trunc(id)).join(",")}}'::int[]`;
+  return filters(owners)[spec.name];
+}
 
 export interface ModelQuery {
   text: string;
@@ -123,7 +143,7 @@ export async function countSelected(
 export async function countReferencedBooksAdded(client: pg.Client, selection: Selection): Promise<number> {
   if (!selection.ownerIds) return 0;
   const { rows } = await client.query<{ n: string }>(
-    `SELECT count(*) AS n FROM "Book" b WHERE b.id IN (${REFERENCED_BOOKS}) AND NOT (b."ownerId" = ANY($1::int[]))`,
+    `SELECT count(*) AS n FROM "Book" b WHERE b.id IN (${referencedBooks("$1::int[]")}) AND NOT (b."ownerId" = ANY($1::int[]))`,
     [selection.ownerIds],
   );
   return Number(rows[0]?.n ?? 0);

@@ -29,6 +29,12 @@ export class ModelDigest {
     this.count += 1;
   }
 
+  /** Records already canonical: "<json>\n" each, `count` of them. */
+  addCanonicalLines(lines: Buffer, count: number): void {
+    this.hash.update(lines);
+    this.count += count;
+  }
+
   digest(): string {
     return `sha256:${this.hash.digest("hex")}`;
   }

@@ -27,29 +27,21 @@ export interface DataWriterOptions {
   encryption?: EncryptOptions;
 }
 
-/** Lines are gathered into chunks of about this size before compression; fewer, larger writes. */
-const CHUNK_BYTES = 256 * 1024;
+/** Complete NDJSON lines ("…\n" each) on their way into the data file. */
+export interface DataChunk {
+  bytes: Buffer;
+  lines: number;
+}
 
-/** Groups NDJSON lines into large buffers and counts what passes through. */
-async function* chunked(lines: AsyncIterable<string>, stats: { lines: number; uncompressedBytes: number }) {
-  let parts: string[] = [];
-  let size = 0;
-  for await (const line of lines) {
-    parts.push(line, "\n");
-    size += line.length + 1;
-    stats.lines += 1;
-    if (size >= CHUNK_BYTES) {
-      const buffer = Buffer.from(parts.join(""), "utf8");
-      stats.uncompressedBytes += buffer.length;
-      yield buffer;
-      parts = [];
-      size = 0;
-    }
-  }
-  if (parts.length > 0) {
-    const buffer = Buffer.from(parts.join(""), "utf8");
-    stats.uncompressedBytes += buffer.length;
-    yield buffer;
+/** Counts what passes through on its way to the compressor. */
+async function* counted(
+  chunks: AsyncIterable<DataChunk>,
+  stats: { lines: number; uncompressedBytes: number },
+) {
+  for await (const chunk of chunks) {
+    stats.lines += chunk.lines;
+    stats.uncompressedBytes += chunk.bytes.length;
+    yield chunk.bytes;
   }
 }
 
@@ -70,7 +62,7 @@ class HashingCounter extends Transform {
  */
 export async function writeDataFile(
   finalPath: string,
-  lines: AsyncIterable<string>,
+  chunks: AsyncIterable<DataChunk>,
   options: DataWriterOptions = {},
 ): Promise<DataFileStats> {
   const tempPath = `${finalPath}.tmp-${process.pid}-${Date.now()}`;
@@ -86,7 +78,12 @@ export async function writeDataFile(
   try {
     const stages: NodeJS.ReadWriteStream[] = [compressor];
     if (options.encryption) stages.push(createEncryptStream(options.encryption));
-    await pipeline([Readable.from(chunked(lines, counts)), ...stages, hasher, sink as NodeJS.WritableStream]);
+    await pipeline([
+      Readable.from(counted(chunks, counts)),
+      ...stages,
+      hasher,
+      sink as NodeJS.WritableStream,
+    ]);
     await fsyncPath(tempPath);
     await rename(tempPath, finalPath);
   } catch (error) {

@@ -5,6 +5,30 @@ export function encodeRecordLine(model: ModelName, canonicalRecordJson: string):
   return `{"model":"${model}","record":${canonicalRecordJson}}`;
 }
 
+/**
+ * NDJSON lines for records already in canonical JSON ("<json>\n" each, as PostgreSQL renders
+ * them for export): each wrapped as encodeRecordLine does, byte for byte.
+ */
+export function frameCanonicalLines(model: ModelName, canonical: Buffer, count: number): Buffer {
+  const prefix = Buffer.from(`{"model":"${model}","record":`, "utf8");
+  const out = Buffer.allocUnsafe(canonical.length + count * (prefix.length + 1));
+  let from = 0;
+  let to = 0;
+  while (from < canonical.length) {
+    const end = canonical.indexOf(NEWLINE, from);
+    to += prefix.copy(out, to);
+    to += canonical.copy(out, to, from, end);
+    out[to++] = CLOSE_BRACE;
+    out[to++] = NEWLINE;
+    from = end + 1;
+  }
+  if (to !== out.length) throw new Error(`expected ${count} canonical lines for ${model}`);
+  return out;
+}
+
+const NEWLINE = 0x0a;
+const CLOSE_BRACE = 0x7d;
+
 export type DecodedLine =
   | { ok: true; model: ModelName; record: Record<string, unknown> }
   | { ok: false; reason: string; model?: string };

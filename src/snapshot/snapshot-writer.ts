@@ -3,17 +3,29 @@ import { expectedSchema, schemaFingerprint } from "../db/schema-inspect.js";
 import { TOOL_VERSION } from "../version.js";
 import { canonicalJson, ModelDigest } from "./canonical.js";
 import { describeEncryption } from "./crypto.js";
-import { type DataWriterOptions, writeDataFile, writeFileAtomic } from "./data-writer.js";
+import { type DataChunk, type DataWriterOptions, writeDataFile, writeFileAtomic } from "./data-writer.js";
 import { FORMAT_VERSION, type SnapshotManifest, signManifest, type UnsignedManifest } from "./manifest.js";
 import { MODEL_NAMES, type ModelName, modelSpec } from "./models.js";
 import { type SnapshotPaths, snapshotPaths } from "./paths.js";
-import { encodeRecordLine } from "./record-line.js";
+import { encodeRecordLine, frameCanonicalLines } from "./record-line.js";
 
 /** A record on its way into a snapshot. Records must come in model order, ascending id within a model. */
 export interface OutgoingRecord {
   model: ModelName;
   record: Readonly<Record<string, unknown>>;
 }
+
+/** Records of one model already rendered as canonical JSON ("<json>\n" each), in order. */
+export interface RenderedRecords {
+  model: ModelName;
+  canonical: Buffer;
+  count: number;
+}
+
+export type OutgoingRecords = OutgoingRecord | RenderedRecords;
+
+/** Record lines are gathered into chunks of about this size: fewer, larger writes to the compressor. */
+const CHUNK_CHARS = 256 * 1024;
 
 export interface SnapshotDescription {
   createdAt: Date;
@@ -35,21 +47,40 @@ export interface WrittenSnapshot {
 export async function writeSnapshot(
   dir: string,
   name: string,
-  records: AsyncIterable<OutgoingRecord>,
+  records: AsyncIterable<OutgoingRecords>,
   description: SnapshotDescription,
   writerOptions: DataWriterOptions = {},
 ): Promise<WrittenSnapshot> {
   const paths = snapshotPaths(dir, name);
   await mkdir(paths.dir, { recursive: true });
   const digests = new Map<ModelName, ModelDigest>(MODEL_NAMES.map((m) => [m, new ModelDigest()]));
-  async function* lines(): AsyncGenerator<string> {
-    for await (const { model, record } of records) {
-      const json = canonicalJson(modelSpec(model), record);
-      (digests.get(model) as ModelDigest).addCanonical(json);
-      yield encodeRecordLine(model, json);
+  async function* chunks(): AsyncGenerator<DataChunk> {
+    let pending: string[] = [];
+    let pendingChars = 0;
+    const flush = (): DataChunk => {
+      const chunk = { bytes: Buffer.from(pending.join(""), "utf8"), lines: pending.length / 2 };
+      pending = [];
+      pendingChars = 0;
+      return chunk;
+    };
+    for await (const item of records) {
+      const digest = digests.get(item.model) as ModelDigest;
+      if ("canonical" in item) {
+        if (pending.length > 0) yield flush();
+        digest.addCanonicalLines(item.canonical, item.count);
+        yield { bytes: frameCanonicalLines(item.model, item.canonical, item.count), lines: item.count };
+        continue;
+      }
+      const json = canonicalJson(modelSpec(item.model), item.record);
+      digest.addCanonical(json);
+      const line = encodeRecordLine(item.model, json);
+      pending.push(line, "\n");
+      pendingChars += line.length + 1;
+      if (pendingChars >= CHUNK_CHARS) yield flush();
     }
+    if (pending.length > 0) yield flush();
   }
-  const data = await writeDataFile(paths.dataPath, lines(), writerOptions);
+  const data = await writeDataFile(paths.dataPath, chunks(), writerOptions);
   const schema = expectedSchema();
   const unsigned: UnsignedManifest = {
     formatVersion: FORMAT_VERSION,
