@@ -1,7 +1,8 @@
 import type pg from "pg";
+import { copyOutLines } from "../db/copy-out.js";
 import { VerificationError } from "../errors.js";
 import { canonicalJson, ModelDigest } from "../snapshot/canonical.js";
-import { jsonValueSql } from "../snapshot/canonical-sql.js";
+import { canonicalJsonSql } from "../snapshot/canonical-sql.js";
 import type { SnapshotManifest } from "../snapshot/manifest.js";
 import { type ModelName, type ModelSpec, quoteIdent } from "../snapshot/models.js";
 import { cursorRows } from "./cursor.js";
@@ -35,9 +36,12 @@ export interface VerifyPlan {
   partial: Record<string, boolean>;
 }
 
-/** Where a reference field's expected target id comes from in the verification query. */
-function expectedTarget(spec: ModelSpec, field: string): string {
-  if (field === "ownerId") return "$1::int";
+/**
+ * Where a reference field's expected target id comes from in the verification query; the dev
+ * user's id is `devUser` (a parameter, or a literal where COPY allows no parameters).
+ */
+function expectedTarget(spec: ModelSpec, field: string, devUser = "$1::int"): string {
+  if (field === "ownerId") return devUser;
   if (spec.name === "BookInReadingList") return field === "bookId" ? "et.book_id" : "et.list_id";
   throw new Error(`no expected target for ${spec.name}.${field}`);
 }
@@ -137,52 +141,41 @@ async function compareModel(
   return out;
 }
 
+/** What the fast path streams instead of a row that is missing or points at the wrong target row. */
+const BAD_ROW_MARKER = "reference check failed";
+
 /**
  * The fast path: PostgreSQL builds each imported row's canonical JSON (ids as source ids) and
- * streams only that text; JS just hashes it. `referencesOk` is false when any row is missing or
- * points elsewhere than expected. Any disagreement is re-checked by the JS paths, so a
- * formatting difference could only cost time, never a wrong verdict.
+ * streams it with COPY; its bytes ("<json>\n" per row, in source id order) are exactly what the
+ * digest hashes, so JS never turns them into strings. A row that is missing or whose references
+ * point elsewhere than expected comes out as BAD_ROW_MARKER instead (not JSON: it can never
+ * match the digest), so one pass checks both. Any disagreement is re-checked by the JS paths,
+ * so a formatting difference could only cost time, never a wrong verdict.
  */
 async function sqlDigest(
   client: pg.Client,
   spec: ModelSpec,
   plan: VerifyPlan,
-): Promise<{ count: number; digest: string; referencesOk: boolean }> {
-  const parts: string[] = [];
+): Promise<{ count: number; digest: string }> {
+  if (!Number.isSafeInteger(plan.devUserId)) throw new Error(`not a user id: ${plan.devUserId}`);
+  const devUser = `${plan.devUserId}::int`; // COPY takes no parameters
   const checks: string[] = ["t.id IS NOT NULL"];
   for (const f of spec.fields) {
-    const source =
-      f.name === "id" ? "s.src_id" : f.references ? `s.${quoteIdent(f.name)}` : `t.${quoteIdent(f.name)}`;
-    if (f.references) checks.push(`t.${quoteIdent(f.name)} = ${expectedTarget(spec, f.name)}`);
-    parts.push(
-      `'${parts.length === 0 ? "{" : ","}${JSON.stringify(f.name)}:' || ${jsonValueSql(f.type, source)}`,
-    );
+    if (f.references) checks.push(`t.${quoteIdent(f.name)} = ${expectedTarget(spec, f.name, devUser)}`);
   }
+  const json = canonicalJsonSql(spec, (f) =>
+    f.name === "id" ? "s.src_id" : f.references ? `s.${quoteIdent(f.name)}` : `t.${quoteIdent(f.name)}`,
+  );
   const entryJoin = spec.name === "BookInReadingList" ? "JOIN entry_target et ON et.line = s.line" : "";
-  const sql = `SELECT COALESCE(${checks.join(" AND ")}, false) AS ok, ${parts.join(" || ")} || '}' AS json
+  const sql = `SELECT CASE WHEN ${checks.join(" AND ")} THEN ${json} ELSE '${BAD_ROW_MARKER}' END
                  FROM ${stagingTable(spec.name)} s
                  JOIN ${MAP_OF[spec.name]} m ON m.line = s.line AND NOT m.existing ${entryJoin}
                  LEFT JOIN ${quoteIdent(spec.table)} t ON t.id = m.new_id
                 ORDER BY s.src_id`;
   const digest = new ModelDigest();
-  let referencesOk = true;
-  for await (const row of cursorRows<{ ok: boolean; json: string | null }>(
-    client,
-    sql,
-    sql.includes("$1") ? [plan.devUserId] : [],
-    SQL_DIGEST_FETCH_ROWS,
-  )) {
-    if (!row.ok || row.json === null) referencesOk = false;
-    else digest.addCanonical(row.json);
-  }
-  return { count: digest.count, digest: digest.digest(), referencesOk };
+  for await (const chunk of copyOutLines(client, sql)) digest.addCanonicalLines(chunk.bytes, chunk.lines);
+  return { count: digest.count, digest: digest.digest() };
 }
-
-/**
- * Rows per fetch of the SQL digest: a book's canonical JSON is up to a few KiB (synopsis), so
- * 1,000 rows keep each fetch at a few MiB; 10,000 pushed a 50k-book import past a 96 MB heap.
- */
-const SQL_DIGEST_FETCH_ROWS = 1_000;
 
 /**
  * Verifies, inside the final transaction, every imported record: read back with its ids turned
@@ -203,7 +196,7 @@ export async function verifyImported(
     const recorded = plan.manifest.models[spec.name];
     if (fromManifest) {
       const fast = await sqlDigest(client, spec, plan);
-      if (fast.referencesOk && fast.count === recorded.count && fast.digest === recorded.digest) {
+      if (fast.count === recorded.count && fast.digest === recorded.digest) {
         results[spec.name] = {
           verified: fast.count,
           digest: fast.digest,

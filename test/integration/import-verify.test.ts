@@ -6,6 +6,7 @@ import {
   addUser,
   collect,
   importInto,
+  lineOf,
   makeSnapshot,
   tableCounts,
   useImportSetup,
@@ -47,6 +48,66 @@ describe("verification before commit", () => {
       c.query("SELECT 1 FROM pg_namespace WHERE nspname = 'booksnap_staging'"),
     );
     expect(staging.rowCount).toBe(0);
+  });
+
+  it("a row pointing at another owner rolls back, though its digest (source ids) matches", async () => {
+    const { db, dir } = await setup();
+    const records = await collect({ users: 2, books: 20, seed: 33 });
+    const { paths } = await makeSnapshot(dir, "lib", records);
+    await db.withClient(async (c) => {
+      await addUser(c, "dev@example.com");
+      const other = await addUser(c, "other@example.com");
+      await c.query(`
+        CREATE FUNCTION steal_book() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF NEW.isbn13 = '9780000000007' THEN NEW."ownerId" := ${other}; END IF;
+          RETURN NEW;
+        END $$;
+        CREATE TRIGGER steal_book BEFORE INSERT ON "Book" FOR EACH ROW EXECUTE FUNCTION steal_book();`);
+    });
+    const before = await db.withClient(tableCounts);
+    const run = await importInto(paths.manifestPath, db.url, "--user", "dev@example.com", "--yes", "--json");
+    expect(run.code).toBe(7);
+    const error = run.json().error as { code: string; details: { differences: unknown[] } };
+    expect(error.code).toBe("E_VERIFY_MISMATCH");
+    expect(error.details.differences).toEqual([
+      { model: "Book", sourceId: 7, line: lineOf(records, "Book", 7), fields: ["ownerId"] },
+    ]);
+    expect(await db.withClient(tableCounts)).toEqual(before);
+  });
+
+  it("a row that never arrived rolls back and is named", async () => {
+    const { db, dir } = await setup();
+    const records = await collect({ users: 1, books: 20, seed: 34 });
+    // A book no list entry points at, so only verification can notice it is missing.
+    const listed = new Set(
+      records.filter((r) => r.model === "BookInReadingList").map((r) => r.record.bookId),
+    );
+    const lost = records.find((r) => r.model === "Book" && !listed.has(r.record.id));
+    if (!lost) throw new Error("every generated book is in a list");
+    const { paths } = await makeSnapshot(dir, "lib", records);
+    await db.withClient(async (c) => {
+      await addUser(c, "dev@example.com");
+      await c.query(`
+        CREATE FUNCTION lose_book() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF NEW.isbn13 = '${String(lost.record.isbn13)}' THEN RETURN NULL; END IF;
+          RETURN NEW;
+        END $$;
+        CREATE TRIGGER lose_book BEFORE INSERT ON "Book" FOR EACH ROW EXECUTE FUNCTION lose_book();`);
+    });
+    const run = await importInto(paths.manifestPath, db.url, "--yes", "--json");
+    expect(run.code).toBe(7);
+    const error = run.json().error as { code: string; details: { differences: unknown[] } };
+    expect(error.details.differences).toEqual([
+      {
+        model: "Book",
+        sourceId: lost.record.id,
+        line: lineOf(records, "Book", lost.record.id as number),
+        fields: ["(missing)"],
+      },
+    ]);
+    expect(await db.withClient(tableCounts)).toMatchObject({ Book: 0 });
   });
 
   it("with rejects allowed, the comparison is field by field against the staged records", async () => {
