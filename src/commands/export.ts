@@ -10,6 +10,7 @@ import { isBooksnapError } from "../errors.js";
 import { type ExportResult, exportSnapshot } from "../export/export.js";
 import { redactionKeyFrom } from "../export/redact.js";
 import { DEFAULT_PASSPHRASE_ENV, passphraseFromEnv } from "../snapshot/crypto.js";
+import { DEFAULT_COMPRESSION_LEVEL } from "../snapshot/data-writer.js";
 import { MODEL_NAMES } from "../snapshot/models.js";
 import { defaultSnapshotName, snapshotFiles } from "../snapshot/paths.js";
 
@@ -21,6 +22,7 @@ interface ExportArgs extends ConnectionArgs {
   out: string;
   name?: string;
   force: boolean;
+  "compression-level": number;
   "log-dir": string;
   encrypt: boolean;
   "passphrase-env": string;
@@ -56,6 +58,11 @@ export const exportCommand = (ctx: CommandContext): CommandModule<object, Export
         default: false,
         describe: "Replace an existing snapshot of that name",
       })
+      .option("compression-level", {
+        type: "number",
+        default: DEFAULT_COMPRESSION_LEVEL,
+        describe: "zstd level, 1-19 (higher: smaller snapshot, slower export; see docs/benchmarks.md)",
+      })
       .option("log-dir", { type: "string", default: "logs", describe: "Directory of the audit log" })
       .option("encrypt", {
         type: "boolean",
@@ -87,6 +94,13 @@ export const exportCommand = (ctx: CommandContext): CommandModule<object, Export
     const encryption = args.encrypt
       ? { passphrase: passphraseFromEnv(env, args["passphrase-env"]) }
       : undefined;
+    const compressionLevel = intSetting(
+      args["compression-level"],
+      env,
+      "--compression-level",
+      DEFAULT_COMPRESSION_LEVEL,
+      { min: 1, max: 19 },
+    );
     const name = args.name ?? defaultSnapshotName(ctx.now());
     const logDir = resolve(ctx.cwd, args["log-dir"]);
     const startedAt = ctx.now();
@@ -115,7 +129,7 @@ export const exportCommand = (ctx: CommandContext): CommandModule<object, Export
           now: ctx.now,
           onProgress: progress.update,
           signal: ctx.signal,
-          ...(encryption ? { writer: { encryption } } : {}),
+          writer: { compressionLevel, ...(encryption ? { encryption } : {}) },
         },
       );
     } catch (error) {

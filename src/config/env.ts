@@ -38,7 +38,8 @@ export function intSetting(
   if (raw === undefined || raw === "") return fallback;
   const value = typeof raw === "number" ? raw : Number(raw);
   if (!Number.isInteger(value) || value < min || value > max) {
-    const source = flag !== undefined ? "flag" : variable;
+    // Settings with no environment variable are named by their flag ("--lock-timeout").
+    const source = flag !== undefined && !variable.startsWith("--") ? "flag" : variable;
     throw new UsageError(
       `Invalid value ${JSON.stringify(raw)} for ${source}: expected an integer from ${min} to ${max}`,
       {

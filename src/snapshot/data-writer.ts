@@ -17,15 +17,16 @@ export interface DataFileStats {
 }
 
 export interface DataWriterOptions {
-  /** zstd level; 3 is zstd's default and what `zstd -3` uses. */
+  /** zstd level (1–19; default DEFAULT_COMPRESSION_LEVEL). */
   compressionLevel?: number;
-  /** zstd worker threads (0 = compress on the calling thread). */
-  workers?: number;
   /** Test seam: wraps the file stream, e.g. to inject a failing disk. */
   wrapFileStream?: (stream: NodeJS.WritableStream) => NodeJS.WritableStream;
   /** Encrypt the compressed stream for sharing (see crypto.ts); size and SHA-256 are of the encrypted file. */
   encryption?: EncryptOptions;
 }
+
+/** zstd level of snapshot data files: zstd's default, what `zstd -3` uses (docs/benchmarks.md). */
+export const DEFAULT_COMPRESSION_LEVEL = 3;
 
 /** Complete NDJSON lines ("…\n" each) on their way into the data file. */
 export interface DataChunk {
@@ -69,9 +70,8 @@ export async function writeDataFile(
   const counts = { lines: 0, uncompressedBytes: 0 };
   const hasher = new HashingCounter();
   const compressor = new CompressStream({
-    compressionLevel: options.compressionLevel ?? 3,
+    compressionLevel: options.compressionLevel ?? DEFAULT_COMPRESSION_LEVEL,
     checksumFlag: true,
-    ...(options.workers ? { nbWorkers: options.workers } : {}),
   });
   const file = createWriteStream(tempPath, { mode: 0o600, flags: "wx" });
   const sink = options.wrapFileStream ? options.wrapFileStream(file) : file;

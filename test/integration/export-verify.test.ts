@@ -75,6 +75,28 @@ describe("export then verify (CLI)", () => {
     expect(human.stdout).toMatch(/Book\s+80/);
   });
 
+  it("--compression-level trades size for time: the same records, a smaller file at 19 than at 1; out of range is exit 2", async () => {
+    const exportAt = async (level: string) => {
+      const run = await runBooksnap(
+        ["export", "--name", `level-${level}`, "--compression-level", level, "--json"],
+        { cwd: source.work, env: { DEWEY_DB_DATABASE_URL_READONLY: source.db.url } },
+      );
+      return run;
+    };
+    const fast = await exportAt("1");
+    const small = await exportAt("19");
+    expect([fast.code, small.code]).toEqual([0, 0]);
+    const [fastSummary, smallSummary] = [JSON.parse(fast.stdout), JSON.parse(small.stdout)];
+    expect(smallSummary.bytes).toBeLessThan(fastSummary.bytes);
+    expect(smallSummary.uncompressedBytes).toBe(fastSummary.uncompressedBytes);
+    for (const summary of [fastSummary, smallSummary]) {
+      expect((await runBooksnap(["verify", summary.snapshot.manifestPath])).code).toBe(0);
+    }
+    const bad = await exportAt("20");
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--compression-level");
+  });
+
   it("a flipped byte in the data file fails with exit 4 and names the SHA-256 mismatch", async () => {
     const copy = await copySnapshot("flip");
     const handle = await open(`${copy}.ndjson.zst`, "r+");
