@@ -6,12 +6,18 @@ import { type FieldSpec, quoteIdent } from "../snapshot/models.js";
 
 /** CSV field: quoted, quotes doubled. NULL is the unquoted empty field (COPY's CSV default). */
 function csvText(value: string): string {
-  return `"${value.replace(/"/g, '""')}"`;
+  return `"${value.includes('"') ? value.replace(/"/g, '""') : value}"`;
 }
 
 /** PostgreSQL array literal for text[]: every element quoted, backslashes and quotes escaped. */
 export function textArrayLiteral(values: readonly string[]): string {
-  return `{${values.map((v) => `"${v.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`).join(",")}}`;
+  let out = "{";
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i] as string;
+    const escaped = v.includes("\\") || v.includes('"') ? v.replace(/\\/g, "\\\\").replace(/"/g, '\\"') : v;
+    out += i === 0 ? `"${escaped}"` : `,"${escaped}"`;
+  }
+  return `${out}}`;
 }
 
 /** One CSV line (with newline) for COPY … FROM STDIN WITH (FORMAT csv). */
@@ -20,17 +26,111 @@ export function csvLine(
   record: Readonly<Record<string, unknown>>,
   extra: readonly unknown[] = [],
 ): string {
-  const parts: string[] = [];
-  for (const value of extra) parts.push(value === null || value === undefined ? "" : csvText(String(value)));
-  for (const field of fields) {
-    const value = record[field.name];
-    if (value === null || value === undefined) parts.push("");
-    else if (field.type.kind === "textArray") parts.push(csvText(textArrayLiteral(value as string[])));
-    else if (field.type.kind === "int") parts.push(String(value));
-    else parts.push(csvText(String(value)));
+  let line = "";
+  let first = true;
+  for (const value of extra) {
+    if (!first) line += ",";
+    first = false;
+    if (value !== null && value !== undefined) line += csvText(String(value));
   }
-  return `${parts.join(",")}\n`;
+  for (const field of fields) {
+    if (!first) line += ",";
+    first = false;
+    const value = record[field.name];
+    if (value === null || value === undefined) continue;
+    if (field.type.kind === "textArray") line += csvText(textArrayLiteral(value as string[]));
+    else if (field.type.kind === "int") line += String(value);
+    else line += csvText(String(value));
+  }
+  return `${line}\n`;
 }
+
+const QUOTE = 0x22;
+const COMMA = 0x2c;
+const NEWLINE = 0x0a;
+/** Size of each chunk: a few per batch, each one large socket write. */
+const CSV_CHUNK_BYTES = 1024 * 1024;
+
+/**
+ * CSV lines (the same bytes as csvLine's, UTF-8) written straight into large buffers as they are
+ * built: no string per line, no joining, no re-encoding on the way to the socket. Lines may span
+ * chunks; COPY only sees the byte stream.
+ */
+export class CsvChunks {
+  private readonly full: Buffer[] = [];
+  private fullBytes = 0;
+  private chunk: Buffer = Buffer.alloc(0);
+  private used = 0;
+  /** Lines added. */
+  rows = 0;
+
+  /** Bytes added so far. */
+  get byteLength(): number {
+    return this.fullBytes + this.used;
+  }
+
+  /** Appends csvLine(fields, record, extra). */
+  addRow(
+    fields: readonly FieldSpec[],
+    record: Readonly<Record<string, unknown>>,
+    extra: readonly unknown[] = [],
+  ): void {
+    let first = true;
+    for (const value of extra) {
+      if (!first) this.byte(COMMA);
+      first = false;
+      if (value !== null && value !== undefined) this.quoted(String(value));
+    }
+    for (const field of fields) {
+      if (!first) this.byte(COMMA);
+      first = false;
+      const value = record[field.name];
+      if (value === null || value === undefined) continue;
+      if (field.type.kind === "textArray") this.quoted(textArrayLiteral(value as string[]));
+      else if (field.type.kind === "int") this.text(String(value));
+      else this.quoted(String(value));
+    }
+    this.byte(NEWLINE);
+    this.rows += 1;
+  }
+
+  /** The bytes so far, as views of the chunks (not copies). */
+  chunks(): Buffer[] {
+    return this.used > 0 ? [...this.full, this.chunk.subarray(0, this.used)] : [...this.full];
+  }
+
+  private quoted(value: string): void {
+    const escaped = value.includes('"') ? value.replace(/"/g, '""') : value;
+    // UTF-8 takes at most 3 bytes per UTF-16 code unit.
+    this.reserve(escaped.length * 3 + 2);
+    this.chunk[this.used++] = QUOTE;
+    this.used += this.chunk.write(escaped, this.used);
+    this.chunk[this.used++] = QUOTE;
+  }
+
+  private text(value: string): void {
+    this.reserve(value.length * 3);
+    this.used += this.chunk.write(value, this.used);
+  }
+
+  private byte(value: number): void {
+    this.reserve(1);
+    this.chunk[this.used++] = value;
+  }
+
+  private reserve(bytes: number): void {
+    if (this.used + bytes <= this.chunk.length) return;
+    if (this.used > 0) {
+      this.full.push(this.chunk.subarray(0, this.used));
+      this.fullBytes += this.used;
+    }
+    this.chunk = Buffer.allocUnsafe(Math.max(CSV_CHUNK_BYTES, bytes));
+    this.used = 0;
+  }
+}
+
+const copySql = (table: string, columns: readonly string[]) =>
+  `COPY ${table} (${columns.map(quoteIdent).join(", ")}) FROM STDIN WITH (FORMAT csv)`;
 
 /**
  * Streams CSV lines into a table with COPY. `lines` may be any (async) iterable of
@@ -42,9 +142,20 @@ export async function copyCsvInto(
   columns: readonly string[],
   lines: Iterable<string> | AsyncIterable<string>,
 ): Promise<number> {
-  const sql = `COPY ${table} (${columns.map(quoteIdent).join(", ")}) FROM STDIN WITH (FORMAT csv)`;
-  const stream = client.query(copyFrom(sql));
+  const stream = client.query(copyFrom(copySql(table, columns)));
   await pipeline(Readable.from(grouped(lines)), stream);
+  return Number(stream.rowCount ?? 0);
+}
+
+/** Streams CSV already built into chunks (CsvChunks) into a table with COPY. */
+export async function copyCsvChunksInto(
+  client: pg.Client | pg.PoolClient,
+  table: string,
+  columns: readonly string[],
+  csv: CsvChunks,
+): Promise<number> {
+  const stream = client.query(copyFrom(copySql(table, columns)));
+  await pipeline(Readable.from(csv.chunks()), stream);
   return Number(stream.rowCount ?? 0);
 }
 
