@@ -1,15 +1,27 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type ChildRun, runChild, runChildOk } from "./measure.js";
 
 /**
- * The built CLI, run as users run it: `node dist/cli.js …` in its own process. BENCH_CLI points
- * at another build (e.g. a clean build of HEAD, or a candidate fix for an A/B comparison).
+ * The built CLI, run as users run it: `node <its shebang's flags> dist/cli.js …` in its own
+ * process. BENCH_CLI points at another build (e.g. a clean build of HEAD, or a candidate fix for
+ * an A/B comparison).
  */
 export const CLI = process.env.BENCH_CLI
   ? resolve(process.env.BENCH_CLI)
   : fileURLToPath(new URL("../dist/cli.js", import.meta.url));
+
+/**
+ * The node flags in the CLI's shebang (`#!/usr/bin/env -S node <flags>`): the installed
+ * `booksnap` bin runs with them (npm's shims on Windows too), so the bench does as well.
+ */
+export function shebangNodeFlags(cliPath: string): string[] {
+  if (!existsSync(cliPath)) return [];
+  const firstLine = readFileSync(cliPath, "utf8").split("\n", 1)[0] ?? "";
+  const match = /^#!\/usr\/bin\/env\s+(?:-S\s+)?node((?:\s+-\S+)*)\s*$/.exec(firstLine);
+  return (match?.[1] ?? "").split(/\s+/).filter((flag) => flag !== "");
+}
 
 export interface CliRunOptions {
   /** Working directory (audit logs land under it). */
@@ -40,7 +52,8 @@ export async function cliHas(command: string): Promise<boolean> {
 
 /** Runs the built CLI as a child process with the bench's environment, timing and RSS probe. */
 function runCliChild(args: readonly string[], options: CliRunOptions): Promise<ChildRun> {
-  return runChildOk(process.execPath, [...(options.nodeFlags ?? []), CLI, ...args], {
+  const nodeFlags = [...shebangNodeFlags(CLI), ...(options.nodeFlags ?? [])];
+  return runChildOk(process.execPath, [...nodeFlags, CLI, ...args], {
     cwd: options.cwd,
     rssDir: options.rssDir,
     env: BENCH_ENV,

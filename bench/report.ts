@@ -17,6 +17,8 @@ export interface MachineInfo {
   commit: string;
   /** Extra CLI flags the run passed (BENCH_EXPORT_ARGS / BENCH_IMPORT_ARGS), if any. */
   extraArgs: string;
+  /** Node flags from the CLI's shebang, which the bench passes like the installed bin does. */
+  cliNodeFlags: string[];
   /** 1-minute load average at the start and the end of the run (other work on the machine). */
   load: [number, number];
 }
@@ -49,7 +51,7 @@ export function renderReport(results: BenchResults, machine: MachineInfo): strin
     `- Tools: ${machine.tools}.`,
     `- Dataset (seed ${r.seed}): ${int(c.User)} users, ${int(c.Book)} books (synopsis 300–3,000 chars, 1–4 subjects, 1–3 authors, unicode titles), ${int(c.ReadingList)} reading lists, ${int(c.BookInReadingList)} list entries; seeded with COPY in ${secs(r.seedMs)}.`,
     ...(machine.extraArgs ? [`- Non-default booksnap flags: ${machine.extraArgs}.`] : []),
-    `- Each figure is the median of ${r.repeat} run(s); booksnap runs as \`node dist/cli.js …\` child processes (wall clock includes Node start-up), peak RSS is the child's getrusage maxRSS.`,
+    `- Each figure is the median of ${r.repeat} run(s); booksnap runs as its bin does (\`node ${machine.cliNodeFlags.length > 0 ? `${machine.cliNodeFlags.join(" ")} ` : ""}dist/cli.js …\`, the flags from its shebang) in child processes (wall clock includes Node start-up), peak RSS is the child's getrusage maxRSS.`,
     "",
   );
 

@@ -10,7 +10,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { TOOL_VERSION } from "../src/version.js";
 import { parseBenchArgs, USAGE } from "./args.js";
-import { CLI, EXTRA_EXPORT_ARGS, EXTRA_IMPORT_ARGS } from "./booksnap.js";
+import { CLI, EXTRA_EXPORT_ARGS, EXTRA_IMPORT_ARGS, shebangNodeFlags } from "./booksnap.js";
 import { DatabaseRegistry } from "./databases.js";
 import { type MachineInfo, renderReport } from "./report.js";
 import { pgDumpMajor, startBenchServer } from "./server.js";
@@ -157,6 +157,7 @@ async function main(argv: readonly string[]): Promise<number> {
       ]
         .filter(Boolean)
         .join("; "),
+      cliNodeFlags: shebangNodeFlags(CLI),
     };
     const section = renderReport(results, machine);
     process.stdout.write(`\n${section}\n`);
