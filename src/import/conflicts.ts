@@ -21,7 +21,21 @@ const live = (model: ModelName, alias: string) =>
   `NOT EXISTS (SELECT 1 FROM ${REJECT_TABLE} r WHERE r.model = '${model}' AND r.line = ${alias}.line)`;
 const notSkipped = (model: ModelName, alias: string) =>
   `NOT EXISTS (SELECT 1 FROM import_skip k WHERE k.model = '${model}' AND k.line = ${alias}.line)`;
-const sequenceOf = (table: string) => `nextval(pg_get_serial_sequence('${q(table)}', 'id'))`;
+
+/**
+ * The oid of a table's id sequence, looked up once: written as nextval(pg_get_serial_sequence(…))
+ * in the INSERT … SELECT, the lookup ran for every row (measured: 100k book ids 0.51 s -> 0.19 s).
+ * Ids are still taken one nextval per row, so they stay unique whoever else uses the sequence.
+ */
+async function sequenceOid(client: pg.Client, table: string): Promise<number> {
+  const { rows } = await client.query<{ oid: string | null }>(
+    "SELECT pg_get_serial_sequence($1, 'id')::regclass::oid::int8 AS oid",
+    [q(table)],
+  );
+  const oid = rows[0]?.oid;
+  if (oid === null || oid === undefined) throw new Error(`${table}.id has no sequence`);
+  return Number(oid);
+}
 
 async function createWorkTables(client: pg.Client): Promise<void> {
   await client.query(`CREATE INDEX ON ${REJECT_TABLE} (model, line)`);
@@ -65,9 +79,10 @@ async function rejectDuplicates(
 
 /** Assigns new ids (in source id order) to the live, unmapped, unskipped rows of a staging table. */
 async function assignNewIds(client: pg.Client, model: ModelName, table: string, map: string, target: string) {
+  const sequence = await sequenceOid(client, target);
   await client.query(
     `INSERT INTO ${map} (line, src_id, new_id, existing)
-     SELECT line, src_id, ${sequenceOf(target)}, false FROM (
+     SELECT line, src_id, nextval(${sequence}::oid::regclass), false FROM (
        SELECT s.line, s.src_id FROM ${table} s
         WHERE ${live(model, "s")} AND ${notSkipped(model, "s")}
           AND NOT EXISTS (SELECT 1 FROM ${map} m WHERE m.line = s.line)

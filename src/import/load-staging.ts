@@ -32,7 +32,7 @@ export const MAX_BATCH_CSV_BYTES = 8 * 1024 * 1024;
  * Parsing gives the event loop a turn this often. Lines buffered in the decompressor are read
  * without one, so without this the replies of the batch being written (BEGIN, COPY, COMMIT…)
  * waited for a whole decompressed chunk to be parsed each, and PostgreSQL sat idle.
- * measured: 100k books, staging 9.0 s -> see commit message.
+ * measured: 100k books, staging 9.2/8.7 s -> 6.1/7.6 s (A/B on a loaded 2-core machine).
  */
 const LINES_PER_EVENT_LOOP_TURN = 32;
 
