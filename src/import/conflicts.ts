@@ -1,13 +1,21 @@
 import type pg from "pg";
 import { type ModelName, quoteIdent } from "../snapshot/models.js";
-import { REJECT_TABLE, stagingTable } from "./staging.js";
+import {
+  BOOK_MAP,
+  ENTRY_MAP,
+  ENTRY_TARGET,
+  IMPORT_SKIP,
+  LIST_MAP,
+  REJECT_TABLE,
+  stagingTable,
+} from "./staging.js";
 
 /**
  * Constraint checks done in SQL inside the final transaction, before anything is inserted:
  * they route records that would violate a constraint (or point at a rejected record) to the
  * reject table with their line numbers, decide merge-mode skips, and give every record that
- * will be inserted its new id from the target's sequences (temp tables book_map, list_map,
- * entry_map: line → new id; `existing` marks a record resolved to a row already in the target).
+ * will be inserted its new id from the target's sequences (work tables BOOK_MAP, LIST_MAP,
+ * ENTRY_MAP: line → new id; `existing` marks a record resolved to a row already in the target).
  */
 export type ImportMode = "replace" | "merge";
 
@@ -20,7 +28,7 @@ const q = quoteIdent;
 const live = (model: ModelName, alias: string) =>
   `NOT EXISTS (SELECT 1 FROM ${REJECT_TABLE} r WHERE r.model = '${model}' AND r.line = ${alias}.line)`;
 const notSkipped = (model: ModelName, alias: string) =>
-  `NOT EXISTS (SELECT 1 FROM import_skip k WHERE k.model = '${model}' AND k.line = ${alias}.line)`;
+  `NOT EXISTS (SELECT 1 FROM ${IMPORT_SKIP} k WHERE k.model = '${model}' AND k.line = ${alias}.line)`;
 
 /**
  * The oid of a table's id sequence, looked up once: written as nextval(pg_get_serial_sequence(…))
@@ -48,15 +56,15 @@ async function createWorkTables(client: pg.Client): Promise<void> {
     for (const column of columns) await client.query(`CREATE INDEX ON ${table} (${q(column)})`);
   }
   await client.query(
-    "CREATE TEMP TABLE import_skip (model text NOT NULL, line integer NOT NULL, src_id integer, reason text NOT NULL) ON COMMIT DROP",
+    `CREATE UNLOGGED TABLE ${IMPORT_SKIP} (model text NOT NULL, line integer NOT NULL, src_id integer, reason text NOT NULL)`,
   );
-  for (const map of ["book_map", "list_map", "entry_map"]) {
+  for (const map of [BOOK_MAP, LIST_MAP, ENTRY_MAP]) {
     await client.query(
-      `CREATE TEMP TABLE ${map} (line integer PRIMARY KEY, src_id integer NOT NULL UNIQUE, new_id integer, existing boolean NOT NULL) ON COMMIT DROP`,
+      `CREATE UNLOGGED TABLE ${map} (line integer PRIMARY KEY, src_id integer NOT NULL UNIQUE, new_id integer, existing boolean NOT NULL)`,
     );
   }
   await client.query(
-    "CREATE TEMP TABLE entry_target (line integer PRIMARY KEY, book_id integer NOT NULL, list_id integer NOT NULL) ON COMMIT DROP",
+    `CREATE UNLOGGED TABLE ${ENTRY_TARGET} (line integer PRIMARY KEY, book_id integer NOT NULL, list_id integer NOT NULL)`,
   );
 }
 
@@ -97,17 +105,17 @@ async function checkBooks(client: pg.Client, mode: ImportMode, devUserId: number
   if (mode === "merge") {
     // A book whose isbn13 exists already is skipped; entries use the existing book when it is the dev user's.
     await client.query(
-      `INSERT INTO book_map (line, src_id, new_id, existing)
+      `INSERT INTO ${BOOK_MAP} (line, src_id, new_id, existing)
        SELECT s.line, s.src_id, CASE WHEN t."ownerId" = $1 THEN t.id END, true
          FROM ${BOOK} s JOIN "Book" t ON t.isbn13 = s.isbn13 WHERE ${live("Book", "s")}`,
       [devUserId],
     );
     await client.query(
-      `INSERT INTO import_skip (model, line, src_id, reason)
+      `INSERT INTO ${IMPORT_SKIP} (model, line, src_id, reason)
        SELECT 'Book', m.line, m.src_id, CASE WHEN m.new_id IS NULL
                 THEN 'isbn13 already belongs to a book of another user in the target'
                 ELSE format('isbn13 already in the target as your Book %s', m.new_id) END
-         FROM book_map m`,
+         FROM ${BOOK_MAP} m`,
     );
   }
   // Replace frees the dev user's own isbns (their books are deleted); merge keeps everything.
@@ -122,7 +130,7 @@ async function checkBooks(client: pg.Client, mode: ImportMode, devUserId: number
       [devUserId],
     );
   }
-  await assignNewIds(client, "Book", BOOK, "book_map", "Book");
+  await assignNewIds(client, "Book", BOOK, BOOK_MAP, "Book");
 }
 
 async function checkLists(client: pg.Client, mode: ImportMode, devUserId: number): Promise<void> {
@@ -130,7 +138,7 @@ async function checkLists(client: pg.Client, mode: ImportMode, devUserId: number
   if (mode === "merge") {
     // Documented policy: a list with the same title, type and year as one of the dev user's lists is merged into it.
     await client.query(
-      `INSERT INTO list_map (line, src_id, new_id, existing)
+      `INSERT INTO ${LIST_MAP} (line, src_id, new_id, existing)
        SELECT s.line, s.src_id, t.id, true FROM ${LIST} s
          JOIN LATERAL (SELECT min(t.id) AS id FROM "ReadingList" t
                         WHERE t."ownerId" = $1 AND t.title = s.title AND t.type::text = s.type
@@ -139,20 +147,20 @@ async function checkLists(client: pg.Client, mode: ImportMode, devUserId: number
       [devUserId],
     );
     await client.query(
-      `INSERT INTO import_skip (model, line, src_id, reason)
+      `INSERT INTO ${IMPORT_SKIP} (model, line, src_id, reason)
        SELECT 'ReadingList', line, src_id, format('merged into your ReadingList %s (same title, type and year)', new_id)
-         FROM list_map`,
+         FROM ${LIST_MAP}`,
     );
   }
-  await assignNewIds(client, "ReadingList", LIST, "list_map", "ReadingList");
+  await assignNewIds(client, "ReadingList", LIST, LIST_MAP, "ReadingList");
 }
 
 async function checkEntries(client: pg.Client, mode: ImportMode): Promise<void> {
   const E = "BookInReadingList";
   await rejectDuplicates(client, E, ENTRY, "src_id", "BookInReadingList id");
   for (const [field, model, map] of [
-    ["bookId", "Book", "book_map"],
-    ["readingListId", "ReadingList", "list_map"],
+    ["bookId", "Book", BOOK_MAP],
+    ["readingListId", "ReadingList", LIST_MAP],
   ] as const) {
     await client.query(
       `INSERT INTO ${REJECT_TABLE} (line, model, src_id, reason, category)
@@ -168,38 +176,38 @@ async function checkEntries(client: pg.Client, mode: ImportMode): Promise<void> 
     );
   }
   await client.query(
-    `INSERT INTO import_skip (model, line, src_id, reason)
+    `INSERT INTO ${IMPORT_SKIP} (model, line, src_id, reason)
      SELECT '${E}', s.line, s.src_id, format('Book %s was skipped: its isbn13 belongs to another user', s."bookId")
-       FROM ${ENTRY} s JOIN book_map bm ON bm.src_id = s."bookId"
+       FROM ${ENTRY} s JOIN ${BOOK_MAP} bm ON bm.src_id = s."bookId"
       WHERE bm.new_id IS NULL AND ${live(E, "s")}`,
   );
   await client.query(
-    `INSERT INTO entry_target (line, book_id, list_id)
+    `INSERT INTO ${ENTRY_TARGET} (line, book_id, list_id)
      SELECT s.line, bm.new_id, lm.new_id FROM ${ENTRY} s
-       JOIN book_map bm ON bm.src_id = s."bookId" JOIN list_map lm ON lm.src_id = s."readingListId"
+       JOIN ${BOOK_MAP} bm ON bm.src_id = s."bookId" JOIN ${LIST_MAP} lm ON lm.src_id = s."readingListId"
       WHERE ${live(E, "s")} AND ${notSkipped(E, "s")}`,
   );
   // Unique (bookId, readingListId): later duplicates in the snapshot are rejected.
   await client.query(
     `INSERT INTO ${REJECT_TABLE} (line, model, src_id, reason, category)
      SELECT x.line, '${E}', s.src_id, format('same book and reading list as line %s', x.first_line), 'constraint'
-       FROM (SELECT line, min(line) OVER (PARTITION BY book_id, list_id) AS first_line FROM entry_target) x
+       FROM (SELECT line, min(line) OVER (PARTITION BY book_id, list_id) AS first_line FROM ${ENTRY_TARGET}) x
        JOIN ${ENTRY} s ON s.line = x.line
       WHERE x.line <> x.first_line`,
   );
   if (mode === "merge") {
     await client.query(
-      `INSERT INTO import_skip (model, line, src_id, reason)
+      `INSERT INTO ${IMPORT_SKIP} (model, line, src_id, reason)
        SELECT '${E}', et.line, s.src_id, format('already in the target as BookInReadingList %s', t.id)
-         FROM entry_target et JOIN ${ENTRY} s ON s.line = et.line
+         FROM ${ENTRY_TARGET} et JOIN ${ENTRY} s ON s.line = et.line
          JOIN "BookInReadingList" t ON t."bookId" = et.book_id AND t."readingListId" = et.list_id
         WHERE ${live(E, "s")}`,
     );
   }
   await client.query(
-    `DELETE FROM entry_target et WHERE NOT (${live(E, "et")}) OR NOT (${notSkipped(E, "et")})`,
+    `DELETE FROM ${ENTRY_TARGET} et WHERE NOT (${live(E, "et")}) OR NOT (${notSkipped(E, "et")})`,
   );
-  await assignNewIds(client, E, ENTRY, "entry_map", "BookInReadingList");
+  await assignNewIds(client, E, ENTRY, ENTRY_MAP, "BookInReadingList");
 }
 
 /** Runs every check; afterwards the maps say exactly what will be inserted. */
@@ -223,15 +231,15 @@ export interface PlannedCounts {
 export async function plannedCounts(client: pg.Client): Promise<PlannedCounts> {
   const out: PlannedCounts = { inserted: {}, skipped: {}, constraintRejected: {} };
   for (const [model, map] of [
-    ["Book", "book_map"],
-    ["ReadingList", "list_map"],
-    ["BookInReadingList", "entry_map"],
+    ["Book", BOOK_MAP],
+    ["ReadingList", LIST_MAP],
+    ["BookInReadingList", ENTRY_MAP],
   ] as const) {
     const { rows } = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${map} WHERE NOT existing`);
     out.inserted[model] = Number(rows[0]?.n ?? 0);
   }
   const skips = await client.query<{ model: string; n: string }>(
-    "SELECT model, count(*) AS n FROM import_skip GROUP BY model",
+    `SELECT model, count(*) AS n FROM ${IMPORT_SKIP} GROUP BY model`,
   );
   for (const row of skips.rows) out.skipped[row.model] = Number(row.n);
   const rejects = await client.query<{ model: string; n: string }>(

@@ -4,7 +4,17 @@ import { quoteIdent } from "../snapshot/models.js";
 import { type ImportMode, type PlannedCounts, plannedCounts, resolveConflicts } from "./conflicts.js";
 import { createDevUser, type DevUserChoice } from "./owner.js";
 import { type RejectsSummary, streamRejects, writeRejectsFile } from "./rejects.js";
-import { CHECKPOINT_TABLE, REJECT_TABLE, STAGED_MODELS, stagedFields, stagingTable } from "./staging.js";
+import {
+  BOOK_MAP,
+  CHECKPOINT_TABLE,
+  ENTRY_MAP,
+  ENTRY_TARGET,
+  LIST_MAP,
+  REJECT_TABLE,
+  STAGED_MODELS,
+  stagedFields,
+  stagingTable,
+} from "./staging.js";
 import { type ModelVerification, verifyImported } from "./verify-import.js";
 
 export interface FinalPlan {
@@ -41,9 +51,9 @@ export interface FinalOutcome {
 const FINAL_WORK_MEM = "256MB";
 
 const MAP_OF: Record<string, string> = {
-  Book: "book_map",
-  ReadingList: "list_map",
-  BookInReadingList: "entry_map",
+  Book: BOOK_MAP,
+  ReadingList: LIST_MAP,
+  BookInReadingList: ENTRY_MAP,
 };
 
 function insertSql(model: string, dropped: readonly string[]): string {
@@ -57,7 +67,7 @@ function insertSql(model: string, dropped: readonly string[]): string {
     if (f.type.kind === "enum") return `s.${quoteIdent(f.name)}::${quoteIdent(f.type.pgType)}`;
     return `s.${quoteIdent(f.name)}`;
   });
-  const entryJoin = model === "BookInReadingList" ? "JOIN entry_target et ON et.line = s.line" : "";
+  const entryJoin = model === "BookInReadingList" ? `JOIN ${ENTRY_TARGET} et ON et.line = s.line` : "";
   return `INSERT INTO ${quoteIdent(spec.table)} (id, ${fields.map((f) => quoteIdent(f.name)).join(", ")})
           SELECT m.new_id, ${values.join(", ")} FROM ${stagingTable(spec.name)} s
             JOIN ${MAP_OF[model]} m ON m.line = s.line AND NOT m.existing ${entryJoin}

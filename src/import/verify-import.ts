@@ -6,7 +6,15 @@ import { canonicalJsonSql } from "../snapshot/canonical-sql.js";
 import type { SnapshotManifest } from "../snapshot/manifest.js";
 import { type ModelName, type ModelSpec, quoteIdent } from "../snapshot/models.js";
 import { cursorRows } from "./cursor.js";
-import { STAGED_MODELS, stagedFields, stagingTable } from "./staging.js";
+import {
+  BOOK_MAP,
+  ENTRY_MAP,
+  ENTRY_TARGET,
+  LIST_MAP,
+  STAGED_MODELS,
+  stagedFields,
+  stagingTable,
+} from "./staging.js";
 
 /** One record whose imported form differs from what was staged. */
 export interface RecordDifference {
@@ -47,9 +55,9 @@ function expectedTarget(spec: ModelSpec, field: string, devUser = "$1::int"): st
 }
 
 const MAP_OF: Record<string, string> = {
-  Book: "book_map",
-  ReadingList: "list_map",
-  BookInReadingList: "entry_map",
+  Book: BOOK_MAP,
+  ReadingList: LIST_MAP,
+  BookInReadingList: ENTRY_MAP,
 };
 
 /**
@@ -88,7 +96,7 @@ async function compareModel(
     if (!dropped.has(f.name)) select.push(`t.${quoteIdent(f.name)} AS t${i}`);
     if (f.references) select.push(`${expectedTarget(spec, f.name)} AS x${i}`);
   });
-  const entryJoin = spec.name === "BookInReadingList" ? "JOIN entry_target et ON et.line = s.line" : "";
+  const entryJoin = spec.name === "BookInReadingList" ? `JOIN ${ENTRY_TARGET} et ON et.line = s.line` : "";
   const sql = `SELECT s.line, s.src_id, t.id AS t_id, ${select.join(", ")}
                  FROM ${stagingTable(spec.name)} s
                  JOIN ${MAP_OF[spec.name]} m ON m.line = s.line AND NOT m.existing ${entryJoin}
@@ -166,7 +174,7 @@ async function sqlDigest(
   const json = canonicalJsonSql(spec, (f) =>
     f.name === "id" ? "s.src_id" : f.references ? `s.${quoteIdent(f.name)}` : `t.${quoteIdent(f.name)}`,
   );
-  const entryJoin = spec.name === "BookInReadingList" ? "JOIN entry_target et ON et.line = s.line" : "";
+  const entryJoin = spec.name === "BookInReadingList" ? `JOIN ${ENTRY_TARGET} et ON et.line = s.line` : "";
   const sql = `SELECT CASE WHEN ${checks.join(" AND ")} THEN ${json} ELSE '${BAD_ROW_MARKER}' END
                  FROM ${stagingTable(spec.name)} s
                  JOIN ${MAP_OF[spec.name]} m ON m.line = s.line AND NOT m.existing ${entryJoin}
@@ -233,7 +241,7 @@ export async function verifyImported(
     };
   }
   const orphans = await client.query<{ n: string }>(
-    `SELECT count(*) AS n FROM "BookInReadingList" e JOIN entry_map em ON em.new_id = e.id AND NOT em.existing
+    `SELECT count(*) AS n FROM "BookInReadingList" e JOIN ${ENTRY_MAP} em ON em.new_id = e.id AND NOT em.existing
        LEFT JOIN "Book" b ON b.id = e."bookId" LEFT JOIN "ReadingList" l ON l.id = e."readingListId"
       WHERE b.id IS NULL OR l.id IS NULL OR b."ownerId" <> $1 OR l."ownerId" <> $1`,
     [plan.devUserId],
