@@ -2,6 +2,7 @@ import { setImmediate } from "node:timers/promises";
 import type { ProgressCallback } from "../cli/progress.js";
 import { isTransientError } from "../db/connect.js";
 import { CsvChunks, copyCsvChunksInto } from "../db/copy.js";
+import { CopyBinaryRows, copyBinaryInto } from "../db/copy-binary.js";
 import { ConflictError, InterruptedError } from "../errors.js";
 import { readDataLines } from "../snapshot/data-reader.js";
 import { type FieldSpec, MODEL_NAMES, type ModelName, modelSpec } from "../snapshot/models.js";
@@ -21,12 +22,12 @@ import {
 } from "./staging.js";
 
 /**
- * A batch is also cut once its CSV reaches this size, whatever --batch-size says: one batch
+ * A batch is also cut once its COPY data reaches this size, whatever --batch-size says: one batch
  * is parsed while the previous one is written, so two batches are in memory at once, and books
  * with long synopses would otherwise make memory follow the record size. measured: 50k-book
  * import fit in a 96 MB heap with this cap (see docs/benchmarks.md for throughput).
  */
-export const MAX_BATCH_CSV_BYTES = 8 * 1024 * 1024;
+export const MAX_BATCH_COPY_BYTES = 8 * 1024 * 1024;
 
 /**
  * Parsing gives the event loop a turn this often. Lines buffered in the decompressor are read
@@ -66,10 +67,10 @@ interface Batch {
   firstLine: number;
   lastLine: number;
   /** COPY input of each staging table, built as the lines are read. */
-  rows: Map<ModelName, CsvChunks>;
+  rows: Map<ModelName, StagedRows>;
   rejects: CsvChunks;
-  /** Bytes of CSV held by rows and rejects. */
-  csvBytes: number;
+  /** Bytes of COPY data held by rows and rejects. */
+  copyBytes: number;
   counts: Record<string, number>;
 }
 
@@ -183,7 +184,7 @@ export async function loadIntoStaging(
       if (line.lineNumber % LINES_PER_EVENT_LOOP_TURN === 0) await setImmediate();
       if (
         batch.lastLine - batch.firstLine + 1 >= options.batchSize ||
-        batch.csvBytes >= MAX_BATCH_CSV_BYTES
+        batch.copyBytes >= MAX_BATCH_COPY_BYTES
       ) {
         await cut();
       }
@@ -205,7 +206,7 @@ function newBatch(number: number, firstLine: number, counts: Record<string, numb
     lastLine: firstLine - 1,
     rows: new Map(),
     rejects: new CsvChunks(),
-    csvBytes: 0,
+    copyBytes: 0,
     counts: { ...counts },
   };
 }
@@ -251,7 +252,7 @@ function stageLine(
       text ?? null,
       raw ?? (record !== undefined && text === undefined ? rawText(bytes) : null),
     ]);
-    batch.csvBytes += batch.rejects.byteLength - before;
+    batch.copyBytes += batch.rejects.byteLength - before;
   };
   if (overLong) {
     reject(null, null, "line is longer than the reader accepts", undefined, rawText(bytes));
@@ -273,12 +274,24 @@ function stageLine(
   if (decoded.model === "User") return; // validated, never inserted (owners collapse onto the dev user)
   let rows = batch.rows.get(decoded.model);
   if (!rows) {
-    rows = new CsvChunks();
+    rows = { binary: new CopyBinaryRows(), csv: new CsvChunks() };
     batch.rows.set(decoded.model, rows);
   }
-  const before = rows.byteLength;
-  rows.addRow(STAGED_FIELDS[decoded.model], valid.record, [lineNumber, valid.record.id]);
-  batch.csvBytes += rows.byteLength - before;
+  const fields = STAGED_FIELDS[decoded.model];
+  const extra = [lineNumber, valid.record.id as number]; // id: an int32, checked by validateRecord
+  const before = rows.binary.byteLength + rows.csv.byteLength;
+  if (!rows.binary.addRow(fields, valid.record, extra)) rows.csv.addRow(fields, valid.record, extra);
+  batch.copyBytes += rows.binary.byteLength + rows.csv.byteLength - before;
+}
+
+/**
+ * One model's rows of a batch: in binary COPY format, except the rare rows with a timestamp
+ * JavaScript and PostgreSQL might read differently (CopyBinaryRows.addRow): those go as CSV
+ * text, so PostgreSQL parses (or rejects) them exactly as before.
+ */
+interface StagedRows {
+  binary: CopyBinaryRows;
+  csv: CsvChunks;
 }
 
 /** stagedFields of each model, computed once rather than per line. */
@@ -307,9 +320,10 @@ async function stageBatch(
     );
     for (const model of MODEL_NAMES) {
       const rows = batch.rows.get(model);
-      if (rows && rows.rows > 0) {
-        await copyCsvChunksInto(client, stagingTable(model), stagedColumns(modelSpec(model)), rows);
-      }
+      const columns = stagedColumns(modelSpec(model));
+      if (rows && rows.binary.rows > 0)
+        await copyBinaryInto(client, stagingTable(model), columns, rows.binary);
+      if (rows && rows.csv.rows > 0) await copyCsvChunksInto(client, stagingTable(model), columns, rows.csv);
     }
     if (batch.rejects.rows > 0) await copyCsvChunksInto(client, REJECT_TABLE, REJECT_COLUMNS, batch.rejects);
     // Only from the line this batch continues: anything else means someone else moved the checkpoint.

@@ -1,0 +1,174 @@
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type pg from "pg";
+import { from as copyFrom } from "pg-copy-streams";
+import { type FieldSpec, quoteIdent } from "../snapshot/models.js";
+
+/**
+ * Rows in PostgreSQL's binary COPY format, written straight into large buffers. PostgreSQL
+ * reads it with less work than CSV (no quote scanning, no text-to-integer or timestamp parsing).
+ * measured: COPY of 100k book rows into an unlogged table, CSV 4.7 s vs binary 3.1-3.6 s.
+ *
+ * Column types are those of the staging tables: integer for "int" fields (and the extra
+ * values), timestamp(3) for "timestamp", text[] for "textArray", text for everything else.
+ */
+
+/** "PGCOPY\n\377\r\n\0", flags 0, header extension length 0. */
+const HEADER = Buffer.from([
+  0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00, 0, 0, 0, 0, 0, 0, 0, 0,
+]);
+/** Field count -1: end of data. */
+const TRAILER = Buffer.from([0xff, 0xff]);
+/** Size of each chunk: a few per batch, each one large socket write. */
+const CHUNK_BYTES = 1024 * 1024;
+/** pg_type oid of text: the element type of a text[] value. */
+const TEXT_OID = 25;
+/** PostgreSQL timestamps count microseconds from 2000-01-01 00:00:00. */
+const PG_EPOCH_MS = Date.UTC(2000, 0, 1);
+
+/**
+ * Microseconds since the PostgreSQL epoch of a canonical timestamp ("…T…Z" with milliseconds),
+ * or undefined when PostgreSQL's own parsing could differ from JavaScript's: Date.parse rolls
+ * 2023-02-30 over to March and accepts year 0 or 24:00, PostgreSQL rejects the first two.
+ * Only values that come back unchanged from toISOString (years 1-9999) are encoded here.
+ */
+export function timestampMicros(iso: string): bigint | undefined {
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms) || iso.startsWith("0000") || new Date(ms).toISOString() !== iso) return undefined;
+  return BigInt(ms - PG_EPOCH_MS) * 1000n;
+}
+
+export class CopyBinaryRows {
+  private readonly full: Buffer[] = [];
+  private fullBytes = 0;
+  private chunk: Buffer = Buffer.alloc(0);
+  private used = 0;
+  /** Timestamps of the row being added (checked before anything is written). */
+  private readonly micros: bigint[] = [];
+  /** Rows added. */
+  rows = 0;
+
+  /** Bytes added so far (header and trailer not included). */
+  get byteLength(): number {
+    return this.fullBytes + this.used;
+  }
+
+  /**
+   * Appends one row: the `extra` integers, then the record's fields. Returns false, writing
+   * nothing, when a timestamp cannot be encoded exactly as PostgreSQL would read its text
+   * (see timestampMicros): the caller sends that row as CSV instead.
+   */
+  addRow(
+    fields: readonly FieldSpec[],
+    record: Readonly<Record<string, unknown>>,
+    extra: readonly number[],
+  ): boolean {
+    this.micros.length = 0;
+    for (const field of fields) {
+      const value = record[field.name];
+      if (field.type.kind !== "timestamp" || value === null || value === undefined) continue;
+      const micros = timestampMicros(value as string);
+      if (micros === undefined) return false;
+      this.micros.push(micros);
+    }
+    this.reserve(2);
+    this.chunk.writeInt16BE(extra.length + fields.length, this.used);
+    this.used += 2;
+    for (const value of extra) this.int4(value);
+    let timestamp = 0;
+    for (const field of fields) {
+      const value = record[field.name];
+      if (value === null || value === undefined) {
+        this.reserve(4);
+        this.chunk.writeInt32BE(-1, this.used);
+        this.used += 4;
+        continue;
+      }
+      switch (field.type.kind) {
+        case "int":
+          this.int4(value as number);
+          break;
+        case "timestamp":
+          this.reserve(12);
+          this.chunk.writeInt32BE(8, this.used);
+          this.chunk.writeBigInt64BE(this.micros[timestamp++] as bigint, this.used + 4);
+          this.used += 12;
+          break;
+        case "textArray":
+          this.textArray(value as readonly string[]);
+          break;
+        default:
+          this.text(String(value));
+      }
+    }
+    this.rows += 1;
+    return true;
+  }
+
+  /** Header, rows and trailer, as views of the chunks (not copies). */
+  chunks(): Buffer[] {
+    const rows = this.used > 0 ? [...this.full, this.chunk.subarray(0, this.used)] : [...this.full];
+    return [HEADER, ...rows, TRAILER];
+  }
+
+  private int4(value: number): void {
+    this.reserve(8);
+    this.chunk.writeInt32BE(4, this.used);
+    this.chunk.writeInt32BE(value, this.used + 4);
+    this.used += 8;
+  }
+
+  private text(value: string): void {
+    // UTF-8 takes at most 3 bytes per UTF-16 code unit.
+    this.reserve(4 + value.length * 3);
+    const written = this.chunk.write(value, this.used + 4);
+    this.chunk.writeInt32BE(written, this.used);
+    this.used += 4 + written;
+  }
+
+  /** text[] in array_send's layout: one dimension (none when empty), no NULLs, text elements. */
+  private textArray(values: readonly string[]): void {
+    let bound = 4 + 12 + (values.length > 0 ? 8 : 0);
+    for (const v of values) bound += 4 + v.length * 3;
+    this.reserve(bound);
+    const start = this.used;
+    let at = start + 4;
+    at = this.chunk.writeInt32BE(values.length > 0 ? 1 : 0, at);
+    at = this.chunk.writeInt32BE(0, at);
+    at = this.chunk.writeInt32BE(TEXT_OID, at);
+    if (values.length > 0) {
+      at = this.chunk.writeInt32BE(values.length, at);
+      at = this.chunk.writeInt32BE(1, at);
+    }
+    for (const v of values) {
+      const written = this.chunk.write(v, at + 4);
+      this.chunk.writeInt32BE(written, at);
+      at += 4 + written;
+    }
+    this.chunk.writeInt32BE(at - start - 4, start);
+    this.used = at;
+  }
+
+  private reserve(bytes: number): void {
+    if (this.used + bytes <= this.chunk.length) return;
+    if (this.used > 0) {
+      this.full.push(this.chunk.subarray(0, this.used));
+      this.fullBytes += this.used;
+    }
+    this.chunk = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, bytes));
+    this.used = 0;
+  }
+}
+
+/** Streams rows built by CopyBinaryRows into a table with COPY … WITH (FORMAT binary). */
+export async function copyBinaryInto(
+  client: pg.Client | pg.PoolClient,
+  table: string,
+  columns: readonly string[],
+  rows: CopyBinaryRows,
+): Promise<number> {
+  const sql = `COPY ${table} (${columns.map(quoteIdent).join(", ")}) FROM STDIN WITH (FORMAT binary)`;
+  const stream = client.query(copyFrom(sql));
+  await pipeline(Readable.from(rows.chunks()), stream);
+  return Number(stream.rowCount ?? 0);
+}

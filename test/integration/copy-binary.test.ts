@@ -1,0 +1,90 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CsvChunks, copyCsvChunksInto } from "../../src/db/copy.js";
+import { CopyBinaryRows, copyBinaryInto, timestampMicros } from "../../src/db/copy-binary.js";
+import { stagedColumns, stagedFields } from "../../src/import/staging.js";
+import { modelSpec } from "../../src/snapshot/models.js";
+import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
+
+const book = modelSpec("Book");
+const fields = stagedFields(book);
+const columns = stagedColumns(book);
+
+const record = (i: number): Record<string, unknown> => ({
+  ownerId: i,
+  isbn10: `${i}`.padStart(10, "0"),
+  isbn13: i % 5 === 0 ? null : `978${i}`.padStart(13, "0"),
+  title: `say "hi", ${i} \\ {x}`,
+  titleLong: "ünïcödé — 日本語 😀",
+  language: "",
+  // Some values longer than a 1 MiB chunk.
+  synopsis: i % 400 === 3 ? "😀ß\n".repeat(200_000) : `${"é".repeat(i % 300)}\r\n${i}`,
+  image: "NULL",
+  imageOriginal: "a,b\nc",
+  publisher: '"',
+  edition: null,
+  pageCount: i % 2 === 0 ? -2147483648 : 2147483647,
+  datePublished: "2000",
+  subjects: i % 3 === 0 ? [] : ["a\\b", 'q"u', "", "x,y", "{}", "NULL", "日本"],
+  authors: i % 7 === 0 ? null : [`author ${i}`],
+  binding: "Paperback",
+  visibility: "PUBLIC",
+  readDate: i % 4 === 0 ? null : "0001-01-01T00:00:00.001Z",
+  createdAt: new Date(Date.UTC(1969, 11, 31, 23, 59, 59, 999) + i * 86_400_001).toISOString(),
+  updatedAt: "9999-12-31T23:59:59.999Z",
+});
+
+describe("binary COPY rows", () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase({ migrate: false });
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  it("store exactly what the CSV lines store, across chunks, NULLs, arrays and timestamps", async () => {
+    const binary = new CopyBinaryRows();
+    const csv = new CsvChunks();
+    for (let i = 0; i < 1200; i++) {
+      expect(binary.addRow(fields, record(i), [i + 1, i * 2])).toBe(true);
+      csv.addRow(fields, record(i), [i + 1, i * 2]);
+    }
+    expect(binary.chunks().length).toBeGreaterThan(4);
+    await db.withClient(async (c) => {
+      const definition = `(line integer NOT NULL, src_id integer NOT NULL, "ownerId" integer, isbn10 text, isbn13 text,
+        title text, "titleLong" text, language text, synopsis text, image text, "imageOriginal" text, publisher text,
+        edition text, "pageCount" integer, "datePublished" text, subjects text[], authors text[], binding text,
+        visibility text, "readDate" timestamp(3), "createdAt" timestamp(3), "updatedAt" timestamp(3))`;
+      await c.query(`CREATE TABLE from_binary ${definition}`);
+      await c.query(`CREATE TABLE from_csv ${definition}`);
+      expect(await copyBinaryInto(c, "from_binary", columns, binary)).toBe(1200);
+      expect(await copyCsvChunksInto(c, "from_csv", columns, csv)).toBe(1200);
+      const differ = await c.query(
+        `SELECT count(*)::int AS n FROM ((TABLE from_binary EXCEPT ALL TABLE from_csv)
+                                         UNION ALL (TABLE from_csv EXCEPT ALL TABLE from_binary)) d`,
+      );
+      expect(differ.rows[0].n).toBe(0);
+      const sample = await c.query(
+        `SELECT subjects, authors, "readDate"::text AS r, "updatedAt"::text AS u FROM from_binary WHERE line = 3`,
+      );
+      expect(sample.rows[0]).toEqual({
+        subjects: ["a\\b", 'q"u', "", "x,y", "{}", "NULL", "日本"],
+        authors: ["author 2"],
+        r: "0001-01-01 00:00:00.001",
+        u: "9999-12-31 23:59:59.999",
+      });
+    });
+  });
+
+  it("refuse a row whose timestamp PostgreSQL could read differently, writing nothing", () => {
+    const rows = new CopyBinaryRows();
+    for (const bad of ["2023-02-30T00:00:00.000Z", "0000-01-01T00:00:00.000Z", "2023-01-01T24:00:00.000Z"]) {
+      expect(timestampMicros(bad)).toBeUndefined();
+      expect(rows.addRow(fields, { ...record(1), createdAt: bad }, [1, 1])).toBe(false);
+    }
+    expect(rows.rows).toBe(0);
+    expect(rows.byteLength).toBe(0);
+    expect(timestampMicros("2000-01-01T00:00:00.001Z")).toBe(1000n);
+    expect(timestampMicros("1999-12-31T23:59:59.999Z")).toBe(-1000n);
+  });
+});
