@@ -76,6 +76,21 @@ describe("binary COPY rows", () => {
     });
   });
 
+  it("encode every real timestamp of years 1-9999 as Date.parse reads it", () => {
+    const epoch = BigInt(Date.UTC(2000, 0, 1));
+    let ms = Date.parse("0001-01-01T00:00:00.000Z");
+    const last = Date.parse("9999-12-31T23:59:59.999Z");
+    // ~100k steps of about 29 days plus some hours and milliseconds: every month, leap days included.
+    while (ms <= last) {
+      const iso = new Date(ms).toISOString();
+      expect(timestampMicros(iso), iso).toBe((BigInt(ms) - epoch) * 1000n);
+      ms += 29 * 86_400_000 + 3_600_000 * 7 + 60_000 * 13 + 1_001 * 17;
+    }
+    for (const leap of ["2000-02-29T23:59:59.999Z", "2024-02-29T00:00:00.000Z", "0004-02-29T12:00:00.000Z"]) {
+      expect(timestampMicros(leap), leap).toBe((BigInt(Date.parse(leap)) - epoch) * 1000n);
+    }
+  });
+
   it("refuse a row whose timestamp PostgreSQL could read differently, writing nothing", () => {
     const rows = new CopyBinaryRows();
     for (const bad of ["2023-02-30T00:00:00.000Z", "0000-01-01T00:00:00.000Z", "2023-01-01T24:00:00.000Z"]) {
@@ -84,6 +99,9 @@ describe("binary COPY rows", () => {
     }
     expect(rows.rows).toBe(0);
     expect(rows.byteLength).toBe(0);
+    for (const bad of ["2023-04-31T00:00:00.000Z", "2100-02-29T00:00:00.000Z", "2023-13-01T00:00:00.000Z"]) {
+      expect(timestampMicros(bad)).toBeUndefined();
+    }
     expect(timestampMicros("2000-01-01T00:00:00.001Z")).toBe(1000n);
     expect(timestampMicros("1999-12-31T23:59:59.999Z")).toBe(-1000n);
   });
