@@ -1,3 +1,4 @@
+import { isUtf8 } from "node:buffer";
 import { isModelName, type ModelName } from "./models.js";
 
 /** The NDJSON line for one record: {"model":"Book","record":{…canonical…}}. */
@@ -33,16 +34,13 @@ export type DecodedLine =
   | { ok: true; model: ModelName; record: Record<string, unknown> }
   | { ok: false; reason: string; model?: string };
 
-const utf8 = new TextDecoder("utf-8", { fatal: true });
-
 /** Decodes one data line; never throws. Malformed lines come back with a reason for the dead-letter file. */
 export function decodeRecordLine(bytes: Buffer): DecodedLine {
-  let text: string;
-  try {
-    text = utf8.decode(bytes);
-  } catch {
-    return { ok: false, reason: "invalid UTF-8" };
-  }
+  // isUtf8 (simdutf) + toString: the same strictness as a fatal TextDecoder, at a fraction of
+  // its cost; like TextDecoder, a leading byte-order mark is dropped.
+  if (!isUtf8(bytes)) return { ok: false, reason: "invalid UTF-8" };
+  const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
+  const text = bytes.toString("utf8", bom ? 3 : 0);
   if (text.includes("\u0000")) return { ok: false, reason: "NUL character in line" };
   let value: unknown;
   try {

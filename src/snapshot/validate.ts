@@ -22,7 +22,14 @@ const isoTimestamp = z
   .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/, {
     message: "must be an ISO 8601 UTC timestamp with milliseconds",
   })
-  .refine((s) => !Number.isNaN(Date.parse(s)), { message: "is not a real date" });
+  // A real instant PostgreSQL stores as written: Date would roll 2023-02-30 or 24:00 over to the
+  // next day, and PostgreSQL has no year 0 (it would refuse the whole batch).
+  .refine((s) => s >= "0001" && isSameInstant(s), { message: "is not a real date" });
+
+function isSameInstant(iso: string): boolean {
+  const time = Date.parse(iso);
+  return !Number.isNaN(time) && new Date(time).toISOString() === iso;
+}
 
 function fieldSchema(field: FieldSpec): z.ZodType {
   let schema: z.ZodType;
