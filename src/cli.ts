@@ -1,8 +1,4 @@
-#!/usr/bin/env -S node --max-old-space-size=128
-// The heap cap keeps peak memory predictable: booksnap streams, holding at most two import batches
-// (each capped at 8 MiB of COPY data) or one export chunk, and a 40k-book import passes under a 96 MB
-// heap (test/integration/import-memory.test.ts). Without it V8 lets garbage grow the heap to
-// ~140 MB before collecting on a machine with plenty of RAM (docs/benchmarks.md).
+#!/usr/bin/env node
 import { runCli } from "./cli/main.js";
 
 // The process edge: real streams, environment and signals go in, an exit code comes out.
