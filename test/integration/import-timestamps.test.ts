@@ -15,6 +15,8 @@ describe("timestamps that are not real instants", () => {
   it.each([
     ["a 30th of February", "2023-02-30T00:00:00.000Z"],
     ["hour 24", "2023-03-01T24:00:00.000Z"],
+    ["a 29th of February outside a leap year", "2100-02-29T00:00:00.000Z"],
+    ["second 60", "2023-03-01T12:00:60.000Z"],
     ["year 0 (PostgreSQL has none)", "0000-06-01T00:00:00.000Z"],
   ])(
     "%s is a validation reject with its line and reason (exit 6), nothing imported",
