@@ -3,6 +3,7 @@ import { pipeline } from "node:stream/promises";
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { type FieldSpec, quoteIdent } from "../snapshot/models.js";
+import { ByteChunks } from "./byte-chunks.js";
 
 /** CSV field: quoted, quotes doubled. NULL is the unquoted empty field (COPY's CSV default). */
 function csvText(value: string): string {
@@ -48,27 +49,13 @@ export function csvLine(
 const QUOTE = 0x22;
 const COMMA = 0x2c;
 const NEWLINE = 0x0a;
-/** Size of each chunk: a few per batch, each one large socket write. */
-const CSV_CHUNK_BYTES = 1024 * 1024;
 
 /**
  * CSV lines (the same bytes as csvLine's, UTF-8) written straight into large buffers as they are
  * built: no string per line, no joining, no re-encoding on the way to the socket. Lines may span
  * chunks; COPY only sees the byte stream.
  */
-export class CsvChunks {
-  private readonly full: Buffer[] = [];
-  private fullBytes = 0;
-  private chunk: Buffer = Buffer.alloc(0);
-  private used = 0;
-  /** Lines added. */
-  rows = 0;
-
-  /** Bytes added so far. */
-  get byteLength(): number {
-    return this.fullBytes + this.used;
-  }
-
+export class CsvChunks extends ByteChunks {
   /** Appends csvLine(fields, record, extra). */
   addRow(
     fields: readonly FieldSpec[],
@@ -96,7 +83,7 @@ export class CsvChunks {
 
   /** The bytes so far, as views of the chunks (not copies). */
   chunks(): Buffer[] {
-    return this.used > 0 ? [...this.full, this.chunk.subarray(0, this.used)] : [...this.full];
+    return this.views();
   }
 
   private quoted(value: string): void {
@@ -116,16 +103,6 @@ export class CsvChunks {
   private byte(value: number): void {
     this.reserve(1);
     this.chunk[this.used++] = value;
-  }
-
-  private reserve(bytes: number): void {
-    if (this.used + bytes <= this.chunk.length) return;
-    if (this.used > 0) {
-      this.full.push(this.chunk.subarray(0, this.used));
-      this.fullBytes += this.used;
-    }
-    this.chunk = Buffer.allocUnsafe(Math.max(CSV_CHUNK_BYTES, bytes));
-    this.used = 0;
   }
 }
 

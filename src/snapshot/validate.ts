@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { type FieldSpec, MODELS, type ModelName, type ModelSpec, type SnapshotRecord } from "./models.js";
+import { realInstant } from "./timestamp.js";
 
 const INT32_MIN = -2147483648;
 const INT32_MAX = 2147483647;
@@ -24,25 +25,7 @@ const isoTimestamp = z
   })
   // A real instant PostgreSQL stores as written: Date would roll 2023-02-30 or 24:00 over to the
   // next day, and PostgreSQL has no year 0 (it would refuse the whole batch).
-  .refine(isRealInstant, { message: "is not a real date" });
-
-const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-
-/** Fields of a string that matched the ISO regex above: year 1-9999, real day, 00:00:00-23:59:59. */
-function isRealInstant(iso: string): boolean {
-  const digits = (from: number, to: number) => {
-    let n = 0;
-    for (let i = from; i < to; i += 1) n = n * 10 + iso.charCodeAt(i) - 48;
-    return n;
-  };
-  const year = digits(0, 4);
-  const month = digits(5, 7);
-  const day = digits(8, 10);
-  if (year < 1 || month < 1 || month > 12 || day < 1) return false;
-  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  const monthDays = month === 2 && leap ? 29 : (DAYS_IN_MONTH[month - 1] as number);
-  return day <= monthDays && digits(11, 13) <= 23 && digits(14, 16) <= 59 && digits(17, 19) <= 59;
-}
+  .refine((iso) => realInstant(iso) !== undefined, { message: "is not a real date" });
 
 function fieldSchema(field: FieldSpec): z.ZodType {
   let schema: z.ZodType;
