@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import type pg from "pg";
-import { afterEach } from "vitest";
+import { afterAll, afterEach } from "vitest";
 import { runCli } from "../../src/cli/main.js";
 import { generateLibrary, type LibraryShape } from "../../src/dataset/generate.js";
 import type { ImportDeps } from "../../src/import/options.js";
@@ -211,10 +211,12 @@ export interface CliRun {
   json: () => Record<string, unknown>;
 }
 
-/** Runs the CLI in-process, as a user would call it (no TTY: no prompts). */
 /** Working directory of in-process CLI runs: audit logs (default logs/) land here, not in the repo. */
 const CLI_CWD = mkdtempSync(join(tmpdir(), "booksnap-cli-"));
+// This module is loaded once per test file: remove that file's directory when it is done.
+afterAll(() => rm(CLI_CWD, { recursive: true, force: true }));
 
+/** Runs the CLI in-process, as a user would call it (no TTY: no prompts). */
 export async function runImportCli(
   argv: string[],
   env: Record<string, string> = {},
