@@ -24,8 +24,8 @@
  *   are digested and compared with the manifest's digest; when records were rejected/skipped or
  *   fields dropped, with the staged records instead, field by field. Counts, every reference and
  *   the owner of every imported row are checked. A mismatch rolls back (exit 7).
- * - The data file's models must come in foreign-key order, as verify requires (exit 4
- *   E_RECORD_ORDER, the same ModelOrderCheck).
+ * - The data file's models must come in foreign-key order with ascending ids, as verify requires
+ *   (exit 4 E_RECORD_ORDER, the same ModelOrderCheck); a repeated id is a duplicate reject.
  * - Staging (schema booksnap_staging, UNLOGGED tables) survives interrupts and connection loss
  *   for --resume; it is dropped after success, a dry run, too many rejects, a verification
  *   failure, any other failure retrying cannot fix (a damaged file, wrong passphrase, counts

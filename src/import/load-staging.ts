@@ -215,8 +215,17 @@ function bump(counts: Record<string, number>, key: string): void {
   counts[key] = (counts[key] ?? 0) + 1;
 }
 
+/**
+ * Model order and ascending ids, as verify checks them, on every decoded line (valid or not, so
+ * a resumed run, which only decodes the lines staged before, sees the same ids). Equal ids pass:
+ * the later record becomes a duplicate reject in the final phase.
+ */
 function checkOrder(order: ModelOrderCheck, lineNumber: number, decoded: DecodedLine): void {
-  if (decoded.ok) order.accept(lineNumber, decoded.model);
+  if (!decoded.ok) return;
+  order.accept(lineNumber, decoded.model);
+  const id = decoded.record.id;
+  if (typeof id === "number" && Number.isSafeInteger(id))
+    order.acceptId(lineNumber, decoded.model, id, "allow");
 }
 
 /**

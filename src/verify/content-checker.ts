@@ -13,12 +13,15 @@ export interface CheckedRecord {
 }
 
 /**
- * The models of a data file come in foreign-key order (User, Book, ReadingList, …): a record of
- * a model after records of a later one is an integrity error. Used by verify and, while it
- * streams the file, by import, so both refuse the same files.
+ * The models of a data file come in foreign-key order (User, Book, ReadingList, …), and within a
+ * model the ids ascend: a record of a model after records of a later one, or an id below the one
+ * before it, is an integrity error. Used by verify and, while it streams the file, by import, so
+ * both refuse the same files. (An id equal to the one before is a duplicate: verify refuses it
+ * here, import rejects that record with a reason and goes on.)
  */
 export class ModelOrderCheck {
   private index = 0;
+  private lastId: number | undefined;
 
   /** Checks the next line's model; true when it starts a new model (its ids start over). */
   accept(lineNumber: number, model: ModelName): boolean {
@@ -32,8 +35,23 @@ export class ModelOrderCheck {
       );
     }
     const started = index > this.index;
+    if (started) this.lastId = undefined;
     this.index = index;
     return started;
+  }
+
+  /** Checks the id of the record `accept` just took; `duplicates` says whether an equal id passes. */
+  acceptId(lineNumber: number, model: ModelName, id: number, duplicates: "allow" | "refuse"): void {
+    const last = this.lastId;
+    if (last !== undefined && (id < last || (id === last && duplicates === "refuse"))) {
+      throw fail(
+        "E_RECORD_ORDER",
+        lineNumber,
+        model,
+        `id: ${id} is not greater than the previous ${model} id ${last} (ids must be unique and ascending)`,
+      );
+    }
+    this.lastId = id;
   }
 }
 
@@ -48,7 +66,6 @@ export class SnapshotContentChecker {
   private readonly digests = new Map<ModelName, ModelDigest>(MODEL_NAMES.map((m) => [m, new ModelDigest()]));
   private readonly ids = new Map<ModelName, Set<number>>(MODEL_NAMES.map((m) => [m, new Set<number>()]));
   private readonly order = new ModelOrderCheck();
-  private lastId: number | undefined;
   private lines = 0;
   private uncompressedBytes = 0;
 
@@ -71,17 +88,9 @@ export class SnapshotContentChecker {
     const valid = validateRecord(model, raw);
     if (!valid.ok) throw fail("E_RECORD_INVALID", lineNumber, model, valid.reason);
     const record = valid.record;
-    if (this.order.accept(lineNumber, model)) this.lastId = undefined;
+    this.order.accept(lineNumber, model);
     const id = record.id as number;
-    if (this.lastId !== undefined && id <= this.lastId) {
-      throw fail(
-        "E_RECORD_ORDER",
-        lineNumber,
-        model,
-        `id: ${id} is not greater than the previous ${model} id ${this.lastId} (ids must be unique and ascending)`,
-      );
-    }
-    this.lastId = id;
+    this.order.acceptId(lineNumber, model, id, "refuse");
     const spec = modelSpec(model);
     for (const field of spec.fields) {
       if (!field.references) continue;
