@@ -1,16 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { seededRandom } from "../../src/dataset/generate.js";
-import type { WrittenSnapshot } from "../../src/snapshot/snapshot-writer.js";
 import { runBooksnap } from "../helpers/cli.js";
 import { FaultProxy } from "./proxy.js";
 import { startBooksnap } from "./spawn.js";
 import {
-  cleanImportThroughProxy,
   contentDump,
   extraSchemas,
-  FaultWorkspace,
   importArgs as importSnapshotArgs,
   makeSnapshot,
+  useProxiedImportSuite,
   waitForNoSessions,
 } from "./targets.js";
 
@@ -25,24 +23,8 @@ const SEED = 20_261_127;
 const ITERATIONS = 4;
 const SHAPE = { users: 2, books: 120, listsPerUser: 3, entriesPerList: 8, seed: 9 };
 
-let workspace: FaultWorkspace;
-let snapshot: WrittenSnapshot;
-let expected: Record<string, string[]>;
-let cleanBytes: number;
-
-const importArgs = (url: string, extra: string[] = []) =>
-  importSnapshotArgs(snapshot, url, ["--retry-delay", "20", ...extra]);
-
-beforeAll(async () => {
-  workspace = await FaultWorkspace.create("booksnap-kill-");
-  snapshot = await makeSnapshot(workspace.work, "lib", SHAPE);
-  // A clean import through the proxy: the expected content, and how many bytes an import sends.
-  const clean = await cleanImportThroughProxy(workspace, importArgs);
-  expected = clean.expected;
-  cleanBytes = clean.toServer;
-  expect(expected.Book).toHaveLength(SHAPE.books);
-});
-afterAll(() => workspace?.dispose());
+const suite = useProxiedImportSuite("booksnap-kill-", SHAPE, ["--retry-delay", "20"]);
+const { importArgs } = suite;
 
 describe("import killed with SIGKILL at seeded random points, then resumed", () => {
   const random = seededRandom(SEED);
@@ -53,16 +35,16 @@ describe("import killed with SIGKILL at seeded random points, then resumed", () 
   it.each(points.map((fraction, i) => [i + 1, fraction] as const))(
     "kill #%i at %f of the import's traffic (-1: its last 300 bytes) → --resume gives exactly the snapshot",
     async (_n, fraction) => {
-      const target = await workspace.freshTarget();
+      const target = await suite.workspace.freshTarget();
       const before = await contentDump(target);
       const proxy = await FaultProxy.forUrl(target.url);
       try {
         const stalled = proxy.arm({
           direction: "toServer",
-          afterBytes: fraction < 0 ? cleanBytes - 300 : Math.floor(cleanBytes * fraction),
+          afterBytes: fraction < 0 ? suite.toServer - 300 : Math.floor(suite.toServer * fraction),
           action: "stall",
         });
-        const running = startBooksnap(importArgs(proxy.url(target.url)), { cwd: workspace.work });
+        const running = startBooksnap(importArgs(proxy.url(target.url)), { cwd: suite.workspace.work });
         const first = await Promise.race([
           stalled.then(() => "stalled" as const),
           running.done.then(() => "exited" as const),
@@ -80,11 +62,11 @@ describe("import killed with SIGKILL at seeded random points, then resumed", () 
       await waitForNoSessions(target, "booksnap-import");
       // Never a mix: until the final transaction commits the visible data is the old data.
       const afterKill = await contentDump(target);
-      expect([JSON.stringify(before), JSON.stringify(expected)]).toContain(JSON.stringify(afterKill));
+      expect([JSON.stringify(before), JSON.stringify(suite.expected)]).toContain(JSON.stringify(afterKill));
 
-      const resumed = await runBooksnap(importArgs(target.url, ["--resume"]), { cwd: workspace.work });
+      const resumed = await runBooksnap(importArgs(target.url, ["--resume"]), { cwd: suite.workspace.work });
       expect(resumed.code, resumed.stderr).toBe(0);
-      expect(await contentDump(target)).toEqual(expected);
+      expect(await contentDump(target)).toEqual(suite.expected);
       expect(await extraSchemas(target)).toEqual([]);
     },
   );
@@ -93,20 +75,20 @@ describe("import killed with SIGKILL at seeded random points, then resumed", () 
 describe("an encrypted snapshot's import killed mid-staging", () => {
   it("resumes with the passphrase (decrypting from the start, skipping staged lines) to exactly the snapshot", async () => {
     const passphrase = "kill-test passphrase";
-    const encrypted = await makeSnapshot(workspace.work, "enc", SHAPE, undefined, {
+    const encrypted = await makeSnapshot(suite.workspace.work, "enc", SHAPE, undefined, {
       encryption: { passphrase },
     });
     const args = (url: string, extra: string[] = []) => importSnapshotArgs(encrypted, url, extra);
     const env = { BOOKSNAP_PASSPHRASE: passphrase };
-    const target = await workspace.freshTarget();
+    const target = await suite.workspace.freshTarget();
     const proxy = await FaultProxy.forUrl(target.url);
     try {
       const stalled = proxy.arm({
         direction: "toServer",
-        afterBytes: Math.floor(cleanBytes * 0.5),
+        afterBytes: Math.floor(suite.toServer * 0.5),
         action: "stall",
       });
-      const running = startBooksnap(args(proxy.url(target.url)), { cwd: workspace.work, env });
+      const running = startBooksnap(args(proxy.url(target.url)), { cwd: suite.workspace.work, env });
       const first = await Promise.race([
         stalled.then(() => "stalled" as const),
         running.done.then(() => "exited" as const),
@@ -120,9 +102,9 @@ describe("an encrypted snapshot's import killed mid-staging", () => {
     }
     await waitForNoSessions(target, "booksnap-import");
     expect(await extraSchemas(target)).toEqual(["booksnap_staging"]);
-    const resumed = await runBooksnap(args(target.url, ["--resume"]), { cwd: workspace.work, env });
+    const resumed = await runBooksnap(args(target.url, ["--resume"]), { cwd: suite.workspace.work, env });
     expect(resumed.code, resumed.stderr).toBe(0);
-    expect(await contentDump(target)).toEqual(expected);
+    expect(await contentDump(target)).toEqual(suite.expected);
     expect(await extraSchemas(target)).toEqual([]);
   });
 });

@@ -1,15 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { WrittenSnapshot } from "../../src/snapshot/snapshot-writer.js";
+import { describe, expect, it } from "vitest";
 import { runBooksnap } from "../helpers/cli.js";
 import { FaultProxy } from "./proxy.js";
-import {
-  cleanImportThroughProxy,
-  contentDump,
-  extraSchemas,
-  FaultWorkspace,
-  importArgs as importSnapshotArgs,
-  makeSnapshot,
-} from "./targets.js";
+import { contentDump, extraSchemas, useProxiedImportSuite } from "./targets.js";
 
 /**
  * Import under network faults outside the staging batches: a connection lost while the target's
@@ -18,34 +10,21 @@ import {
  */
 const SHAPE = { users: 2, books: 120, listsPerUser: 3, entriesPerList: 8, seed: 21 };
 
-let workspace: FaultWorkspace;
-let snapshot: WrittenSnapshot;
-let expected: Record<string, string[]>;
-let cleanClientBytes: number;
-
-const importArgs = (url: string, extra: string[] = []) => importSnapshotArgs(snapshot, url, extra);
-
-beforeAll(async () => {
-  workspace = await FaultWorkspace.create("booksnap-inet-");
-  snapshot = await makeSnapshot(workspace.work, "lib", SHAPE);
-  const clean = await cleanImportThroughProxy(workspace, importArgs);
-  expected = clean.expected;
-  cleanClientBytes = clean.toClient;
-});
-afterAll(() => workspace?.dispose());
+const suite = useProxiedImportSuite("booksnap-inet-", SHAPE);
+const { importArgs } = suite;
 
 describe("import network faults outside the staging batches", () => {
   it("a connection cut before staging (lock, schema check, dev user) stops with a connection error (exit 3), nothing written", async () => {
-    const target = await workspace.freshTarget();
+    const target = await suite.workspace.freshTarget();
     const before = await contentDump(target);
     // Where the schema check's replies fall depends on the server (its startup messages differ
     // between versions): cut at a range of points before staging, each one a separate run.
     const phases: string[] = [];
-    for (let afterBytes = 500; afterBytes <= cleanClientBytes; afterBytes += 500) {
+    for (let afterBytes = 500; afterBytes <= suite.toClient; afterBytes += 500) {
       const proxy = await FaultProxy.forUrl(target.url);
       try {
         void proxy.arm({ direction: "toClient", afterBytes, action: "cut" });
-        const run = await runBooksnap(importArgs(proxy.url(target.url)), { cwd: workspace.work });
+        const run = await runBooksnap(importArgs(proxy.url(target.url)), { cwd: suite.workspace.work });
         expect(proxy.cuts).toBe(1);
         // Staging started: from here on the batches retry (covered in import-network.test.ts).
         if (/batch \d+/.test(run.stderr) || run.code === 0) break;
@@ -64,23 +43,25 @@ describe("import network faults outside the staging batches", () => {
   });
 
   it("a connection cut while the loaded rows are read back for verification: retried, or exit 3 and --resume completes", async () => {
-    const target = await workspace.freshTarget();
+    const target = await suite.workspace.freshTarget();
     const proxy = await FaultProxy.forUrl(target.url);
     try {
       void proxy.arm({
         direction: "toClient",
-        afterBytes: Math.floor(cleanClientBytes * 0.8),
+        afterBytes: Math.floor(suite.toClient * 0.8),
         action: "cut",
       });
-      const run = await runBooksnap(importArgs(proxy.url(target.url)), { cwd: workspace.work });
+      const run = await runBooksnap(importArgs(proxy.url(target.url)), { cwd: suite.workspace.work });
       expect(proxy.cuts).toBe(1);
       if (run.code !== 0) {
         expect(run.code, run.stderr).toBe(3);
         expect(run.stderr).toMatch(/resume/i);
-        const resumed = await runBooksnap(importArgs(target.url, ["--resume"]), { cwd: workspace.work });
+        const resumed = await runBooksnap(importArgs(target.url, ["--resume"]), {
+          cwd: suite.workspace.work,
+        });
         expect(resumed.code, resumed.stderr).toBe(0);
       }
-      expect(await contentDump(target)).toEqual(expected);
+      expect(await contentDump(target)).toEqual(suite.expected);
       expect(await extraSchemas(target)).toEqual([]);
     } finally {
       await proxy.close();

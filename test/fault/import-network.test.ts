@@ -1,17 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { WrittenSnapshot } from "../../src/snapshot/snapshot-writer.js";
+import { describe, expect, it } from "vitest";
 import { runBooksnap } from "../helpers/cli.js";
 import { FaultProxy } from "./proxy.js";
 import { startBooksnap } from "./spawn.js";
-import {
-  cleanImportThroughProxy,
-  contentDump,
-  extraSchemas,
-  FaultWorkspace,
-  importArgs as importSnapshotArgs,
-  makeSnapshot,
-  sessionsOf,
-} from "./targets.js";
+import { contentDump, extraSchemas, sessionsOf, useProxiedImportSuite } from "./targets.js";
 
 /**
  * Import under network faults and a DBA's pg_terminate_backend: transient failures are retried
@@ -19,40 +10,25 @@ import {
  */
 const SHAPE = { users: 2, books: 120, listsPerUser: 3, entriesPerList: 8, seed: 21 };
 
-let workspace: FaultWorkspace;
-let snapshot: WrittenSnapshot;
-let expected: Record<string, string[]>;
-let cleanBytes: number;
-let cleanClientBytes: number;
-
-const importArgs = (url: string, extra: string[] = []) => importSnapshotArgs(snapshot, url, extra);
-
-beforeAll(async () => {
-  workspace = await FaultWorkspace.create("booksnap-inet-");
-  snapshot = await makeSnapshot(workspace.work, "lib", SHAPE);
-  const clean = await cleanImportThroughProxy(workspace, importArgs);
-  expected = clean.expected;
-  cleanBytes = clean.toServer;
-  cleanClientBytes = clean.toClient;
-});
-afterAll(() => workspace?.dispose());
+const suite = useProxiedImportSuite("booksnap-inet-", SHAPE);
+const { importArgs } = suite;
 
 describe("import network faults", () => {
   it("a connection cut mid-batch (tool → server) is retried on a new connection and the import completes", async () => {
-    const target = await workspace.freshTarget();
+    const target = await suite.workspace.freshTarget();
     const proxy = await FaultProxy.forUrl(target.url);
     try {
       const cut = proxy.arm({
         direction: "toServer",
-        afterBytes: Math.floor(cleanBytes * 0.4),
+        afterBytes: Math.floor(suite.toServer * 0.4),
         action: "cut",
       });
-      const run = await runBooksnap(importArgs(proxy.url(target.url)), { cwd: workspace.work });
+      const run = await runBooksnap(importArgs(proxy.url(target.url)), { cwd: suite.workspace.work });
       await cut;
       expect(proxy.cuts).toBe(1);
       expect(run.code, run.stderr).toBe(0);
       expect(proxy.connections).toBeGreaterThan(1);
-      expect(await contentDump(target)).toEqual(expected);
+      expect(await contentDump(target)).toEqual(suite.expected);
       expect(await extraSchemas(target)).toEqual([]);
     } finally {
       await proxy.close();
@@ -60,13 +36,13 @@ describe("import network faults", () => {
   });
 
   it("with retries exhausted (--max-retries 0) it stops with exit 3 and a resumable state; --resume completes exactly", async () => {
-    const target = await workspace.freshTarget();
+    const target = await suite.workspace.freshTarget();
     const before = await contentDump(target);
     const proxy = await FaultProxy.forUrl(target.url);
     try {
-      void proxy.arm({ direction: "toServer", afterBytes: Math.floor(cleanBytes * 0.5), action: "cut" });
+      void proxy.arm({ direction: "toServer", afterBytes: Math.floor(suite.toServer * 0.5), action: "cut" });
       const run = await runBooksnap(importArgs(proxy.url(target.url), ["--max-retries", "0"]), {
-        cwd: workspace.work,
+        cwd: suite.workspace.work,
       });
       expect(proxy.cuts).toBe(1);
       expect(run.code, run.stderr).toBe(3);
@@ -77,22 +53,22 @@ describe("import network faults", () => {
     } finally {
       await proxy.close();
     }
-    const resumed = await runBooksnap(importArgs(target.url, ["--resume"]), { cwd: workspace.work });
+    const resumed = await runBooksnap(importArgs(target.url, ["--resume"]), { cwd: suite.workspace.work });
     expect(resumed.code, resumed.stderr).toBe(0);
-    expect(await contentDump(target)).toEqual(expected);
+    expect(await contentDump(target)).toEqual(suite.expected);
     expect(await extraSchemas(target)).toEqual([]);
   });
 
   it("pg_terminate_backend of the booksnap-import session mid-batch: retried, completes with exact content", async () => {
-    const target = await workspace.freshTarget();
+    const target = await suite.workspace.freshTarget();
     const proxy = await FaultProxy.forUrl(target.url);
     try {
       const stalled = proxy.arm({
         direction: "toServer",
-        afterBytes: Math.floor(cleanBytes * 0.5),
+        afterBytes: Math.floor(suite.toServer * 0.5),
         action: "stall",
       });
-      const running = startBooksnap(importArgs(proxy.url(target.url)), { cwd: workspace.work });
+      const running = startBooksnap(importArgs(proxy.url(target.url)), { cwd: suite.workspace.work });
       await stalled;
       const pids = await sessionsOf(target, "booksnap-import");
       expect(pids.length).toBeGreaterThan(0);
@@ -108,7 +84,7 @@ describe("import network faults", () => {
       const run = await running.done;
       expect(run.code, run.stderr).toBe(0);
       expect(run.stderr).toMatch(/retr/i);
-      expect(await contentDump(target)).toEqual(expected);
+      expect(await contentDump(target)).toEqual(suite.expected);
       expect(await extraSchemas(target)).toEqual([]);
     } finally {
       await proxy.close();
@@ -116,23 +92,25 @@ describe("import network faults", () => {
   });
 
   it("a connection cut while the loaded rows are read back for verification: retried, or exit 3 and --resume completes", async () => {
-    const target = await workspace.freshTarget();
+    const target = await suite.workspace.freshTarget();
     const proxy = await FaultProxy.forUrl(target.url);
     try {
       void proxy.arm({
         direction: "toClient",
-        afterBytes: Math.floor(cleanClientBytes * 0.8),
+        afterBytes: Math.floor(suite.toClient * 0.8),
         action: "cut",
       });
-      const run = await runBooksnap(importArgs(proxy.url(target.url)), { cwd: workspace.work });
+      const run = await runBooksnap(importArgs(proxy.url(target.url)), { cwd: suite.workspace.work });
       expect(proxy.cuts).toBe(1);
       if (run.code !== 0) {
         expect(run.code, run.stderr).toBe(3);
         expect(run.stderr).toMatch(/resume/i);
-        const resumed = await runBooksnap(importArgs(target.url, ["--resume"]), { cwd: workspace.work });
+        const resumed = await runBooksnap(importArgs(target.url, ["--resume"]), {
+          cwd: suite.workspace.work,
+        });
         expect(resumed.code, resumed.stderr).toBe(0);
       }
-      expect(await contentDump(target)).toEqual(expected);
+      expect(await contentDump(target)).toEqual(suite.expected);
       expect(await extraSchemas(target)).toEqual([]);
     } finally {
       await proxy.close();

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { expect } from "vitest";
+import { afterAll, beforeAll, expect } from "vitest";
 import { generateLibrary, type LibraryShape } from "../../src/dataset/generate.js";
 import type { DataWriterOptions } from "../../src/snapshot/data-writer.js";
 import { type WrittenSnapshot, writeSnapshot } from "../../src/snapshot/snapshot-writer.js";
@@ -224,4 +224,44 @@ export async function cleanImportThroughProxy(
     await proxy.close();
   }
   return { expected: await contentDump(reference), ...bytes };
+}
+
+/** What a proxied import fault test file works with; the fields are set in beforeAll. */
+export interface ProxiedImportSuite {
+  workspace: FaultWorkspace;
+  snapshot: WrittenSnapshot;
+  /** The content a clean import of the snapshot leaves (contentDump). */
+  expected: Record<string, string[]>;
+  /** Bytes a clean import sends to the server and to the client: where to place faults. */
+  toServer: number;
+  toClient: number;
+  /** importArgs for the suite's snapshot, with the suite's extra flags. */
+  importArgs(url: string, extra?: string[]): string[];
+}
+
+/**
+ * Registers the hooks of a fault test file that imports through the proxy: a workspace, a
+ * snapshot of `shape`, and a clean reference import through the proxy (cleanImportThroughProxy);
+ * the workspace is disposed after the file.
+ */
+export function useProxiedImportSuite(
+  prefix: string,
+  shape: LibraryShape,
+  extraArgs: readonly string[] = [],
+): ProxiedImportSuite {
+  const suite = {
+    importArgs: (url: string, extra: string[] = []) =>
+      importArgs(suite.snapshot, url, [...extraArgs, ...extra]),
+  } as ProxiedImportSuite;
+  beforeAll(async () => {
+    suite.workspace = await FaultWorkspace.create(prefix);
+    suite.snapshot = await makeSnapshot(suite.workspace.work, "lib", shape);
+    const clean = await cleanImportThroughProxy(suite.workspace, suite.importArgs);
+    suite.expected = clean.expected;
+    expect(suite.expected.Book).toHaveLength(shape.books);
+    suite.toServer = clean.toServer;
+    suite.toClient = clean.toClient;
+  });
+  afterAll(() => suite.workspace?.dispose());
+  return suite;
 }
