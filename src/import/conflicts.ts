@@ -4,6 +4,7 @@ import {
   BOOK_MAP,
   ENTRY_MAP,
   ENTRY_TARGET,
+  ID_MAP,
   IMPORT_SKIP,
   LIST_MAP,
   REJECT_TABLE,
@@ -230,11 +231,7 @@ export interface PlannedCounts {
 
 export async function plannedCounts(client: pg.Client): Promise<PlannedCounts> {
   const out: PlannedCounts = { inserted: {}, skipped: {}, constraintRejected: {} };
-  for (const [model, map] of [
-    ["Book", BOOK_MAP],
-    ["ReadingList", LIST_MAP],
-    ["BookInReadingList", ENTRY_MAP],
-  ] as const) {
+  for (const [model, map] of Object.entries(ID_MAP)) {
     const { rows } = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${map} WHERE NOT existing`);
     out.inserted[model] = Number(rows[0]?.n ?? 0);
   }

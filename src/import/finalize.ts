@@ -5,15 +5,11 @@ import { type ImportMode, type PlannedCounts, plannedCounts, resolveConflicts } 
 import { createDevUser, type DevUserChoice } from "./owner.js";
 import { type RejectsSummary, streamRejects, writeRejectsFile } from "./rejects.js";
 import {
-  BOOK_MAP,
   CHECKPOINT_TABLE,
-  ENTRY_MAP,
-  ENTRY_TARGET,
-  LIST_MAP,
+  insertedRecordsSql,
   REJECT_TABLE,
   STAGED_MODELS,
   stagedFields,
-  stagingTable,
 } from "./staging.js";
 import { type ModelVerification, verifyImported } from "./verify-import.js";
 
@@ -50,12 +46,6 @@ export interface FinalOutcome {
 /** Per sort/hash node of the final transaction; one import runs at a time (advisory lock). */
 const FINAL_WORK_MEM = "256MB";
 
-const MAP_OF: Record<string, string> = {
-  Book: BOOK_MAP,
-  ReadingList: LIST_MAP,
-  BookInReadingList: ENTRY_MAP,
-};
-
 function insertSql(model: string, dropped: readonly string[]): string {
   const spec = STAGED_MODELS.find((m) => m.name === model);
   if (!spec) throw new Error(`not a staged model: ${model}`);
@@ -67,10 +57,8 @@ function insertSql(model: string, dropped: readonly string[]): string {
     if (f.type.kind === "enum") return `s.${quoteIdent(f.name)}::${quoteIdent(f.type.pgType)}`;
     return `s.${quoteIdent(f.name)}`;
   });
-  const entryJoin = model === "BookInReadingList" ? `JOIN ${ENTRY_TARGET} et ON et.line = s.line` : "";
   return `INSERT INTO ${quoteIdent(spec.table)} (id, ${fields.map((f) => quoteIdent(f.name)).join(", ")})
-          SELECT m.new_id, ${values.join(", ")} FROM ${stagingTable(spec.name)} s
-            JOIN ${MAP_OF[model]} m ON m.line = s.line AND NOT m.existing ${entryJoin}
+          SELECT m.new_id, ${values.join(", ")} FROM ${insertedRecordsSql(spec.name)}
            ORDER BY m.new_id`;
 }
 

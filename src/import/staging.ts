@@ -35,6 +35,22 @@ export const ENTRY_MAP = `${S}.entry_map`;
 export const ENTRY_TARGET = `${S}.entry_target`;
 /** Records left out by merge mode, with the reason. */
 export const IMPORT_SKIP = `${S}.import_skip`;
+/** The id map of each staged model. */
+export const ID_MAP: Readonly<Record<string, string>> = {
+  Book: BOOK_MAP,
+  ReadingList: LIST_MAP,
+  BookInReadingList: ENTRY_MAP,
+};
+
+/**
+ * FROM clause of the staged records that are inserted: staging `s`, its id map `m` (new ids),
+ * and for list entries their target book and list `et`. The final INSERT and both verification
+ * queries read exactly these rows.
+ */
+export function insertedRecordsSql(model: ModelName): string {
+  const entryJoin = model === "BookInReadingList" ? ` JOIN ${ENTRY_TARGET} et ON et.line = s.line` : "";
+  return `${stagingTable(model)} s JOIN ${ID_MAP[model]} m ON m.line = s.line AND NOT m.existing${entryJoin}`;
+}
 
 /** Fields stored in a staging table: every model field but id (kept as src_id). */
 export const stagedFields = (spec: ModelSpec): FieldSpec[] => spec.fields.filter((f) => f.name !== "id");

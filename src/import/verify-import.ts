@@ -6,15 +6,7 @@ import { canonicalJsonSql } from "../snapshot/canonical-sql.js";
 import type { SnapshotManifest } from "../snapshot/manifest.js";
 import { type ModelName, type ModelSpec, quoteIdent } from "../snapshot/models.js";
 import { cursorRows } from "./cursor.js";
-import {
-  BOOK_MAP,
-  ENTRY_MAP,
-  ENTRY_TARGET,
-  LIST_MAP,
-  STAGED_MODELS,
-  stagedFields,
-  stagingTable,
-} from "./staging.js";
+import { ENTRY_MAP, insertedRecordsSql, STAGED_MODELS, stagedFields } from "./staging.js";
 
 /** One record whose imported form differs from what was staged. */
 export interface RecordDifference {
@@ -54,12 +46,6 @@ function expectedTarget(spec: ModelSpec, field: string, devUser = "$1::int"): st
   throw new Error(`no expected target for ${spec.name}.${field}`);
 }
 
-const MAP_OF: Record<string, string> = {
-  Book: BOOK_MAP,
-  ReadingList: LIST_MAP,
-  BookInReadingList: ENTRY_MAP,
-};
-
 /**
  * Reads every imported row back (in source id order, through a cursor), turns its ids back into
  * source ids via staging, and compares it field by field and by digest with the staged record
@@ -96,10 +82,8 @@ async function compareModel(
     if (!dropped.has(f.name)) select.push(`t.${quoteIdent(f.name)} AS t${i}`);
     if (f.references) select.push(`${expectedTarget(spec, f.name)} AS x${i}`);
   });
-  const entryJoin = spec.name === "BookInReadingList" ? `JOIN ${ENTRY_TARGET} et ON et.line = s.line` : "";
   const sql = `SELECT s.line, s.src_id, t.id AS t_id, ${select.join(", ")}
-                 FROM ${stagingTable(spec.name)} s
-                 JOIN ${MAP_OF[spec.name]} m ON m.line = s.line AND NOT m.existing ${entryJoin}
+                 FROM ${insertedRecordsSql(spec.name)}
                  LEFT JOIN ${quoteIdent(spec.table)} t ON t.id = m.new_id
                 ORDER BY s.src_id`;
   const out: ModelComparison = {
@@ -174,10 +158,8 @@ async function sqlDigest(
   const json = canonicalJsonSql(spec, (f) =>
     f.name === "id" ? "s.src_id" : f.references ? `s.${quoteIdent(f.name)}` : `t.${quoteIdent(f.name)}`,
   );
-  const entryJoin = spec.name === "BookInReadingList" ? `JOIN ${ENTRY_TARGET} et ON et.line = s.line` : "";
   const sql = `SELECT CASE WHEN ${checks.join(" AND ")} THEN ${json} ELSE '${BAD_ROW_MARKER}' END
-                 FROM ${stagingTable(spec.name)} s
-                 JOIN ${MAP_OF[spec.name]} m ON m.line = s.line AND NOT m.existing ${entryJoin}
+                 FROM ${insertedRecordsSql(spec.name)}
                  LEFT JOIN ${quoteIdent(spec.table)} t ON t.id = m.new_id
                 ORDER BY s.src_id`;
   const digest = new ModelDigest();
