@@ -55,8 +55,8 @@ export class CopyBinaryRows extends ByteChunks {
   private readonly micros: bigint[] = [];
   /**
    * Appends one row: the `extra` integers, then the record's fields. Returns false, writing
-   * nothing, when a timestamp cannot be encoded exactly as PostgreSQL would read its text
-   * (see timestampMicros): the caller sends that row as CSV instead.
+   * nothing, when a timestamp is not a real instant (see timestampMicros; validation refuses
+   * those records before they get here).
    */
   addRow(
     fields: readonly FieldSpec[],

@@ -67,7 +67,7 @@ interface Batch {
   firstLine: number;
   lastLine: number;
   /** COPY input of each staging table, built as the lines are read. */
-  rows: Map<ModelName, StagedRows>;
+  rows: Map<ModelName, CopyBinaryRows>;
   rejects: CsvChunks;
   /** Bytes of COPY data held by rows and rejects. */
   copyBytes: number;
@@ -283,24 +283,18 @@ function stageLine(
   if (decoded.model === "User") return; // validated, never inserted (owners collapse onto the dev user)
   let rows = batch.rows.get(decoded.model);
   if (!rows) {
-    rows = { binary: new CopyBinaryRows(), csv: new CsvChunks() };
+    rows = new CopyBinaryRows();
     batch.rows.set(decoded.model, rows);
   }
-  const fields = STAGED_FIELDS[decoded.model];
   const extra = [lineNumber, valid.record.id as number]; // id: an int32, checked by validateRecord
-  const before = rows.binary.byteLength + rows.csv.byteLength;
-  if (!rows.binary.addRow(fields, valid.record, extra)) rows.csv.addRow(fields, valid.record, extra);
-  batch.copyBytes += rows.binary.byteLength + rows.csv.byteLength - before;
-}
-
-/**
- * One model's rows of a batch: in binary COPY format, except the rare rows with a timestamp
- * JavaScript and PostgreSQL might read differently (CopyBinaryRows.addRow): those go as CSV
- * text, so PostgreSQL parses (or rejects) them exactly as before.
- */
-interface StagedRows {
-  binary: CopyBinaryRows;
-  csv: CsvChunks;
+  const before = rows.byteLength;
+  // Validation admits only timestamps the binary encoder takes (both use realInstant).
+  if (!rows.addRow(STAGED_FIELDS[decoded.model], valid.record, extra)) {
+    throw new Error(
+      `line ${lineNumber}: a validated ${decoded.model} record has a timestamp binary COPY refuses`,
+    );
+  }
+  batch.copyBytes += rows.byteLength - before;
 }
 
 /** stagedFields of each model, computed once rather than per line. */
@@ -329,10 +323,9 @@ async function stageBatch(
     );
     for (const model of MODEL_NAMES) {
       const rows = batch.rows.get(model);
-      const columns = stagedColumns(modelSpec(model));
-      if (rows && rows.binary.rows > 0)
-        await copyBinaryInto(client, stagingTable(model), columns, rows.binary);
-      if (rows && rows.csv.rows > 0) await copyCsvChunksInto(client, stagingTable(model), columns, rows.csv);
+      if (rows && rows.rows > 0) {
+        await copyBinaryInto(client, stagingTable(model), stagedColumns(modelSpec(model)), rows);
+      }
     }
     if (batch.rejects.rows > 0) await copyCsvChunksInto(client, REJECT_TABLE, REJECT_COLUMNS, batch.rejects);
     // Only from the line this batch continues: anything else means someone else moved the checkpoint.

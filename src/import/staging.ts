@@ -54,7 +54,7 @@ export function insertedRecordsSql(model: ModelName): string {
 
 /** Fields stored in a staging table: every model field but id (kept as src_id). */
 export const stagedFields = (spec: ModelSpec): FieldSpec[] => spec.fields.filter((f) => f.name !== "id");
-/** COPY column list of a staging table, matching csvLine(stagedFields, record, [line, id]). */
+/** COPY column list of a staging table, matching CopyBinaryRows.addRow(stagedFields, record, [line, id]). */
 export const stagedColumns = (spec: ModelSpec): string[] => [
   "line",
   "src_id",
