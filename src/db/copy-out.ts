@@ -1,5 +1,6 @@
 import type pg from "pg";
 import { to as copyTo } from "pg-copy-streams";
+import { answeredOrLost } from "./answered.js";
 
 /**
  * Streams a query's rows out with COPY … TO STDOUT as raw lines, for queries returning one text
@@ -21,10 +22,9 @@ export interface LineChunk {
 export interface CopyOutOptions {
   /**
    * Give up when the server sends nothing for this long (0 = wait forever): the socket is
-   * destroyed and `onSilence()` is thrown, so a stalled network cannot hang the read.
+   * destroyed and the read fails with E_TIMEOUT, so a stalled network cannot hang it.
    */
   silenceTimeoutMs?: number;
-  onSilence?: () => Error;
 }
 
 const NEWLINE = 0x0a;
@@ -44,7 +44,7 @@ export async function* copyOutLines(
   let carry: Buffer | undefined;
   try {
     for (;;) {
-      const next = await withSilenceTimeout(client, chunks.next(), options);
+      const next = await answeredOrLost(client, chunks.next(), options.silenceTimeoutMs ?? 0);
       if (next.done) break;
       let data = carry ? Buffer.concat([carry, next.value]) : next.value;
       carry = undefined;
@@ -74,26 +74,4 @@ function countLines(data: Buffer): number {
     lines += 1;
     start = end + 1;
   }
-}
-
-/** The pending read, or a rejection when the server stays silent too long (socket destroyed). */
-function withSilenceTimeout<T>(client: pg.Client, pending: Promise<T>, options: CopyOutOptions): Promise<T> {
-  const timeoutMs = options.silenceTimeoutMs ?? 0;
-  if (timeoutMs <= 0) return pending;
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
-      reject(options.onSilence?.() ?? new Error(`No data from the server for ${timeoutMs} ms`));
-    }, timeoutMs);
-    pending.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
 }

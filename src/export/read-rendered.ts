@@ -2,7 +2,6 @@ import type pg from "pg";
 import { copyOutLines, type LineChunk } from "../db/copy-out.js";
 import { canonicalJsonSql } from "../snapshot/canonical-sql.js";
 import { type ModelSpec, quoteIdent } from "../snapshot/models.js";
-import { silentServerError } from "./read-model.js";
 import { inlineFilter, type Selection } from "./selection.js";
 
 /**
@@ -38,10 +37,7 @@ export async function* readRendered(
     const query = `SELECT ${json} FROM ${quoteIdent(spec.table)}${where ? ` WHERE ${where}` : ""} ORDER BY "id" LIMIT ${pageRows}`;
     let rows = 0;
     let last: LineChunk | undefined;
-    for await (const chunk of copyOutLines(client, query, {
-      silenceTimeoutMs: options.readTimeoutMs ?? 0,
-      onSilence: () => silentServerError(options.readTimeoutMs ?? 0),
-    })) {
+    for await (const chunk of copyOutLines(client, query, { silenceTimeoutMs: options.readTimeoutMs })) {
       rows += chunk.lines;
       last = chunk;
       yield chunk;
