@@ -1,9 +1,12 @@
 import { isUtf8 } from "node:buffer";
 import { isModelName, type ModelName } from "./models.js";
 
+/** What comes before a record's canonical JSON on its line (after it: "}"). */
+const linePrefix = (model: ModelName) => `{"model":"${model}","record":`;
+
 /** The NDJSON line for one record: {"model":"Book","record":{…canonical…}}. */
 export function encodeRecordLine(model: ModelName, canonicalRecordJson: string): string {
-  return `{"model":"${model}","record":${canonicalRecordJson}}`;
+  return `${linePrefix(model)}${canonicalRecordJson}}`;
 }
 
 /**
@@ -11,7 +14,7 @@ export function encodeRecordLine(model: ModelName, canonicalRecordJson: string):
  * them for export): each wrapped as encodeRecordLine does, byte for byte.
  */
 export function frameCanonicalLines(model: ModelName, canonical: Buffer, count: number): Buffer {
-  const prefix = Buffer.from(`{"model":"${model}","record":`, "utf8");
+  const prefix = Buffer.from(linePrefix(model), "utf8");
   const out = Buffer.allocUnsafe(canonical.length + count * (prefix.length + 1));
   let from = 0;
   let to = 0;
