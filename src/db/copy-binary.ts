@@ -1,8 +1,4 @@
-import { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
-import type pg from "pg";
-import { from as copyFrom } from "pg-copy-streams";
-import { type FieldSpec, quoteIdent } from "../snapshot/models.js";
+import type { FieldSpec } from "../snapshot/models.js";
 import { realInstant } from "../snapshot/timestamp.js";
 import { ByteChunks } from "./byte-chunks.js";
 
@@ -147,17 +143,4 @@ export class CopyBinaryRows extends ByteChunks {
     this.chunk.writeInt32BE(at - start - 4, start);
     this.used = at;
   }
-}
-
-/** Streams rows built by CopyBinaryRows into a table with COPY … WITH (FORMAT binary). */
-export async function copyBinaryInto(
-  client: pg.Client | pg.PoolClient,
-  table: string,
-  columns: readonly string[],
-  rows: CopyBinaryRows,
-): Promise<number> {
-  const sql = `COPY ${table} (${columns.map(quoteIdent).join(", ")}) FROM STDIN WITH (FORMAT binary)`;
-  const stream = client.query(copyFrom(sql));
-  await pipeline(Readable.from(rows.chunks()), stream);
-  return Number(stream.rowCount ?? 0);
 }

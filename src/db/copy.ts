@@ -106,34 +106,34 @@ export class CsvChunks extends ByteChunks {
   }
 }
 
-const copySql = (table: string, columns: readonly string[]) =>
-  `COPY ${table} (${columns.map(quoteIdent).join(", ")}) FROM STDIN WITH (FORMAT csv)`;
+/**
+ * COPY … FROM STDIN of `data` into a table: chunks of CSV text, or of binary COPY input
+ * (CopyBinaryRows.chunks()). Returns the number of rows copied.
+ */
+export async function copyInto(
+  client: pg.Client | pg.PoolClient,
+  table: string,
+  columns: readonly string[],
+  format: "csv" | "binary",
+  data: Iterable<Buffer | string> | AsyncIterable<Buffer | string>,
+): Promise<number> {
+  const sql = `COPY ${table} (${columns.map(quoteIdent).join(", ")}) FROM STDIN WITH (FORMAT ${format})`;
+  const stream = client.query(copyFrom(sql));
+  await pipeline(Readable.from(data), stream);
+  return Number(stream.rowCount ?? 0);
+}
 
 /**
  * Streams CSV lines into a table with COPY. `lines` may be any (async) iterable of
  * strings; they are grouped into large chunks so the socket sees few, big writes.
  */
-export async function copyCsvInto(
+export function copyCsvInto(
   client: pg.Client | pg.PoolClient,
   table: string,
   columns: readonly string[],
   lines: Iterable<string> | AsyncIterable<string>,
 ): Promise<number> {
-  const stream = client.query(copyFrom(copySql(table, columns)));
-  await pipeline(Readable.from(grouped(lines)), stream);
-  return Number(stream.rowCount ?? 0);
-}
-
-/** Streams CSV already built into chunks (CsvChunks) into a table with COPY. */
-export async function copyCsvChunksInto(
-  client: pg.Client | pg.PoolClient,
-  table: string,
-  columns: readonly string[],
-  csv: CsvChunks,
-): Promise<number> {
-  const stream = client.query(copyFrom(copySql(table, columns)));
-  await pipeline(Readable.from(csv.chunks()), stream);
-  return Number(stream.rowCount ?? 0);
+  return copyInto(client, table, columns, "csv", grouped(lines));
 }
 
 async function* grouped(lines: Iterable<string> | AsyncIterable<string>): AsyncGenerator<string> {

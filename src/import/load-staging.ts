@@ -1,8 +1,8 @@
 import { setImmediate } from "node:timers/promises";
 import type { ProgressCallback } from "../cli/progress.js";
 import { isTransientError } from "../db/connect.js";
-import { CsvChunks, copyCsvChunksInto } from "../db/copy.js";
-import { CopyBinaryRows, copyBinaryInto } from "../db/copy-binary.js";
+import { CsvChunks, copyInto } from "../db/copy.js";
+import { CopyBinaryRows } from "../db/copy-binary.js";
 import { ConflictError, InterruptedError } from "../errors.js";
 import { readDataLines } from "../snapshot/data-reader.js";
 import { type FieldSpec, MODEL_NAMES, type ModelName, modelSpec } from "../snapshot/models.js";
@@ -324,10 +324,11 @@ async function stageBatch(
     for (const model of MODEL_NAMES) {
       const rows = batch.rows.get(model);
       if (rows && rows.rows > 0) {
-        await copyBinaryInto(client, stagingTable(model), stagedColumns(modelSpec(model)), rows);
+        await copyInto(client, stagingTable(model), stagedColumns(modelSpec(model)), "binary", rows.chunks());
       }
     }
-    if (batch.rejects.rows > 0) await copyCsvChunksInto(client, REJECT_TABLE, REJECT_COLUMNS, batch.rejects);
+    if (batch.rejects.rows > 0)
+      await copyInto(client, REJECT_TABLE, REJECT_COLUMNS, "csv", batch.rejects.chunks());
     // Only from the line this batch continues: anything else means someone else moved the checkpoint.
     const updated = await client.query(
       `UPDATE ${CHECKPOINT_TABLE} SET last_line = $1, batches = $2, counts = $3, updated_at = now() WHERE last_line = $4`,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CsvChunks, copyCsvChunksInto } from "../../src/db/copy.js";
-import { CopyBinaryRows, copyBinaryInto, timestampMicros } from "../../src/db/copy-binary.js";
+import { CsvChunks, copyInto } from "../../src/db/copy.js";
+import { CopyBinaryRows, timestampMicros } from "../../src/db/copy-binary.js";
 import { stagedColumns, stagedFields } from "../../src/import/staging.js";
 import { modelSpec } from "../../src/snapshot/models.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
@@ -57,8 +57,8 @@ describe("binary COPY rows", () => {
         visibility text, "readDate" timestamp(3), "createdAt" timestamp(3), "updatedAt" timestamp(3))`;
       await c.query(`CREATE TABLE from_binary ${definition}`);
       await c.query(`CREATE TABLE from_csv ${definition}`);
-      expect(await copyBinaryInto(c, "from_binary", columns, binary)).toBe(1200);
-      expect(await copyCsvChunksInto(c, "from_csv", columns, csv)).toBe(1200);
+      expect(await copyInto(c, "from_binary", columns, "binary", binary.chunks())).toBe(1200);
+      expect(await copyInto(c, "from_csv", columns, "csv", csv.chunks())).toBe(1200);
       const differ = await c.query(
         `SELECT count(*)::int AS n FROM ((TABLE from_binary EXCEPT ALL TABLE from_csv)
                                          UNION ALL (TABLE from_csv EXCEPT ALL TABLE from_binary)) d`,
