@@ -3,7 +3,7 @@ import { access, constants, mkdtemp, rm, stat, symlink, writeFile } from "node:f
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { CLI_PATH, runBooksnap } from "../helpers/cli.js";
 
 /**
@@ -30,6 +30,9 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });
+});
+beforeEach(async () => {
+  await rm(marker, { force: true });
 });
 
 const markerWritten = () =>
