@@ -77,7 +77,8 @@ export async function removeAbandonedTempFiles(
   belongs: (finalName: string) => boolean,
 ): Promise<string[]> {
   const removed: string[] = [];
-  for (const temp of await findTempFiles(dir, belongs)) {
+  // Best effort: a directory that cannot be read fails later with a clearer error, or not at all.
+  for (const temp of await findTempFiles(dir, belongs).catch(() => [])) {
     if (temp.state !== "abandoned") continue;
     await unlink(temp.path).then(
       () => removed.push(temp.path),

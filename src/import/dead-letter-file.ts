@@ -39,8 +39,11 @@ export class DeadLetterFile {
   /** Writes every rejected record (one JSON line each) and puts the file in place. */
   async write(rejects: AsyncIterable<RejectedRecord> | Iterable<RejectedRecord>): Promise<RejectsSummary> {
     const tempPath = tempPathFor(this.path);
+    // Created exclusively: if that fails, the name was not ours and is not removed below.
+    const handle = await createPrivateFile(tempPath).catch((error: unknown) => {
+      throw asOutputError(error, this.path);
+    });
     try {
-      const handle = await createPrivateFile(tempPath);
       let summary: RejectsSummary;
       try {
         summary = await writeRejectLines(handle, rejects);

@@ -1,10 +1,9 @@
 import { createHash } from "node:crypto";
-import type { WriteStream } from "node:fs";
 import { open, rm } from "node:fs/promises";
 import { Readable, Transform, type TransformCallback } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { CompressStream } from "zstd-napi";
-import { OutputError } from "../errors.js";
+import { BooksnapError, OutputError } from "../errors.js";
 import { createPrivateFile } from "../fs/private-file.js";
 import { tempPathFor } from "../fs/temp-files.js";
 import { createEncryptStream, type EncryptOptions } from "./crypto.js";
@@ -80,9 +79,12 @@ export async function writeDataFile(
     compressionLevel: options.compressionLevel ?? DEFAULT_COMPRESSION_LEVEL,
     checksumFlag: true,
   });
-  let file: WriteStream | undefined;
+  // Created exclusively: if that fails, the name was not ours and is not removed below.
+  const handle = await createPrivateFile(tempPath).catch((error: unknown) => {
+    throw asOutputError(error, finalPath);
+  });
+  const file = handle.createWriteStream();
   try {
-    file = (await createPrivateFile(tempPath)).createWriteStream();
     const sink = options.wrapFileStream ? options.wrapFileStream(file) : file;
     const stages: NodeJS.ReadWriteStream[] = [compressor];
     if (options.encryption) stages.push(createEncryptStream(options.encryption));
@@ -94,7 +96,7 @@ export async function writeDataFile(
     ]);
     await fsyncPath(tempPath);
   } catch (error) {
-    file?.destroy();
+    file.destroy();
     await rm(tempPath, { force: true }).catch(() => {});
     throw asOutputError(error, finalPath);
   }
@@ -110,8 +112,10 @@ export async function writeDataFile(
 /** Writes a small file under a new temporary name next to `finalPath` (0600, fsynced); returns that name. */
 export async function writeTempFile(finalPath: string, contents: string): Promise<string> {
   const tempPath = tempPathFor(finalPath);
+  const handle = await createPrivateFile(tempPath).catch((error: unknown) => {
+    throw asOutputError(error, finalPath);
+  });
   try {
-    const handle = await createPrivateFile(tempPath);
     try {
       await handle.writeFile(contents, "utf8");
       await handle.sync();
@@ -135,7 +139,7 @@ async function fsyncPath(path: string): Promise<void> {
 }
 
 export function asOutputError(error: unknown, path: string): unknown {
-  if (error instanceof OutputError) return error;
+  if (error instanceof BooksnapError) return error;
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (typeof code === "string" && /^E[A-Z]+$/.test(code) && code !== "ERR_STREAM_PREMATURE_CLOSE") {
     return new OutputError("E_WRITE", `Could not write ${path}: ${(error as Error).message}`, {
