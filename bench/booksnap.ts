@@ -52,8 +52,9 @@ export async function cliHas(command: string): Promise<boolean> {
 
 /** Runs the built CLI as a child process with the bench's environment, timing and RSS probe. */
 function runCliChild(args: readonly string[], options: CliRunOptions): Promise<ChildRun> {
-  const nodeFlags = [...shebangNodeFlags(CLI), ...(options.nodeFlags ?? [])];
-  return runChildOk(process.execPath, [...nodeFlags, CLI, ...args], {
+  // The shebang ends node's options with `--` (see src/cli.ts): extra flags go before it.
+  const nodeFlags = [...shebangNodeFlags(CLI).filter((flag) => flag !== "--"), ...(options.nodeFlags ?? [])];
+  return runChildOk(process.execPath, [...nodeFlags, "--", CLI, ...args], {
     cwd: options.cwd,
     rssDir: options.rssDir,
     env: BENCH_ENV,

@@ -1,6 +1,7 @@
-import { appendFile, mkdir } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { hostname, userInfo } from "node:os";
 import { join } from "node:path";
+import { appendToPrivateFile } from "./fs/private-file.js";
 
 /** One line of logs/audit.ndjson: who ran what against which database, and how it ended. */
 export interface AuditRecord {
@@ -16,7 +17,10 @@ export interface AuditRecord {
   error?: { code: string; message: string };
 }
 
-/** Appends an audit record (file mode 0600). The log directory is created on first use. */
+/**
+ * Appends an audit record (file mode 0600). The log directory is created on first use; an
+ * existing log must be a regular file of ours (never a link, FIFO or device: E_UNSAFE_FILE).
+ */
 export async function appendAuditRecord(logDir: string, record: AuditRecord): Promise<string> {
   await mkdir(logDir, { recursive: true, mode: 0o700 });
   const path = join(logDir, "audit.ndjson");
@@ -27,6 +31,6 @@ export async function appendAuditRecord(logDir: string, record: AuditRecord): Pr
     // No passwd entry (some containers): keep "unknown".
   }
   const line = JSON.stringify({ at: new Date().toISOString(), user, host: hostname(), ...record });
-  await appendFile(path, `${line}\n`, { mode: 0o600 });
+  await appendToPrivateFile(path, `${line}\n`);
   return path;
 }

@@ -1,9 +1,16 @@
 import { readdir, stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { isBooksnapError, UsageError } from "./errors.js";
+import { findTempFiles, type TempFile } from "./fs/temp-files.js";
 import type { SnapshotManifest } from "./snapshot/manifest.js";
 import { MODEL_NAMES, type ModelName } from "./snapshot/models.js";
-import { DATA_SUFFIX, MANIFEST_SUFFIX, type SnapshotPaths, snapshotPaths } from "./snapshot/paths.js";
+import {
+  DATA_SUFFIX,
+  isSnapshotFileName,
+  MANIFEST_SUFFIX,
+  type SnapshotPaths,
+  snapshotPaths,
+} from "./snapshot/paths.js";
 import { loadManifest } from "./verify/data-file.js";
 import type { VerifyResult } from "./verify/verify.js";
 
@@ -58,6 +65,11 @@ export interface ListResult {
   /** False when the directory does not exist (an empty listing, not an error). */
   exists: boolean;
   snapshots: ListedSnapshot[];
+  /**
+   * Temporary files of exports (or imports' dead-letter files) in the directory: abandoned ones
+   * were left by a killed process and hold rows; the next export there removes them.
+   */
+  tempFiles: TempFile[];
 }
 
 /** Lists the snapshots in a directory, newest first, each with its verification state. */
@@ -68,7 +80,7 @@ export async function listSnapshots(dir: string, options: ListOptions, deps: Lis
     names = await snapshotNames(absolute);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") return { dir: absolute, exists: false, snapshots: [] };
+    if (code === "ENOENT") return { dir: absolute, exists: false, snapshots: [], tempFiles: [] };
     throw new UsageError(`Cannot list ${absolute}: ${code ?? String(error)}`, {
       code: "E_LIST_DIR",
       cause: error,
@@ -80,7 +92,8 @@ export async function listSnapshots(dir: string, options: ListOptions, deps: Lis
   snapshots.sort(
     (a, b) => (b.createdAt ?? "").localeCompare(a.createdAt ?? "") || a.name.localeCompare(b.name),
   );
-  return { dir: absolute, exists: true, snapshots };
+  const tempFiles = await findTempFiles(absolute, isSnapshotFileName);
+  return { dir: absolute, exists: true, snapshots, tempFiles };
 }
 
 async function snapshotNames(dir: string): Promise<string[]> {

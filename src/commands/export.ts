@@ -179,6 +179,7 @@ function printSummary(ctx: CommandContext, result: ExportResult, database: strin
       rowsPerSecond: result.rowsPerSecond,
       filters: manifest.filters,
       redaction: manifest.redaction,
+      removedTempFiles: result.removedTempFiles,
     });
     return;
   }
@@ -197,6 +198,9 @@ function printSummary(ctx: CommandContext, result: ExportResult, database: strin
     `  data:     ${show(result.paths.dataPath)} (${n(manifest.data.bytes)} bytes, ${n(manifest.data.uncompressedBytes)} uncompressed)`,
   );
   ctx.output.line(`  manifest: ${show(result.paths.manifestPath)}`);
+  for (const path of result.removedTempFiles) {
+    ctx.output.line(`  removed ${show(path)}: a temporary file left by an export that was killed`);
+  }
   ctx.output.line(
     manifest.redaction.mode === "none"
       ? "  user PII: kept as is (--no-redact); treat this snapshot as production data"

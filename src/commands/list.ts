@@ -4,7 +4,7 @@ import type { CommandContext } from "../cli/context.js";
 import type { Output } from "../cli/output.js";
 import { loadEnvironment } from "../config/env.js";
 import { ExitCode } from "../errors.js";
-import { type ListedSnapshot, listSnapshots, type SnapshotState } from "../list.js";
+import { type ListedSnapshot, type ListResult, listSnapshots, type SnapshotState } from "../list.js";
 import { DEFAULT_PASSPHRASE_ENV, passphraseFromEnv } from "../snapshot/crypto.js";
 import { verifySnapshot } from "../verify/verify.js";
 
@@ -56,6 +56,7 @@ export const listCommand = (ctx: CommandContext): CommandModule<object, ListArgs
       return;
     }
     const shownDir = relative(ctx.cwd, result.dir) || ".";
+    printTempFiles(ctx, result.tempFiles);
     if (result.snapshots.length === 0) {
       ctx.output.line(
         `No snapshots in ${shownDir}${result.exists ? "" : " (the directory does not exist)"}. Create one with 'booksnap export' or try 'booksnap demo --keep'.`,
@@ -83,6 +84,18 @@ const STATE_LABEL: Record<SnapshotState, string> = {
   verified: "verified",
   "verify-failed": "VERIFY FAILED",
 };
+
+/** Temp files are listed first: an abandoned one holds rows nobody will ever use. */
+function printTempFiles(ctx: CommandContext, tempFiles: ListResult["tempFiles"]): void {
+  for (const temp of tempFiles) {
+    const what =
+      temp.state === "in-use"
+        ? `being written by process ${temp.pid}`
+        : `ABANDONED by process ${temp.pid} (killed); ${temp.state === "abandoned" ? "the next export here removes it" : "another user's: not removed"}`;
+    const line = `temporary file ${relative(ctx.cwd, temp.path) || temp.path} (${formatBytes(temp.bytes)}, started ${temp.startedAt}): ${what}`;
+    ctx.output.line(temp.state === "in-use" ? line : ctx.output.paint("31", line));
+  }
+}
 
 function printTable(output: Output, snapshots: readonly ListedSnapshot[]): void {
   const n = (value: number | undefined) => (value === undefined ? "-" : value.toLocaleString("en-US"));

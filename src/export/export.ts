@@ -22,14 +22,16 @@ import {
   SchemaMismatchError,
   UsageError,
 } from "../errors.js";
+import { removeAbandonedTempFiles } from "../fs/temp-files.js";
 import type { DataWriterOptions } from "../snapshot/data-writer.js";
 import { manifestCounts, type SnapshotManifest } from "../snapshot/manifest.js";
 import { MODELS, type ModelName, type ModelSpec, totalCount } from "../snapshot/models.js";
-import { type SnapshotPaths, snapshotPaths } from "../snapshot/paths.js";
+import { isSnapshotFileName, type SnapshotPaths, snapshotPaths } from "../snapshot/paths.js";
 import {
   type OutgoingRecord,
   type OutgoingRecords,
   type RenderedRecords,
+  snapshotExistsError,
   writeSnapshot,
 } from "../snapshot/snapshot-writer.js";
 import { classifyQueryError } from "./query-errors.js";
@@ -91,6 +93,8 @@ export interface ExportResult {
   rows: number;
   durationMs: number;
   rowsPerSecond: number;
+  /** Temporary files of killed runs (holding rows) found in the output directory and removed. */
+  removedTempFiles: string[];
 }
 
 /** The exact connection settings an export opens its one session with. */
@@ -115,6 +119,7 @@ export async function exportSnapshot(options: ExportOptions, deps: ExportDeps): 
   const started = deps.now().getTime();
   const paths = snapshotPaths(options.outDir, options.name);
   await assertOutDirUsable(options.outDir);
+  const removedTempFiles = await removeAbandonedTempFiles(paths.dir, isSnapshotFileName);
   await refuseOverwrite(paths, options.force ?? false);
   const ownerRefs = parseOwnerRefs(options.owners ?? []);
   const settings = exportConnectionSettings(options.connection);
@@ -201,7 +206,7 @@ export async function exportSnapshot(options: ExportOptions, deps: ExportDeps): 
           ? { mode: "pseudonymised", fields: [...REDACTED_USER_FIELDS] }
           : { mode: "none", fields: [] },
       },
-      deps.writer ?? {},
+      { ...deps.writer, replace: options.force ?? false },
     );
     // Every row is on disk and the read was one snapshot; a read-only transaction has nothing to
     // commit, so losing the connection now must not turn a complete snapshot into a failure.
@@ -216,6 +221,7 @@ export async function exportSnapshot(options: ExportOptions, deps: ExportDeps): 
       rows,
       durationMs,
       rowsPerSecond: durationMs > 0 ? Math.round((rows * 1000) / durationMs) : rows,
+      removedTempFiles,
     };
   } finally {
     deps.signal?.removeEventListener("abort", endSession);
@@ -390,12 +396,6 @@ async function refuseOverwrite(paths: SnapshotPaths, force: boolean): Promise<vo
       () => true,
       () => false,
     );
-    if (exists) {
-      throw new UsageError(`A snapshot named '${paths.name}' already exists in ${paths.dir}`, {
-        code: "E_SNAPSHOT_EXISTS",
-        hint: "Choose another --name, or pass --force to replace it.",
-        details: { path },
-      });
-    }
+    if (exists) throw snapshotExistsError(paths);
   }
 }

@@ -2,8 +2,9 @@ import type pg from "pg";
 import type { SnapshotManifest } from "../snapshot/manifest.js";
 import { quoteIdent } from "../snapshot/models.js";
 import { type ImportMode, type PlannedCounts, plannedCounts, resolveConflicts } from "./conflicts.js";
+import type { DeadLetterFile } from "./dead-letter-file.js";
 import { createDevUser, type DevUserChoice } from "./owner.js";
-import { type RejectsSummary, streamRejects, writeRejectsFile } from "./rejects.js";
+import { type RejectsSummary, streamRejects } from "./rejects.js";
 import {
   CHECKPOINT_TABLE,
   insertedRecordsSql,
@@ -23,7 +24,7 @@ export interface FinalPlan {
   stagedCounts: Record<string, number>;
   droppedFields: Record<string, string[]>;
   /** Dead-letter file, written (streamed from the reject table) when anything was rejected. */
-  rejectsPath: string;
+  deadLetter: DeadLetterFile;
   statementTimeoutMs: number;
   lockTimeoutMs: number;
   now: Date;
@@ -35,7 +36,7 @@ export interface FinalOutcome {
   planned: PlannedCounts;
   /** Rows of the dev user removed by replace mode (entries include cascaded ones). */
   deleted: Record<string, number>;
-  /** Counts and first of the rejected records (all of them are in plan.rejectsPath). */
+  /** Counts and first of the rejected records (all of them are in plan.deadLetter). */
   rejects: RejectsSummary;
   /** Rejects exceed --max-rejects: rolled back, nothing changed. */
   tooManyRejects: boolean;
@@ -89,9 +90,7 @@ export async function finalizeImport(
       (await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${REJECT_TABLE}`)).rows[0]?.n ?? 0,
     );
     const rejects =
-      rejectCount > 0
-        ? await writeRejectsFile(plan.rejectsPath, streamRejects(client))
-        : { total: 0, validation: 0 };
+      rejectCount > 0 ? await plan.deadLetter.write(streamRejects(client)) : { total: 0, validation: 0 };
     const outcome: FinalOutcome = {
       devUserId,
       createdUser,

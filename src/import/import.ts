@@ -31,7 +31,6 @@
  *   failure, any other failure retrying cannot fix (a damaged file, wrong passphrase, counts
  *   disagreeing with the manifest…), and by `booksnap import --abort`.
  */
-import { rm } from "node:fs/promises";
 import type pg from "pg";
 import { connect, disconnect, isTransientError } from "../db/connect.js";
 import { describeLocation } from "../db/url.js";
@@ -39,6 +38,7 @@ import { BooksnapError, InterruptedError, UsageError } from "../errors.js";
 import { resolveSnapshotPaths } from "../snapshot/paths.js";
 import { checkDataFile, loadManifest } from "../verify/data-file.js";
 import { classifyImportError } from "./classify.js";
+import { DeadLetterFile } from "./dead-letter-file.js";
 import { runFinalPhase, tooManyRejectsError } from "./final-phase.js";
 import {
   DEFAULT_BATCH_SIZE,
@@ -88,6 +88,8 @@ export async function importSnapshot(options: ImportOptions, deps: ImportDeps): 
   const statementTimeoutMs = options.statementTimeoutMs ?? 60_000;
   const lockTimeoutMs = options.lockTimeoutMs ?? 10_000;
   const rejectsPath = options.rejectsPath ?? paths.rejectsPath;
+  // Before any connection: a path booksnap may not write fails here, not after the commit.
+  const deadLetter = await DeadLetterFile.claim(rejectsPath);
   const location = describeLocation(options.targetUrl);
 
   let lockClient: pg.Client | undefined;
@@ -161,7 +163,7 @@ export async function importSnapshot(options: ImportOptions, deps: ImportDeps): 
         manifest,
         stagedCounts: staged.counts,
         droppedFields: schema.droppedFields,
-        rejectsPath,
+        deadLetter,
         statementTimeoutMs: statementTimeoutMs * 20,
         lockTimeoutMs,
         now: deps.now(),
@@ -175,7 +177,12 @@ export async function importSnapshot(options: ImportOptions, deps: ImportDeps): 
     });
 
     const finalMs = deps.now().getTime() - finalStarted;
-    if (outcome.rejects.total === 0) await rm(rejectsPath, { force: true });
+    if (outcome.rejects.total === 0) {
+      // The import is done: a file that cannot be removed is worth a warning, not a failure.
+      await deadLetter.removeOutdated().catch((error: Error) => {
+        deps.warn?.(`could not remove the outdated dead-letter file ${rejectsPath}: ${error.message}`);
+      });
+    }
     keepStaging = false;
 
     if (outcome.tooManyRejects && !options.dryRun) {

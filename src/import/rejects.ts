@@ -1,4 +1,4 @@
-import { chmod, open } from "node:fs/promises";
+import type { FileHandle } from "node:fs/promises";
 import type pg from "pg";
 import { type ModelName, modelSpec, quoteIdent } from "../snapshot/models.js";
 import { cursorRows } from "./cursor.js";
@@ -89,31 +89,25 @@ function orderFields(model: ModelName, record: Record<string, unknown>): Record<
 const WRITE_CHUNK_CHARS = 256 * 1024;
 
 /**
- * Writes the dead-letter file (mode 0600), replacing an older one, one line per record as the
- * records arrive; returns their count, the validation count and the first record.
+ * Writes one line per rejected record to the dead-letter file (see DeadLetterFile for where and
+ * how it is created) as the records arrive; returns their count, the validation count and the first.
  */
-export async function writeRejectsFile(
-  path: string,
+export async function writeRejectLines(
+  handle: FileHandle,
   rejects: AsyncIterable<RejectedRecord> | Iterable<RejectedRecord>,
 ): Promise<RejectsSummary> {
   const summary: RejectsSummary = { total: 0, validation: 0 };
-  const handle = await open(path, "w", 0o600);
-  try {
-    await chmod(path, 0o600);
-    let chunk = "";
-    for await (const reject of rejects) {
-      summary.first ??= reject;
-      summary.total += 1;
-      if (reject.category === "validation") summary.validation += 1;
-      chunk += `${JSON.stringify(reject)}\n`;
-      if (chunk.length > WRITE_CHUNK_CHARS) {
-        await handle.write(chunk);
-        chunk = "";
-      }
+  let chunk = "";
+  for await (const reject of rejects) {
+    summary.first ??= reject;
+    summary.total += 1;
+    if (reject.category === "validation") summary.validation += 1;
+    chunk += `${JSON.stringify(reject)}\n`;
+    if (chunk.length > WRITE_CHUNK_CHARS) {
+      await handle.write(chunk);
+      chunk = "";
     }
-    if (chunk) await handle.write(chunk);
-  } finally {
-    await handle.close();
   }
+  if (chunk) await handle.write(chunk);
   return summary;
 }

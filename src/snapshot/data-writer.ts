@@ -1,10 +1,11 @@
 import { createHash } from "node:crypto";
-import { createWriteStream } from "node:fs";
-import { open, rename, rm } from "node:fs/promises";
+import { open, rm } from "node:fs/promises";
 import { Readable, Transform, type TransformCallback } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { CompressStream } from "zstd-napi";
-import { OutputError } from "../errors.js";
+import { BooksnapError, OutputError } from "../errors.js";
+import { createPrivateFile } from "../fs/private-file.js";
+import { tempPathFor } from "../fs/temp-files.js";
 import { createEncryptStream, type EncryptOptions } from "./crypto.js";
 
 export interface DataFileStats {
@@ -56,26 +57,35 @@ class HashingCounter extends Transform {
   }
 }
 
+/** A complete data file under its temporary name, fsynced; the caller publishes it (or removes it). */
+export interface WrittenDataFile extends DataFileStats {
+  tempPath: string;
+}
+
 /**
- * Streams NDJSON lines through zstd into `finalPath`. The data goes to a temporary file
- * (mode 0600) that is fsynced and renamed only when complete, so a crash or a full disk
- * never leaves a truncated file under the final name.
+ * Streams NDJSON lines through zstd into a new temporary file next to `finalPath` (mode 0600,
+ * created exclusively), fsynced. It only gets its final name when the caller publishes it, so a
+ * crash or a full disk never leaves a truncated file under the final name.
  */
 export async function writeDataFile(
   finalPath: string,
   chunks: AsyncIterable<DataChunk>,
   options: DataWriterOptions = {},
-): Promise<DataFileStats> {
-  const tempPath = `${finalPath}.tmp-${process.pid}-${Date.now()}`;
+): Promise<WrittenDataFile> {
+  const tempPath = tempPathFor(finalPath);
   const counts = { lines: 0, uncompressedBytes: 0 };
   const hasher = new HashingCounter();
   const compressor = new CompressStream({
     compressionLevel: options.compressionLevel ?? DEFAULT_COMPRESSION_LEVEL,
     checksumFlag: true,
   });
-  const file = createWriteStream(tempPath, { mode: 0o600, flags: "wx" });
-  const sink = options.wrapFileStream ? options.wrapFileStream(file) : file;
+  // Created exclusively: if that fails, the name was not ours and is not removed below.
+  const handle = await createPrivateFile(tempPath).catch((error: unknown) => {
+    throw asOutputError(error, finalPath);
+  });
+  const file = handle.createWriteStream();
   try {
+    const sink = options.wrapFileStream ? options.wrapFileStream(file) : file;
     const stages: NodeJS.ReadWriteStream[] = [compressor];
     if (options.encryption) stages.push(createEncryptStream(options.encryption));
     await pipeline([
@@ -85,13 +95,13 @@ export async function writeDataFile(
       sink as NodeJS.WritableStream,
     ]);
     await fsyncPath(tempPath);
-    await rename(tempPath, finalPath);
   } catch (error) {
     file.destroy();
     await rm(tempPath, { force: true }).catch(() => {});
     throw asOutputError(error, finalPath);
   }
   return {
+    tempPath,
     bytes: hasher.bytes,
     uncompressedBytes: counts.uncompressedBytes,
     lines: counts.lines,
@@ -99,22 +109,24 @@ export async function writeDataFile(
   };
 }
 
-/** Writes a small file atomically (temp name, fsync, rename), mode 0600. */
-export async function writeFileAtomic(finalPath: string, contents: string): Promise<void> {
-  const tempPath = `${finalPath}.tmp-${process.pid}-${Date.now()}`;
+/** Writes a small file under a new temporary name next to `finalPath` (0600, fsynced); returns that name. */
+export async function writeTempFile(finalPath: string, contents: string): Promise<string> {
+  const tempPath = tempPathFor(finalPath);
+  const handle = await createPrivateFile(tempPath).catch((error: unknown) => {
+    throw asOutputError(error, finalPath);
+  });
   try {
-    const handle = await open(tempPath, "wx", 0o600);
     try {
       await handle.writeFile(contents, "utf8");
       await handle.sync();
     } finally {
       await handle.close();
     }
-    await rename(tempPath, finalPath);
   } catch (error) {
     await rm(tempPath, { force: true }).catch(() => {});
     throw asOutputError(error, finalPath);
   }
+  return tempPath;
 }
 
 async function fsyncPath(path: string): Promise<void> {
@@ -126,8 +138,8 @@ async function fsyncPath(path: string): Promise<void> {
   }
 }
 
-function asOutputError(error: unknown, path: string): unknown {
-  if (error instanceof OutputError) return error;
+export function asOutputError(error: unknown, path: string): unknown {
+  if (error instanceof BooksnapError) return error;
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (typeof code === "string" && /^E[A-Z]+$/.test(code) && code !== "ERR_STREAM_PREMATURE_CLOSE") {
     return new OutputError("E_WRITE", `Could not write ${path}: ${(error as Error).message}`, {

@@ -13,7 +13,6 @@ export interface SnapshotPaths {
   rejectsPath: string;
 }
 
-/** Accepts the manifest path, the data file path, or the shared path without extensions. */
 /** The part of the paths a command reports: name, manifest and data file. */
 export function snapshotFiles(
   paths: SnapshotPaths,
@@ -21,6 +20,7 @@ export function snapshotFiles(
   return { name: paths.name, manifestPath: paths.manifestPath, dataPath: paths.dataPath };
 }
 
+/** Accepts the manifest path, the data file path, or the shared path without extensions. */
 export function resolveSnapshotPaths(input: string): SnapshotPaths {
   const absolute = resolve(input);
   let name = basename(absolute);
@@ -50,6 +50,11 @@ export function assertSnapshotName(name: string): void {
       hint: "Use letters, digits, '.', '-' and '_' only (no path separators, no '..').",
     });
   }
+}
+
+/** Whether a file name is one booksnap writes into a snapshot directory (data, manifest, dead-letter file). */
+export function isSnapshotFileName(fileName: string): boolean {
+  return [DATA_SUFFIX, MANIFEST_SUFFIX, REJECTS_SUFFIX].some((suffix) => fileName.endsWith(suffix));
 }
 
 /** Default snapshot name: booksnap-<UTC timestamp>. */

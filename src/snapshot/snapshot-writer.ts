@@ -1,9 +1,17 @@
 import { mkdir, rm } from "node:fs/promises";
 import { expectedSchema, schemaFingerprint } from "../db/schema-inspect.js";
+import { UsageError } from "../errors.js";
+import { publishReplacing, publishWithoutReplacing } from "../fs/private-file.js";
 import { TOOL_VERSION } from "../version.js";
 import { canonicalJson, ModelDigest } from "./canonical.js";
 import { describeEncryption } from "./crypto.js";
-import { type DataChunk, type DataWriterOptions, writeDataFile, writeFileAtomic } from "./data-writer.js";
+import {
+  asOutputError,
+  type DataChunk,
+  type DataWriterOptions,
+  writeDataFile,
+  writeTempFile,
+} from "./data-writer.js";
 import { FORMAT_VERSION, type SnapshotManifest, signManifest, type UnsignedManifest } from "./manifest.js";
 import { MODEL_NAMES, type ModelName, modelSpec } from "./models.js";
 import { type SnapshotPaths, snapshotPaths } from "./paths.js";
@@ -34,6 +42,11 @@ export interface SnapshotDescription {
   redaction: SnapshotManifest["redaction"];
 }
 
+export interface SnapshotWriteOptions extends DataWriterOptions {
+  /** Replace a snapshot of the same name (--force). Otherwise an existing one is never touched. */
+  replace?: boolean;
+}
+
 export interface WrittenSnapshot {
   paths: SnapshotPaths;
   manifest: SnapshotManifest;
@@ -41,15 +54,17 @@ export interface WrittenSnapshot {
 
 /**
  * Writes `<name>.ndjson.zst` from the records, then `<name>.manifest.json` with counts,
- * digests and checksums. The manifest is written last, so a snapshot only looks complete
- * once everything it describes is on disk.
+ * digests and checksums, both under temporary names; then publishes them, the manifest last, so
+ * a snapshot only looks complete once everything it describes is on disk. Without `replace`, a
+ * snapshot of the same name that appeared meanwhile (another export) is never replaced: this
+ * one fails with E_SNAPSHOT_EXISTS and leaves nothing behind.
  */
 export async function writeSnapshot(
   dir: string,
   name: string,
   records: AsyncIterable<OutgoingRecords>,
   description: SnapshotDescription,
-  writerOptions: DataWriterOptions = {},
+  writerOptions: SnapshotWriteOptions = {},
 ): Promise<WrittenSnapshot> {
   const paths = snapshotPaths(dir, name);
   await mkdir(paths.dir, { recursive: true });
@@ -108,11 +123,38 @@ export async function writeSnapshot(
     },
   };
   const manifest = signManifest(unsigned);
+  const temps = { data: data.tempPath, manifest: "" };
   try {
-    await writeFileAtomic(paths.manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
+    temps.manifest = await writeTempFile(paths.manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
+    await publish(paths, temps, writerOptions.replace ?? false);
   } catch (error) {
-    await rm(paths.dataPath, { force: true });
-    throw error;
+    await rm(temps.data, { force: true }).catch(() => {});
+    if (temps.manifest) await rm(temps.manifest, { force: true }).catch(() => {});
+    throw asOutputError(error, paths.manifestPath);
   }
   return { paths, manifest };
+}
+
+/** Data file first, manifest last. Without `replace`, a name already taken is left to its owner. */
+async function publish(paths: SnapshotPaths, temps: { data: string; manifest: string }, replace: boolean) {
+  if (replace) {
+    await publishReplacing(temps.data, paths.dataPath);
+    await publishReplacing(temps.manifest, paths.manifestPath);
+    return;
+  }
+  if (!(await publishWithoutReplacing(temps.data, paths.dataPath))) throw snapshotExistsError(paths);
+  if (!(await publishWithoutReplacing(temps.manifest, paths.manifestPath))) {
+    // Our data file got its name (link succeeded), so it is ours to take back.
+    await rm(paths.dataPath, { force: true });
+    throw snapshotExistsError(paths);
+  }
+}
+
+/** Another snapshot took the name: also what the export's early check says. */
+export function snapshotExistsError(paths: SnapshotPaths): UsageError {
+  return new UsageError(`A snapshot named '${paths.name}' already exists in ${paths.dir}`, {
+    code: "E_SNAPSHOT_EXISTS",
+    hint: "Choose another --name, or pass --force to replace it.",
+    details: { path: paths.manifestPath },
+  });
 }

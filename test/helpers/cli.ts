@@ -31,7 +31,10 @@ export interface CliRunOptions {
  */
 const INHERITED_BLOCKLIST = /^(DEWEY_|BOOKSNAP_|SYNC_|DATABASE_URL|DIRECT_URL|TEST_DATABASE_URL|FORCE_COLOR)/;
 
-/** Runs `node dist/cli.js …args` as a user would and returns its exit code and output. */
+/**
+ * Runs `node -- dist/cli.js …args` as the `booksnap` bin does (its shebang passes `--`, so node
+ * never reads the CLI's own `--env-file`) and returns its exit code and output.
+ */
 export function runBooksnap(args: readonly string[], options: CliRunOptions = {}): Promise<CliRun> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) {
@@ -43,7 +46,7 @@ export function runBooksnap(args: readonly string[], options: CliRunOptions = {}
     else env[key] = value;
   }
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), CLI_PATH, ...args], {
+    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), "--", CLI_PATH, ...args], {
       cwd: options.cwd ?? process.cwd(),
       env,
       stdio: ["pipe", "pipe", "pipe"],
