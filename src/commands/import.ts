@@ -127,7 +127,13 @@ export const importCommand = (ctx: CommandContext): CommandModule<object, Import
       .example("$0 import snap --resume", "Continue an import that was interrupted")
       .example("$0 import --abort", "Discard an interrupted import") as never,
   handler: async (args) => {
-    const { env, url, ...connection } = resolveConnection(ctx, args, "target");
+    const {
+      env,
+      url,
+      urlFrom: _from,
+      urlFallback: _fallback,
+      ...connection
+    } = resolveConnection(ctx, args, "target");
     const where = describeLocation(url);
     const database = `${where.host}:${where.port}/${where.database}`;
     if (args.abort) {

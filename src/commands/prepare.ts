@@ -39,7 +39,12 @@ export const prepareCommand = (ctx: CommandContext): CommandModule<object, Prepa
         "Create books_dev and its tables",
       ) as never,
   handler: async (args) => {
-    const { env: _env, ...connection } = resolveConnection(ctx, args, "target");
+    const {
+      env: _env,
+      urlFrom: _from,
+      urlFallback: _fallback,
+      ...connection
+    } = resolveConnection(ctx, args, "target");
     const { url } = connection;
     const result = await prepareDatabase({
       createDatabase: args["create-database"],
