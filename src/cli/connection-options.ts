@@ -1,6 +1,7 @@
 import type { Argv } from "yargs";
 import { resolveDatabaseUrl } from "../config/database.js";
 import { type Environment, intSetting, loadEnvironment } from "../config/env.js";
+import { resolveSourceUrl } from "../config/source-url.js";
 import type { TlsMode } from "../db/connect.js";
 import { loadTlsCa, ROOT_CERT_ENV } from "../db/tls-ca.js";
 import type { CommandContext } from "./context.js";
@@ -26,7 +27,8 @@ const ROLES = {
   source: {
     flag: "from",
     envDefault: "DEWEY_DB_DATABASE_URL_READONLY",
-    envDescribe: "Environment variable holding the source URL (keeps the password off the command line)",
+    envDescribe:
+      "Environment variable holding the source URL (keeps the password off the command line; default DEWEY_DB_DATABASE_URL_READONLY, else the app's DEWEY_DB_DATABASE_URL)",
     urlDescribe: "Source URL (prefer --from-env)",
     envFileExample: ".env.production",
   },
@@ -43,7 +45,7 @@ const ROLES = {
 export function withConnectionOptions<T>(yargs: Argv<T>, role: ConnectionRole): Argv<T> {
   const r = ROLES[role];
   return yargs
-    .option(`${r.flag}-env`, { type: "string", default: r.envDefault, describe: r.envDescribe })
+    .option(`${r.flag}-env`, { type: "string", default: envFlagDefault(role), describe: r.envDescribe })
     .option("env-file", {
       type: "string",
       describe: `Load variables from this dotenv file first (e.g. ${r.envFileExample})`,
@@ -65,10 +67,19 @@ export function withConnectionOptions<T>(yargs: Argv<T>, role: ConnectionRole): 
     }) as unknown as Argv<T>;
 }
 
+/** export's default is resolved later, with its fallback, so that an explicit --from-env is recognisable. */
+function envFlagDefault(role: ConnectionRole): string | undefined {
+  return role === "source" ? undefined : ROLES.target.envDefault;
+}
+
 /** The connection a command's flags name, with its environment (after --env-file). */
 export interface ResolvedConnection {
   env: Environment;
   url: string;
+  /** Where the URL came from: `--from` / `--to` or the variable's name (never the URL itself). */
+  urlFrom: string;
+  /** True when export fell back to the app's DEWEY_DB_DATABASE_URL. */
+  urlFallback: boolean;
   tls: TlsMode;
   tlsCa?: string;
   connectTimeoutMs: number;
@@ -84,8 +95,7 @@ export function resolveConnection(
   role: ConnectionRole,
 ): ResolvedConnection {
   const env = loadEnvironment(ctx.env, args["env-file"]);
-  const r = ROLES[role];
-  const url = resolveDatabaseUrl({ url: args[r.flag], envName: args[`${r.flag}-env`] ?? r.envDefault }, env);
+  const { url, from: urlFrom, fallback: urlFallback } = resolveUrl(args, role, env);
   ctx.output.protectUrl(url);
   const tlsCa = loadTlsCa({
     flag: args["tls-ca"],
@@ -97,6 +107,8 @@ export function resolveConnection(
   return {
     env,
     url,
+    urlFrom,
+    urlFallback,
     tls: args.tls,
     ...(tlsCa ? { tlsCa } : {}),
     connectTimeoutMs: intSetting(
@@ -105,5 +117,16 @@ export function resolveConnection(
       "--connect-timeout",
       DEFAULT_CONNECT_TIMEOUT_MS,
     ),
+  };
+}
+
+/** export reads `--from` or its variables (with the app's fallback); import and prepare `--to` / `--to-env`. */
+function resolveUrl(args: ConnectionArgs, role: ConnectionRole, env: Environment) {
+  if (role === "source") return resolveSourceUrl(args.from, args["from-env"], env);
+  const envName = args["to-env"] ?? ROLES.target.envDefault;
+  return {
+    url: resolveDatabaseUrl({ url: args.to, envName }, env),
+    from: args.to ? "--to" : envName,
+    fallback: false,
   };
 }

@@ -5,6 +5,7 @@ import { type ConnectionArgs, resolveConnection, withConnectionOptions } from ".
 import type { CommandContext } from "../cli/context.js";
 import { createProgressReporter } from "../cli/progress.js";
 import { intSetting } from "../config/env.js";
+import { SOURCE_URL_ENV } from "../config/source-url.js";
 import { describeLocation } from "../db/url.js";
 import { isBooksnapError } from "../errors.js";
 import { type ExportResult, exportSnapshot } from "../export/export.js";
@@ -87,7 +88,8 @@ export const exportCommand = (ctx: CommandContext): CommandModule<object, Export
         "Verify the server certificate; JSON summary",
       ) as never,
   handler: async (args) => {
-    const { env, ...connection } = resolveConnection(ctx, args, "source");
+    const { env, urlFrom, urlFallback, ...connection } = resolveConnection(ctx, args, "source");
+    if (urlFallback) ctx.output.note(fallbackNote(urlFrom));
     const where = describeLocation(connection.url);
     const database = `${where.host}:${where.port}/${where.database}`;
     const key = redactionKeyFrom(env);
@@ -160,15 +162,22 @@ export const exportCommand = (ctx: CommandContext): CommandModule<object, Export
       snapshot: result.paths.name,
       counts: { ...result.counts, referencedBooksAdded: result.manifest.filters.referencedBooksAdded },
     });
-    printSummary(ctx, result, database, key.custom);
+    printSummary(ctx, result, database, key.custom, urlFrom);
   },
 });
 
-function printSummary(ctx: CommandContext, result: ExportResult, database: string, customKey: boolean): void {
+function printSummary(
+  ctx: CommandContext,
+  result: ExportResult,
+  database: string,
+  customKey: boolean,
+  urlFrom: string,
+): void {
   const { manifest } = result;
   if (ctx.output.json) {
     ctx.output.result({
       ok: true,
+      sourceUrlFrom: urlFrom,
       snapshot: snapshotFiles(result.paths),
       source: manifest.source,
       counts: result.counts,
@@ -206,4 +215,9 @@ function printSummary(ctx: CommandContext, result: ExportResult, database: strin
       ? "  user PII: kept as is (--no-redact); treat this snapshot as production data"
       : `  user PII: pseudonymised${customKey ? "" : " with the built-in key (set BOOKSNAP_REDACTION_KEY for unguessable pseudonyms)"}`,
   );
+}
+
+/** Said on stderr (also with --json) whenever export used the app's variable instead of its own. */
+function fallbackNote(variable: string): string {
+  return `reading the source URL from ${variable} (${SOURCE_URL_ENV} is not set); the export session is read-only either way, and a read-only role makes it safer still: see docs/readonly-role.md`;
 }

@@ -5,11 +5,12 @@ import { appendAuditRecord } from "../audit.js";
 import { type ConnectionArgs, resolveConnection, withConnectionOptions } from "../cli/connection-options.js";
 import type { CommandContext } from "../cli/context.js";
 import { createProgressReporter } from "../cli/progress.js";
+import { devUserFlag } from "../config/dev-user-flag.js";
 import { intSetting } from "../config/env.js";
 import { describeLocation } from "../db/url.js";
 import { ExitCode, isBooksnapError, UsageError } from "../errors.js";
 import { abortImport, DEFAULT_BATCH_SIZE, type ImportSummary, importSnapshot } from "../import/import.js";
-import type { TargetUser } from "../import/owner.js";
+import { createdDevUserNotice, type TargetUser } from "../import/owner.js";
 import { DEFAULT_PASSPHRASE_ENV, passphraseFromEnv } from "../snapshot/crypto.js";
 
 interface ImportArgs extends ConnectionArgs {
@@ -17,6 +18,7 @@ interface ImportArgs extends ConnectionArgs {
   "allow-remote-target": boolean;
   mode: "replace" | "merge";
   user?: string;
+  "user-id"?: string;
   "create-user"?: string;
   yes: boolean;
   "dry-run": boolean;
@@ -63,9 +65,14 @@ export const importCommand = (ctx: CommandContext): CommandModule<object, Import
         type: "string",
         describe: "Dev user (email or id) who gets the imported books and lists",
       })
+      .option("user-id", {
+        type: "string",
+        describe: "The old sync script's spelling of --user ID",
+      })
       .option("create-user", {
         type: "string",
-        describe: "Create this dev user (email) if it does not exist",
+        describe:
+          "Create this dev user (email) if it does not exist; it cannot sign in through Clerk until linked (prefer signing up, then --user)",
       })
       .option("yes", {
         type: "boolean",
@@ -127,7 +134,13 @@ export const importCommand = (ctx: CommandContext): CommandModule<object, Import
       .example("$0 import snap --resume", "Continue an import that was interrupted")
       .example("$0 import --abort", "Discard an interrupted import") as never,
   handler: async (args) => {
-    const { env, url, ...connection } = resolveConnection(ctx, args, "target");
+    const {
+      env,
+      url,
+      urlFrom: _from,
+      urlFallback: _fallback,
+      ...connection
+    } = resolveConnection(ctx, args, "target");
     const where = describeLocation(url);
     const database = `${where.host}:${where.port}/${where.database}`;
     if (args.abort) {
@@ -147,6 +160,7 @@ export const importCommand = (ctx: CommandContext): CommandModule<object, Import
       });
     }
     const snapshot = resolve(ctx.cwd, args.snapshot);
+    const user = devUserFlag(args.user, args["user-id"]);
     const logDir = resolve(ctx.cwd, args["log-dir"]);
     const interactive = ctx.output.interactive && Boolean(ctx.stdin.isTTY);
     const progress = createProgressReporter(ctx.output);
@@ -162,7 +176,7 @@ export const importCommand = (ctx: CommandContext): CommandModule<object, Import
           targetUrl: url,
           allowRemoteTarget: args["allow-remote-target"],
           mode: args.mode,
-          ...(args.user === undefined ? {} : { user: args.user }),
+          ...(user === undefined ? {} : { user }),
           ...(args["create-user"] === undefined ? {} : { createUser: args["create-user"] }),
           yes: args.yes,
           dryRun: args["dry-run"],
@@ -222,6 +236,7 @@ export const importCommand = (ctx: CommandContext): CommandModule<object, Import
     }).catch((error: Error) => ctx.output.warn(`could not write the audit log: ${error.message}`));
     // A dry run that found more rejects than allowed reports them, but must not look like success.
     if (!summary.committable) ctx.exitCode = ExitCode.rejected;
+    if (summary.user.created && !summary.dryRun) ctx.output.warn(createdDevUserNotice(summary.user));
     if (ctx.output.json) return ctx.output.result(summary);
     printSummary(ctx, summary);
     if (!summary.committable) {

@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import type { CommandModule } from "yargs";
 import { type ConnectionArgs, resolveConnection, withConnectionOptions } from "../cli/connection-options.js";
 import type { CommandContext } from "../cli/context.js";
@@ -6,11 +7,13 @@ import { prepareDatabase } from "../prepare.js";
 
 interface PrepareArgs extends ConnectionArgs {
   "create-database": boolean;
+  migrations?: string;
 }
 
 export const prepareCommand = (ctx: CommandContext): CommandModule<object, PrepareArgs> => ({
   command: "prepare",
-  describe: "Create the book schema in an empty dev database from the bundled migrations",
+  describe:
+    "Create the book schema in a dev database from Prisma migrations, recorded as prisma migrate does",
   builder: (y) =>
     withConnectionOptions(y, "target")
       .option("create-database", {
@@ -18,19 +21,34 @@ export const prepareCommand = (ctx: CommandContext): CommandModule<object, Prepa
         default: true,
         describe: "Create the database if it does not exist",
       })
+      .option("migrations", {
+        type: "string",
+        describe:
+          "Prisma migrations directory to apply, e.g. your app's prisma/migrations (default: the bundled one)",
+      })
       .example(
         "$0 prepare --env-file .env",
         "Create the schema in the database named by DEWEY_DB_DATABASE_URL in .env",
+      )
+      .example(
+        "$0 prepare --env-file .env --migrations ../penumbra/prisma/migrations",
+        "Apply the app's own migrations (only those not applied yet), recorded as prisma migrate does",
       )
       .example(
         "$0 prepare --to postgresql://postgres@localhost:5432/books_dev",
         "Create books_dev and its tables",
       ) as never,
   handler: async (args) => {
-    const { env: _env, ...connection } = resolveConnection(ctx, args, "target");
+    const {
+      env: _env,
+      urlFrom: _from,
+      urlFallback: _fallback,
+      ...connection
+    } = resolveConnection(ctx, args, "target");
     const { url } = connection;
     const result = await prepareDatabase({
       createDatabase: args["create-database"],
+      ...(args.migrations === undefined ? {} : { migrationsDir: resolve(ctx.cwd, args.migrations) }),
       connection: {
         ...connection,
         applicationName: "booksnap-prepare",

@@ -6,6 +6,10 @@ const SECRET_PARAMS =
 
 const REDACTED = "***";
 
+/** How to get what booksnap needs instead of an Accelerate URL; docs/readonly-role.md has the recipe. */
+const DIRECT_CONNECTION_ADVICE =
+  "Use a direct postgres:// connection string for the same database. Prisma Postgres: Console → your database → Connect to your database → Generate new connection string, then copy the direct one (postgres://USER:PASSWORD@db.prisma.io:5432/?sslmode=require); other hosts: the database's own connection string (often DIRECT_URL). For export, best make it a read-only role's (docs/readonly-role.md) and put it in DEWEY_DB_DATABASE_URL_READONLY.";
+
 /** Where a connection string points, with nothing secret in it. Safe to print and record. */
 export interface DatabaseLocation {
   host: string;
@@ -74,10 +78,10 @@ export function parseDatabaseUrl(raw: string): URL {
     });
   }
   if (url.protocol === "prisma+postgres:" || url.protocol === "prisma:") {
-    throw new UsageError("A direct PostgreSQL connection is needed; this is a Prisma Accelerate URL.", {
-      code: "E_DIRECT_CONNECTION_NEEDED",
-      hint: "Use the database's direct URL (postgresql://…), e.g. the one in DIRECT_URL, not the prisma+postgres:// proxy URL.",
-    });
+    throw new UsageError(
+      "A direct PostgreSQL connection is needed; this is a Prisma Accelerate URL (prisma+postgres:// or prisma://), which goes through Prisma's proxy.",
+      { code: "E_DIRECT_CONNECTION_NEEDED", hint: DIRECT_CONNECTION_ADVICE },
+    );
   }
   if (url.protocol !== "postgresql:" && url.protocol !== "postgres:") {
     throw new UsageError(`Unsupported connection URL scheme '${url.protocol}' in ${sanitizeUrl(raw)}`, {

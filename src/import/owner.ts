@@ -17,6 +17,20 @@ export interface DevUserChoice {
 
 const LIST_LIMIT = 50;
 
+/** The app finds users by Clerk id (its sign-up webhook creates them): signing up is the way in. */
+const NO_USERS_HINT =
+  "Sign up in the app first (with the dev database configured; that creates your user), then import again with --user you@example.com. --create-user you@example.com makes a user nobody can sign in as until it is linked to a Clerk id.";
+
+/** What to do about a user made by --create-user: it has a placeholder Clerk id. */
+export function createdDevUserNotice(user: { id: number; email: string }): string {
+  return [
+    `created dev user ${user.email} (id ${user.id}) with a placeholder Clerk id (booksnap_local_…): nobody can sign in as it through the app, which finds users by their Clerk id,`,
+    "and a later sign-up with the same email is refused (emails are unique). To link it, sign up in the app, copy your Clerk user id (user_…, Clerk dashboard → Users), and run",
+    `UPDATE "User" SET "clerkId" = 'user_…' WHERE id = ${user.id};`,
+    "Next time, sign up in the app first and import with --user.",
+  ].join("\n  ");
+}
+
 function listUsers(users: readonly TargetUser[]): string {
   return users.map((u) => `${u.id} <${u.email}>`).join(", ");
 }
@@ -47,8 +61,8 @@ export async function chooseDevUser(
         code: "E_USER_NOT_FOUND",
         hint:
           users.length > 0
-            ? `Users there: ${listUsers(users.slice(0, LIST_LIMIT))}. Or create one with --create-user EMAIL.`
-            : "The users table is empty; pass --create-user you@example.com to create your dev user.",
+            ? `Users there: ${listUsers(users.slice(0, LIST_LIMIT))}. Not among them? Sign up in the app first, then import with --user.`
+            : NO_USERS_HINT,
       });
     }
     return { id: found.id, email: found.email, create: false };
@@ -67,7 +81,7 @@ export async function chooseDevUser(
   if (users.length === 0) {
     throw new UsageError("The target database has no users to own the imported books", {
       code: "E_NO_USERS",
-      hint: "Sign up in the app once, or pass --create-user you@example.com to create a dev user.",
+      hint: NO_USERS_HINT,
     });
   }
   if (users.length === 1) {
