@@ -1,6 +1,7 @@
 import type { Argv } from "yargs";
 import { resolveDatabaseUrl } from "../config/database.js";
-import { type Environment, intSetting, loadEnvironment } from "../config/env.js";
+import { assertVariableName, type Environment, intSetting, loadEnvironment } from "../config/env.js";
+import { MAX_TIMEOUT_MS } from "../config/limits.js";
 import type { TlsMode } from "../db/connect.js";
 import { loadTlsCa, ROOT_CERT_ENV } from "../db/tls-ca.js";
 import type { CommandContext } from "./context.js";
@@ -85,7 +86,8 @@ export function resolveConnection(
 ): ResolvedConnection {
   const env = loadEnvironment(ctx.env, args["env-file"]);
   const r = ROLES[role];
-  const url = resolveDatabaseUrl({ url: args[r.flag], envName: args[`${r.flag}-env`] ?? r.envDefault }, env);
+  const envName = assertVariableName(args[`${r.flag}-env`] ?? r.envDefault, `--${r.flag}-env`);
+  const url = resolveDatabaseUrl({ url: args[r.flag], envName }, env);
   ctx.output.protectUrl(url);
   const tlsCa = loadTlsCa({
     flag: args["tls-ca"],
@@ -104,6 +106,7 @@ export function resolveConnection(
       env,
       "--connect-timeout",
       DEFAULT_CONNECT_TIMEOUT_MS,
+      { max: MAX_TIMEOUT_MS },
     ),
   };
 }

@@ -6,6 +6,7 @@ import { prepareDatabase } from "../prepare.js";
 
 interface PrepareArgs extends ConnectionArgs {
   "create-database": boolean;
+  "allow-remote-target": boolean;
 }
 
 export const prepareCommand = (ctx: CommandContext): CommandModule<object, PrepareArgs> => ({
@@ -18,6 +19,11 @@ export const prepareCommand = (ctx: CommandContext): CommandModule<object, Prepa
         default: true,
         describe: "Create the database if it does not exist",
       })
+      .option("allow-remote-target", {
+        type: "boolean",
+        default: false,
+        describe: "Allow a target that is not on this machine or a private network",
+      })
       .example(
         "$0 prepare --env-file .env",
         "Create the schema in the database named by DEWEY_DB_DATABASE_URL in .env",
@@ -27,19 +33,22 @@ export const prepareCommand = (ctx: CommandContext): CommandModule<object, Prepa
         "Create books_dev and its tables",
       ) as never,
   handler: async (args) => {
-    const { env: _env, ...connection } = resolveConnection(ctx, args, "target");
+    const { env, ...connection } = resolveConnection(ctx, args, "target");
     const { url } = connection;
     const result = await prepareDatabase({
       createDatabase: args["create-database"],
+      allowRemoteTarget: args["allow-remote-target"],
+      warn: (message) => ctx.output.warn(message),
       connection: {
         ...connection,
+        env,
         applicationName: "booksnap-prepare",
         readOnly: false,
         statementTimeoutMs: 0,
         lockTimeoutMs: 0,
       },
     });
-    const where = describeLocation(url);
+    const where = describeLocation(url, env);
     if (ctx.output.json) return ctx.output.result({ ok: true, ...result });
     if (result.createdDatabase) ctx.output.line(`created database ${where.database}`);
     ctx.output.line(
