@@ -114,7 +114,11 @@ describe("resolveConnectionTarget: the connection node-postgres really makes", (
       password: "pw",
     });
     // Without PG* variables: the driver's defaults; the database defaults to the user.
-    expect(resolve("postgresql:///?user=me", {})).toMatchObject({ host: "localhost", port: 5432, database: "me" });
+    expect(resolve("postgresql:///?user=me", {})).toMatchObject({
+      host: "localhost",
+      port: 5432,
+      database: "me",
+    });
   });
 
   it("decodes the database name as the driver does (decodeURI: %2F stays %2F)", () => {
