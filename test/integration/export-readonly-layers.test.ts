@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateLibrary } from "../../src/dataset/generate.js";
 import { loadLibrary } from "../../src/dataset/load.js";
 import { runBooksnap } from "../helpers/cli.js";
-import { filesIn } from "../helpers/export.js";
 import { createTestDatabase, type TestDatabase, withAdmin, withClient } from "../helpers/db.js";
+import { filesIn } from "../helpers/export.js";
 import { type Rewrite, RewriteProxy } from "../helpers/rewrite-proxy.js";
 
 /**
