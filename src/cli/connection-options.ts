@@ -1,6 +1,7 @@
 import type { Argv } from "yargs";
 import { resolveDatabaseUrl } from "../config/database.js";
-import { type Environment, intSetting, loadEnvironment } from "../config/env.js";
+import { assertVariableName, type Environment, intSetting, loadEnvironment } from "../config/env.js";
+import { MAX_TIMEOUT_MS } from "../config/limits.js";
 import { resolveSourceUrl } from "../config/source-url.js";
 import type { TlsMode } from "../db/connect.js";
 import { loadTlsCa, ROOT_CERT_ENV } from "../db/tls-ca.js";
@@ -116,14 +117,22 @@ export function resolveConnection(
       env,
       "--connect-timeout",
       DEFAULT_CONNECT_TIMEOUT_MS,
+      { max: MAX_TIMEOUT_MS },
     ),
   };
 }
 
 /** export reads `--from` or its variables (with the app's fallback); import and prepare `--to` / `--to-env`. */
 function resolveUrl(args: ConnectionArgs, role: ConnectionRole, env: Environment) {
-  if (role === "source") return resolveSourceUrl(args.from, args["from-env"], env);
-  const envName = args["to-env"] ?? ROLES.target.envDefault;
+  if (role === "source") {
+    const named = args["from-env"];
+    return resolveSourceUrl(
+      args.from,
+      named === undefined ? undefined : assertVariableName(named, "--from-env"),
+      env,
+    );
+  }
+  const envName = assertVariableName(args["to-env"] ?? ROLES.target.envDefault, "--to-env");
   return {
     url: resolveDatabaseUrl({ url: args.to, envName }, env),
     from: args.to ? "--to" : envName,

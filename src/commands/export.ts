@@ -5,6 +5,7 @@ import { type ConnectionArgs, resolveConnection, withConnectionOptions } from ".
 import type { CommandContext } from "../cli/context.js";
 import { createProgressReporter } from "../cli/progress.js";
 import { intSetting } from "../config/env.js";
+import { MAX_TIMEOUT_MS } from "../config/limits.js";
 import { SOURCE_URL_ENV } from "../config/source-url.js";
 import { describeLocation } from "../db/url.js";
 import { isBooksnapError } from "../errors.js";
@@ -14,6 +15,7 @@ import { DEFAULT_PASSPHRASE_ENV, passphraseFromEnv } from "../snapshot/crypto.js
 import { DEFAULT_COMPRESSION_LEVEL } from "../snapshot/data-writer.js";
 import { MODEL_NAMES } from "../snapshot/models.js";
 import { defaultSnapshotName, snapshotFiles } from "../snapshot/paths.js";
+import { assertWritableDir } from "../writable-dir.js";
 
 interface ExportArgs extends ConnectionArgs {
   "statement-timeout"?: number;
@@ -90,7 +92,7 @@ export const exportCommand = (ctx: CommandContext): CommandModule<object, Export
   handler: async (args) => {
     const { env, urlFrom, urlFallback, ...connection } = resolveConnection(ctx, args, "source");
     if (urlFallback) ctx.output.note(fallbackNote(urlFrom));
-    const where = describeLocation(connection.url);
+    const where = describeLocation(connection.url, env);
     const database = `${where.host}:${where.port}/${where.database}`;
     const key = redactionKeyFrom(env);
     const encryption = args.encrypt
@@ -105,22 +107,24 @@ export const exportCommand = (ctx: CommandContext): CommandModule<object, Export
     );
     const name = args.name ?? defaultSnapshotName(ctx.now());
     const logDir = resolve(ctx.cwd, args["log-dir"]);
+    const statementTimeoutMs = intSetting(
+      args["statement-timeout"],
+      env,
+      "SYNC_TIMEOUT_MS",
+      DEFAULT_STATEMENT_TIMEOUT_MS,
+      { max: MAX_TIMEOUT_MS },
+    );
+    const lockTimeoutMs = intSetting(args["lock-timeout"], env, "--lock-timeout", 5_000, {
+      max: MAX_TIMEOUT_MS,
+    });
+    await assertWritableDir(logDir, "the audit log (--log-dir)", "E_LOG_DIR");
     const startedAt = ctx.now();
     const progress = createProgressReporter(ctx.output);
     let result: ExportResult;
     try {
       result = await exportSnapshot(
         {
-          connection: {
-            ...connection,
-            statementTimeoutMs: intSetting(
-              args["statement-timeout"],
-              env,
-              "SYNC_TIMEOUT_MS",
-              DEFAULT_STATEMENT_TIMEOUT_MS,
-            ),
-            lockTimeoutMs: intSetting(args["lock-timeout"], env, "--lock-timeout", 5_000),
-          },
+          connection: { ...connection, env, statementTimeoutMs, lockTimeoutMs },
           outDir: resolve(ctx.cwd, args.out),
           name,
           force: args.force,

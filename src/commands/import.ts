@@ -1,4 +1,4 @@
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { createInterface } from "node:readline/promises";
 import type { CommandModule } from "yargs";
 import { appendAuditRecord } from "../audit.js";
@@ -6,12 +6,15 @@ import { type ConnectionArgs, resolveConnection, withConnectionOptions } from ".
 import type { CommandContext } from "../cli/context.js";
 import { createProgressReporter } from "../cli/progress.js";
 import { devUserFlag } from "../config/dev-user-flag.js";
-import { intSetting } from "../config/env.js";
+import { assertVariableName, intSetting } from "../config/env.js";
+import { MAX_TIMEOUT_MS } from "../config/limits.js";
 import { describeLocation } from "../db/url.js";
 import { ExitCode, isBooksnapError, UsageError } from "../errors.js";
 import { abortImport, DEFAULT_BATCH_SIZE, type ImportSummary, importSnapshot } from "../import/import.js";
 import { createdDevUserNotice, type TargetUser } from "../import/owner.js";
 import { DEFAULT_PASSPHRASE_ENV, passphraseFromEnv } from "../snapshot/crypto.js";
+import { resolveSnapshotPaths } from "../snapshot/paths.js";
+import { assertWritableDir } from "../writable-dir.js";
 
 interface ImportArgs extends ConnectionArgs {
   snapshot?: string;
@@ -35,6 +38,9 @@ interface ImportArgs extends ConnectionArgs {
   "log-dir": string;
   "passphrase-env": string;
 }
+
+/** Largest --batch-size: one batch's lines are held in memory and staged in one transaction. */
+const MAX_BATCH_SIZE = 1_000_000;
 
 /** Default statement_timeout per batch when neither the flag nor SYNC_TIMEOUT_MS is set. */
 const DEFAULT_STATEMENT_TIMEOUT_MS = 60_000;
@@ -141,10 +147,11 @@ export const importCommand = (ctx: CommandContext): CommandModule<object, Import
       urlFallback: _fallback,
       ...connection
     } = resolveConnection(ctx, args, "target");
-    const where = describeLocation(url);
+    const where = describeLocation(url, env);
     const database = `${where.host}:${where.port}/${where.database}`;
+    const allowRemoteTarget = args["allow-remote-target"];
     if (args.abort) {
-      const { discarded } = await abortImport({ targetUrl: url, ...connection });
+      const { discarded } = await abortImport({ targetUrl: url, env, allowRemoteTarget, ...connection });
       if (ctx.output.json) return ctx.output.result({ ok: true, discarded: discarded ?? null });
       ctx.output.line(
         discarded
@@ -162,40 +169,52 @@ export const importCommand = (ctx: CommandContext): CommandModule<object, Import
     const snapshot = resolve(ctx.cwd, args.snapshot);
     const user = devUserFlag(args.user, args["user-id"]);
     const logDir = resolve(ctx.cwd, args["log-dir"]);
+    const rejectsPath = resolve(ctx.cwd, args.rejects ?? resolveSnapshotPaths(snapshot).rejectsPath);
+    const settings = {
+      maxRejects: intSetting(args["max-rejects"], env, "--max-rejects", 0),
+      batchSize: intSetting(args["batch-size"], env, "SYNC_BATCH_SIZE", DEFAULT_BATCH_SIZE, {
+        min: 1,
+        max: MAX_BATCH_SIZE,
+      }),
+      retry: {
+        maxRetries: intSetting(args["max-retries"], env, "SYNC_MAX_RETRIES", 3, { max: 100 }),
+        baseDelayMs: intSetting(args["retry-delay"], env, "--retry-delay", 500, { max: MAX_TIMEOUT_MS }),
+      },
+      statementTimeoutMs: intSetting(
+        args["statement-timeout"],
+        env,
+        "SYNC_TIMEOUT_MS",
+        DEFAULT_STATEMENT_TIMEOUT_MS,
+        { max: MAX_TIMEOUT_MS },
+      ),
+      lockTimeoutMs: intSetting(args["lock-timeout"], env, "--lock-timeout", 10_000, { max: MAX_TIMEOUT_MS }),
+    };
+    // Every place the import writes to is checked before connecting (exit 9, nothing touched).
+    await assertWritableDir(logDir, "the audit log (--log-dir)", "E_LOG_DIR");
+    await assertWritableDir(dirname(rejectsPath), "the rejects file (--rejects)", "E_REJECTS_PATH");
     const interactive = ctx.output.interactive && Boolean(ctx.stdin.isTTY);
     const progress = createProgressReporter(ctx.output);
     const startedAt = ctx.now();
     let summary: ImportSummary;
     try {
-      const passphrase = env[args["passphrase-env"]]
+      const passphrase = env[assertVariableName(args["passphrase-env"], "--passphrase-env")]
         ? passphraseFromEnv(env, args["passphrase-env"])
         : undefined;
       summary = await importSnapshot(
         {
           snapshot,
           targetUrl: url,
-          allowRemoteTarget: args["allow-remote-target"],
+          env,
+          allowRemoteTarget,
           mode: args.mode,
           ...(user === undefined ? {} : { user }),
           ...(args["create-user"] === undefined ? {} : { createUser: args["create-user"] }),
           yes: args.yes,
           dryRun: args["dry-run"],
           resume: args.resume,
-          maxRejects: intSetting(args["max-rejects"], env, "--max-rejects", 0),
-          batchSize: intSetting(args["batch-size"], env, "SYNC_BATCH_SIZE", DEFAULT_BATCH_SIZE, { min: 1 }),
-          ...(args.rejects === undefined ? {} : { rejectsPath: resolve(ctx.cwd, args.rejects) }),
+          ...settings,
+          rejectsPath,
           schemaDrift: args["schema-drift"],
-          retry: {
-            maxRetries: intSetting(args["max-retries"], env, "SYNC_MAX_RETRIES", 3, { max: 100 }),
-            baseDelayMs: intSetting(args["retry-delay"], env, "--retry-delay", 500),
-          },
-          statementTimeoutMs: intSetting(
-            args["statement-timeout"],
-            env,
-            "SYNC_TIMEOUT_MS",
-            DEFAULT_STATEMENT_TIMEOUT_MS,
-          ),
-          lockTimeoutMs: intSetting(args["lock-timeout"], env, "--lock-timeout", 10_000),
           ...connection,
           ...(passphrase === undefined ? {} : { passphrase }),
         },

@@ -2,7 +2,7 @@ import { relative } from "node:path";
 import type { CommandModule } from "yargs";
 import type { CommandContext } from "../cli/context.js";
 import type { Output } from "../cli/output.js";
-import { loadEnvironment } from "../config/env.js";
+import { assertVariableName, loadEnvironment } from "../config/env.js";
 import { ExitCode } from "../errors.js";
 import { type ListedSnapshot, type ListResult, listSnapshots, type SnapshotState } from "../list.js";
 import { DEFAULT_PASSPHRASE_ENV, passphraseFromEnv } from "../snapshot/crypto.js";
@@ -37,6 +37,7 @@ export const listCommand = (ctx: CommandContext): CommandModule<object, ListArgs
       .example("$0 list --json", "The listing as JSON") as never,
   handler: async (args) => {
     const env = loadEnvironment(ctx.env, args["env-file"]);
+    assertVariableName(args["passphrase-env"], "--passphrase-env");
     const result = await listSnapshots(
       args.dir,
       { verify: args.verify },

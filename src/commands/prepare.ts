@@ -8,6 +8,7 @@ import { prepareDatabase } from "../prepare.js";
 interface PrepareArgs extends ConnectionArgs {
   "create-database": boolean;
   migrations?: string;
+  "allow-remote-target": boolean;
 }
 
 export const prepareCommand = (ctx: CommandContext): CommandModule<object, PrepareArgs> => ({
@@ -26,6 +27,11 @@ export const prepareCommand = (ctx: CommandContext): CommandModule<object, Prepa
         describe:
           "Prisma migrations directory to apply, e.g. your app's prisma/migrations (default: the bundled one)",
       })
+      .option("allow-remote-target", {
+        type: "boolean",
+        default: false,
+        describe: "Allow a target that is not on this machine or a private network",
+      })
       .example(
         "$0 prepare --env-file .env",
         "Create the schema in the database named by DEWEY_DB_DATABASE_URL in .env",
@@ -40,7 +46,7 @@ export const prepareCommand = (ctx: CommandContext): CommandModule<object, Prepa
       ) as never,
   handler: async (args) => {
     const {
-      env: _env,
+      env,
       urlFrom: _from,
       urlFallback: _fallback,
       ...connection
@@ -49,15 +55,18 @@ export const prepareCommand = (ctx: CommandContext): CommandModule<object, Prepa
     const result = await prepareDatabase({
       createDatabase: args["create-database"],
       ...(args.migrations === undefined ? {} : { migrationsDir: resolve(ctx.cwd, args.migrations) }),
+      allowRemoteTarget: args["allow-remote-target"],
+      warn: (message) => ctx.output.warn(message),
       connection: {
         ...connection,
+        env,
         applicationName: "booksnap-prepare",
         readOnly: false,
         statementTimeoutMs: 0,
         lockTimeoutMs: 0,
       },
     });
-    const where = describeLocation(url);
+    const where = describeLocation(url, env);
     if (ctx.output.json) return ctx.output.result({ ok: true, ...result });
     if (result.createdDatabase) ctx.output.line(`created database ${where.database}`);
     ctx.output.line(

@@ -1,7 +1,7 @@
 import type { CommandModule } from "yargs";
 import type { CommandContext } from "../cli/context.js";
 import { createProgressReporter } from "../cli/progress.js";
-import { loadEnvironment } from "../config/env.js";
+import { assertVariableName, loadEnvironment } from "../config/env.js";
 import { DEFAULT_PASSPHRASE_ENV, passphraseFromEnv } from "../snapshot/crypto.js";
 import { MODEL_NAMES } from "../snapshot/models.js";
 import { snapshotFiles } from "../snapshot/paths.js";
@@ -35,6 +35,7 @@ export const verifyCommand = (ctx: CommandContext): CommandModule<object, Verify
     const progress = createProgressReporter(ctx.output, "lines");
     let result: Awaited<ReturnType<typeof verifySnapshot>>;
     try {
+      assertVariableName(args["passphrase-env"], "--passphrase-env");
       const env = loadEnvironment(ctx.env, args["env-file"]);
       result = await verifySnapshot(args.snapshot, {
         onProgress: progress.update,

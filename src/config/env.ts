@@ -49,3 +49,21 @@ export function intSetting(
   }
   return value;
 }
+
+/** What an environment variable's name looks like (POSIX: letters, digits, underscore). */
+const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,254}$/;
+
+/**
+ * Checks that a flag naming a variable (--from-env, --to-env, --passphrase-env) was given a
+ * name. A URL or passphrase typed there by mistake is a secret: the error never repeats it.
+ */
+export function assertVariableName(name: string, flag: string): string {
+  if (VARIABLE_NAME.test(name)) return name;
+  throw new UsageError(
+    `${flag} expects the name of an environment variable; the value given is not one (not shown: it may be a secret)`,
+    {
+      code: "E_BAD_ENV_NAME",
+      hint: `Put the value in a variable (or an --env-file) and pass its name, e.g. ${flag} MY_VARIABLE.`,
+    },
+  );
+}

@@ -1,6 +1,8 @@
 import pg from "pg";
+import { clampTimeout } from "../config/limits.js";
 import { ConnectionError, InterruptedError, UsageError } from "../errors.js";
-import { describeLocation, isLoopbackHost, parseDatabaseUrl, redactSecrets, sanitizeUrl } from "./url.js";
+import { type ConnectionEnvironment, resolveConnectionTarget } from "./target.js";
+import { describeLocation, isLoopbackHost, redactSecrets, sanitizeUrl } from "./url.js";
 
 /**
  * How the connection is protected.
@@ -15,6 +17,11 @@ export type ResolvedTlsMode = Exclude<TlsMode, "auto">;
 export interface ConnectionSettings {
   /** Connection URL; may hold a password, never printed. */
   url: string;
+  /**
+   * The variables PGHOST, PGPORT, PGDATABASE, PGUSER, PGPASSWORD are read from, for what the URL
+   * leaves out (the CLI passes the command's environment). Absent: none.
+   */
+  env?: ConnectionEnvironment;
   /** Shown in pg_stat_activity so DBAs can see who is reading. */
   applicationName: string;
   /** Opens the session with default_transaction_read_only=on. */
@@ -48,13 +55,14 @@ const typeParsers = {
   },
 } as pg.CustomTypesConfig;
 
-export function resolveTlsMode(url: string, mode: TlsMode): ResolvedTlsMode {
+/** The TLS mode for the host the driver will really connect to (see resolveConnectionTarget). */
+export function resolveTlsMode(url: string, mode: TlsMode, env: ConnectionEnvironment = {}): ResolvedTlsMode {
   if (mode !== "auto") return mode;
-  const sslmode = parseDatabaseUrl(url).searchParams.get("sslmode");
+  const { host, sslmode } = resolveConnectionTarget(url, env);
   if (sslmode === "verify-full" || sslmode === "verify-ca") return "verify-full";
   if (sslmode === "require" || sslmode === "prefer") return "require";
-  if (sslmode === "disable") return isLoopbackHost(describeLocation(url).host) ? "disable" : "require";
-  return isLoopbackHost(describeLocation(url).host) ? "disable" : "require";
+  // sslmode=disable is no waiver for a remote host: that takes an explicit --tls disable.
+  return isLoopbackHost(host) ? "disable" : "require";
 }
 
 /**
@@ -74,21 +82,28 @@ export const SESSION_OVERRIDE_PARAMS = [
   "replication",
 ];
 
-/** Builds node-postgres settings; TLS handling is explicit, so sslmode is removed from the URL. */
+/**
+ * Builds node-postgres settings from the resolved target: host, port, database, user and
+ * password are given explicitly and no connection string is passed, so nothing in the URL
+ * (`?host=`, `?options=`, `?connectionTimeoutMillis=`…) or in PG* variables can make the
+ * driver connect elsewhere, or with other session settings, than booksnap decided.
+ */
 export function clientConfig(settings: ConnectionSettings): pg.ClientConfig & { tls: ResolvedTlsMode } {
-  const url = parseDatabaseUrl(settings.url);
-  const tls = resolveTlsMode(settings.url, settings.tls);
-  for (const key of ["sslmode", "ssl", "sslcert", "sslkey", "sslrootcert", "uselibpqcompat"])
-    url.searchParams.delete(key);
+  const target = resolveConnectionTarget(settings.url, settings.env);
+  const tls = resolveTlsMode(settings.url, settings.tls, settings.env);
   const options = settings.readOnly ? "-c default_transaction_read_only=on" : undefined;
   return {
-    connectionString: url.toString(),
+    host: target.host,
+    port: target.port,
+    database: target.database,
+    user: target.user,
+    ...(target.password === undefined ? {} : { password: target.password }),
     application_name: settings.applicationName,
     connectionTimeoutMillis: settings.connectTimeoutMs,
     statement_timeout: settings.statementTimeoutMs || undefined,
     lock_timeout: settings.lockTimeoutMs || undefined,
     idle_in_transaction_session_timeout: settings.statementTimeoutMs
-      ? settings.statementTimeoutMs * 2
+      ? clampTimeout(settings.statementTimeoutMs * 2)
       : undefined,
     // A peer that vanishes without a RST must still be noticed. (No client-side query_timeout:
     // node-postgres would start it when a cursor or COPY is submitted and end long streams.)
@@ -263,6 +278,6 @@ export function assertUsableUrl(url: string | undefined, source: string): string
       hint: "Set the variable (or pass --env-file FILE), or give the URL with --from/--to.",
     });
   }
-  parseDatabaseUrl(url);
+  resolveConnectionTarget(url);
   return url;
 }

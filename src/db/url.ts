@@ -1,4 +1,6 @@
 import { UsageError } from "../errors.js";
+import { classifyHost } from "./host-class.js";
+import { type ConnectionEnvironment, resolveConnectionTarget } from "./target.js";
 
 /** Query parameters whose values are secrets and must never be printed. */
 const SECRET_PARAMS =
@@ -92,33 +94,21 @@ export function parseDatabaseUrl(raw: string): URL {
   return url;
 }
 
-export function describeLocation(raw: string): DatabaseLocation {
-  const url = parseDatabaseUrl(raw);
-  return {
-    host: url.hostname || url.searchParams.get("host") || "localhost",
-    port: Number(url.port || 5432),
-    database:
-      decodeURIComponent(url.pathname.replace(/^\//, "")) || decodeURIComponent(url.username) || "postgres",
-    user: decodeURIComponent(url.username),
-  };
+/**
+ * Where the driver will really connect: `?host=` / `?port=` over the URL's authority, then the
+ * PG* variables of `env` (see resolveConnectionTarget). Without the password: safe to print.
+ */
+export function describeLocation(raw: string, env: ConnectionEnvironment = {}): DatabaseLocation {
+  const { host, port, database, user } = resolveConnectionTarget(raw, env);
+  return { host, port, database, user };
 }
 
 /** True for hosts that are this machine: loopback addresses, localhost, Unix sockets. */
 export function isLoopbackHost(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, "").toLowerCase();
-  return h === "localhost" || h === "::1" || h.startsWith("127.") || h.startsWith("/") || h === "";
+  return classifyHost(host) === "loopback";
 }
 
 /** True for RFC 1918 / unique-local addresses and *.local names, typical of a developer's network. */
 export function isPrivateHost(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, "").toLowerCase();
-  return (
-    /^10\./.test(h) ||
-    /^192\.168\./.test(h) ||
-    /^172\.(1[6-9]|2\d|3[01])\./.test(h) ||
-    /^f[cd][0-9a-f]{2}:/.test(h) ||
-    h.endsWith(".local") ||
-    h.endsWith(".localhost") ||
-    h === "host.docker.internal"
-  );
+  return classifyHost(host) === "private";
 }

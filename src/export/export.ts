@@ -1,6 +1,7 @@
-import { access, stat } from "node:fs/promises";
+import { access } from "node:fs/promises";
 import type pg from "pg";
 import type { ProgressCallback } from "../cli/progress.js";
+import { clampTimeout } from "../config/limits.js";
 import {
   type ConnectionSettings,
   connect,
@@ -15,13 +16,7 @@ import {
   formatSchemaDifference,
 } from "../db/schema-inspect.js";
 import { describeLocation, parseDatabaseUrl } from "../db/url.js";
-import {
-  ConnectionError,
-  InterruptedError,
-  OutputError,
-  SchemaMismatchError,
-  UsageError,
-} from "../errors.js";
+import { ConnectionError, InterruptedError, SchemaMismatchError, UsageError } from "../errors.js";
 import { removeAbandonedTempFiles } from "../fs/temp-files.js";
 import type { DataWriterOptions } from "../snapshot/data-writer.js";
 import { manifestCounts, type SnapshotManifest } from "../snapshot/manifest.js";
@@ -34,6 +29,7 @@ import {
   snapshotExistsError,
   writeSnapshot,
 } from "../snapshot/snapshot-writer.js";
+import { assertWritableDir } from "../writable-dir.js";
 import { classifyQueryError } from "./query-errors.js";
 import { DEFAULT_FETCH_ROWS, readInBatches } from "./read-model.js";
 import { DEFAULT_PAGE_ROWS, readRendered } from "./read-rendered.js";
@@ -118,13 +114,14 @@ export function exportConnectionSettings(connection: ExportOptions["connection"]
 export async function exportSnapshot(options: ExportOptions, deps: ExportDeps): Promise<ExportResult> {
   const started = deps.now().getTime();
   const paths = snapshotPaths(options.outDir, options.name);
-  await assertOutDirUsable(options.outDir);
+  // --out must be a writable directory or creatable; checked before connecting (exit 9).
+  await assertWritableDir(options.outDir, "the snapshot (--out)", "E_OUT_DIR");
   const removedTempFiles = await removeAbandonedTempFiles(paths.dir, isSnapshotFileName);
   await refuseOverwrite(paths, options.force ?? false);
   const ownerRefs = parseOwnerRefs(options.owners ?? []);
   const settings = exportConnectionSettings(options.connection);
   const url = settings.url;
-  const location = describeLocation(url);
+  const location = describeLocation(url, settings.env);
   const redactor = options.redactionKey === null ? null : createRedactor(options.redactionKey);
 
   const client = await connect(settings, deps.signal);
@@ -173,7 +170,9 @@ export async function exportSnapshot(options: ExportOptions, deps: ExportDeps): 
       total,
       fetchRows: options.fetchRows,
       readTimeoutMs:
-        settings.statementTimeoutMs > 0 ? settings.statementTimeoutMs + READ_TIMEOUT_MARGIN_MS : 0,
+        settings.statementTimeoutMs > 0
+          ? clampTimeout(settings.statementTimeoutMs + READ_TIMEOUT_MARGIN_MS)
+          : 0,
       onProgress: deps.onProgress,
       signal: deps.signal,
     });
@@ -190,7 +189,7 @@ export async function exportSnapshot(options: ExportOptions, deps: ExportDeps): 
           port: location.port,
           database: location.database,
           ...(serverVersion ? { serverVersion } : {}),
-          tls: resolveTlsMode(url, settings.tls),
+          tls: resolveTlsMode(url, settings.tls, settings.env),
           isolation: "repeatable read, read only",
         },
         filters: {
@@ -355,38 +354,6 @@ async function assertExpectedSchema(client: pg.Client): Promise<void> {
       details: { differences: lines },
     },
   );
-}
-
-/**
- * --out must be a directory, or not exist yet (it is created): checked before connecting, so a
- * path naming a file fails as an output error and the file is left alone.
- */
-async function assertOutDirUsable(outDir: string): Promise<void> {
-  let isDirectory: boolean;
-  try {
-    isDirectory = (await stat(outDir)).isDirectory();
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") return;
-    throw new OutputError(
-      "E_OUT_DIR",
-      `Cannot use ${outDir} as the output directory: ${(error as Error).message}`,
-      {
-        cause: error,
-        hint:
-          code === "ENOTDIR"
-            ? "Part of the --out path is a file, not a directory; choose another --out."
-            : "Choose an --out directory you can write to.",
-        details: { errno: code, path: outDir },
-      },
-    );
-  }
-  if (!isDirectory) {
-    throw new OutputError("E_OUT_DIR", `--out ${outDir} exists and is not a directory`, {
-      hint: "--out names the directory the snapshot files go into; choose a directory (it is created if missing).",
-      details: { path: outDir },
-    });
-  }
 }
 
 async function refuseOverwrite(paths: SnapshotPaths, force: boolean): Promise<void> {

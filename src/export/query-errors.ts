@@ -37,7 +37,7 @@ export function classifyQueryError(error: unknown, doing: string, url: string): 
       `The source refused a write while ${doing}: ${message}`,
       {
         ...options,
-        hint: "booksnap export only reads; this is a bug, please report it.",
+        hint: "booksnap export only reads: something on the source tried to write during a read (a function called by a view, policy or default) and the read-only transaction refused it. Nothing was written.",
       },
     );
   }

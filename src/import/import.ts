@@ -32,6 +32,7 @@
  *   disagreeing with the manifest…), and by `booksnap import --abort`.
  */
 import type pg from "pg";
+import { clampTimeout } from "../config/limits.js";
 import { connect, disconnect, isTransientError } from "../db/connect.js";
 import { describeLocation } from "../db/url.js";
 import { BooksnapError, InterruptedError, UsageError } from "../errors.js";
@@ -56,7 +57,7 @@ import { ImportSession } from "./session.js";
 import { acquireImportLock, dropStaging, readCheckpoint, type StagingCheckpoint } from "./staging.js";
 import { beginStaging, leftoverToResume, runStagingPhase } from "./staging-phase.js";
 import { buildSummary, type ImportSummary } from "./summary.js";
-import { assertSafeTarget } from "./target-guard.js";
+import { assertDevelopmentHost, assertSafeTarget } from "./target-guard.js";
 
 export {
   DEFAULT_BATCH_SIZE,
@@ -76,7 +77,7 @@ export async function importSnapshot(options: ImportOptions, deps: ImportDeps): 
   const mode = options.mode ?? "replace";
   const paths = resolveSnapshotPaths(options.snapshot);
   const manifest = await loadManifest(paths);
-  assertSafeTarget(options.targetUrl, manifest, options.allowRemoteTarget ?? false);
+  assertSafeTarget(options.targetUrl, manifest, options.allowRemoteTarget ?? false, options.env);
   await checkDataFile(paths.dataPath, manifest.data);
   if (manifest.data.encryption && options.passphrase === undefined) {
     throw new UsageError("The snapshot is encrypted; a passphrase is needed", {
@@ -90,7 +91,7 @@ export async function importSnapshot(options: ImportOptions, deps: ImportDeps): 
   const rejectsPath = options.rejectsPath ?? paths.rejectsPath;
   // Before any connection: a path booksnap may not write fails here, not after the commit.
   const deadLetter = await DeadLetterFile.claim(rejectsPath);
-  const location = describeLocation(options.targetUrl);
+  const location = describeLocation(options.targetUrl, options.env);
 
   let lockClient: pg.Client | undefined;
   const session = new ImportSession(settingsFor(options, IMPORT_APPLICATION_NAME));
@@ -164,7 +165,7 @@ export async function importSnapshot(options: ImportOptions, deps: ImportDeps): 
         stagedCounts: staged.counts,
         droppedFields: schema.droppedFields,
         deadLetter,
-        statementTimeoutMs: statementTimeoutMs * 20,
+        statementTimeoutMs: clampTimeout(statementTimeoutMs * 20),
         lockTimeoutMs,
         now: deps.now(),
       },
@@ -244,10 +245,22 @@ function isResumable(error: unknown): boolean {
   return error instanceof BooksnapError && (error.category === "connection" || error.category === "conflict");
 }
 
-/** `booksnap import --abort`: drops the staging schema and checkpoint of an interrupted import. */
+/**
+ * `booksnap import --abort`: drops the staging schema and checkpoint of an interrupted import.
+ * It writes (DROP SCHEMA … CASCADE), so the target guard judges the host first.
+ */
 export async function abortImport(
-  options: Pick<ImportOptions, "targetUrl" | "tls" | "tlsCa" | "connectTimeoutMs">,
+  options: Pick<
+    ImportOptions,
+    "targetUrl" | "tls" | "tlsCa" | "connectTimeoutMs" | "env" | "allowRemoteTarget"
+  >,
 ): Promise<{ discarded: StagingCheckpoint | undefined }> {
+  assertDevelopmentHost(
+    options.targetUrl,
+    options.allowRemoteTarget ?? false,
+    options.env,
+    "discard staged data in",
+  );
   const lockClient = await connect(settingsFor(options as ImportOptions, IMPORT_LOCK_APPLICATION_NAME));
   try {
     await acquireImportLock(lockClient);

@@ -1,5 +1,6 @@
 import type { ProgressCallback } from "../cli/progress.js";
 import type { ConnectionSettings, TlsMode } from "../db/connect.js";
+import type { ConnectionEnvironment } from "../db/target.js";
 import type { ImportMode } from "./conflicts.js";
 import type { TargetUser } from "./owner.js";
 import type { RetryPolicy } from "./retry.js";
@@ -20,6 +21,8 @@ export interface ImportOptions {
   snapshot: string;
   /** Target database URL (may hold a password; never printed). */
   targetUrl: string;
+  /** Where PG* variables come from for what the URL leaves out (ConnectionSettings.env). */
+  env?: ConnectionEnvironment;
   /** Allow a target that is not loopback or private-network. */
   allowRemoteTarget?: boolean;
   /** replace (default): the dev user's books and lists become exactly the snapshot's; merge: add what is missing. */
@@ -71,6 +74,7 @@ export interface ImportDeps {
 export function settingsFor(options: ImportOptions, applicationName: string): ConnectionSettings {
   return {
     url: options.targetUrl,
+    ...(options.env ? { env: options.env } : {}),
     applicationName,
     readOnly: false,
     tls: options.tls ?? "auto",

@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes, scrypt } from "node:crypto";
 import { Transform, type TransformCallback } from "node:stream";
+import { assertVariableName } from "../config/env.js";
 import { SnapshotIntegrityError, UsageError } from "../errors.js";
 
 /**
@@ -70,7 +71,7 @@ export function describeEncryption(options: Pick<EncryptOptions, "chunkBytes"> =
 
 /** Reads the passphrase from the named environment variable; refuses a missing or empty one. */
 export function passphraseFromEnv(env: Readonly<Record<string, string | undefined>>, name: string): string {
-  const value = env[name];
+  const value = env[assertVariableName(name, "--passphrase-env")];
   if (value === undefined || value === "") {
     throw new UsageError(`The snapshot passphrase variable ${name} is not set`, {
       code: "E_NO_PASSPHRASE",
