@@ -5,10 +5,10 @@ import { type ConnectionArgs, resolveConnection, withConnectionOptions } from ".
 import type { CommandContext } from "../cli/context.js";
 import { createProgressReporter } from "../cli/progress.js";
 import { intSetting } from "../config/env.js";
+import { type RedactionKey, resolveRedactionKey } from "../config/redaction-key.js";
 import { describeLocation } from "../db/url.js";
 import { isBooksnapError } from "../errors.js";
 import { type ExportResult, exportSnapshot } from "../export/export.js";
-import { redactionKeyFrom } from "../export/redact.js";
 import { DEFAULT_PASSPHRASE_ENV, passphraseFromEnv } from "../snapshot/crypto.js";
 import { DEFAULT_COMPRESSION_LEVEL } from "../snapshot/data-writer.js";
 import { MODEL_NAMES } from "../snapshot/models.js";
@@ -49,7 +49,8 @@ export const exportCommand = (ctx: CommandContext): CommandModule<object, Export
       .option("redact", {
         type: "boolean",
         default: true,
-        describe: "Pseudonymise user PII (--no-redact keeps it; key: BOOKSNAP_REDACTION_KEY)",
+        describe:
+          "Pseudonymise user PII (--no-redact keeps it; key: BOOKSNAP_REDACTION_KEY, else a per-user key generated in ~/.config/booksnap)",
       })
       .option("out", { type: "string", default: "snapshots", describe: "Directory for the snapshot files" })
       .option("name", { type: "string", describe: "Snapshot name (default booksnap-<UTC timestamp>)" })
@@ -90,7 +91,8 @@ export const exportCommand = (ctx: CommandContext): CommandModule<object, Export
     const { env, ...connection } = resolveConnection(ctx, args, "source");
     const where = describeLocation(connection.url);
     const database = `${where.host}:${where.port}/${where.database}`;
-    const key = redactionKeyFrom(env);
+    // Resolved only when used: --no-redact creates no key file.
+    const key = args.redact ? await resolveRedactionKey(env) : null;
     const encryption = args.encrypt
       ? { passphrase: passphraseFromEnv(env, args["passphrase-env"]) }
       : undefined;
@@ -123,7 +125,7 @@ export const exportCommand = (ctx: CommandContext): CommandModule<object, Export
           name,
           force: args.force,
           owners: args.owner ?? [],
-          redactionKey: args.redact ? key.key : null,
+          redactionKey: key ? key.key : null,
         },
         {
           now: ctx.now,
@@ -160,11 +162,16 @@ export const exportCommand = (ctx: CommandContext): CommandModule<object, Export
       snapshot: result.paths.name,
       counts: { ...result.counts, referencedBooksAdded: result.manifest.filters.referencedBooksAdded },
     });
-    printSummary(ctx, result, database, key.custom);
+    printSummary(ctx, result, database, key);
   },
 });
 
-function printSummary(ctx: CommandContext, result: ExportResult, database: string, customKey: boolean): void {
+function printSummary(
+  ctx: CommandContext,
+  result: ExportResult,
+  database: string,
+  key: RedactionKey | null,
+): void {
   const { manifest } = result;
   if (ctx.output.json) {
     ctx.output.result({
@@ -200,6 +207,6 @@ function printSummary(ctx: CommandContext, result: ExportResult, database: strin
   ctx.output.line(
     manifest.redaction.mode === "none"
       ? "  user PII: kept as is (--no-redact); treat this snapshot as production data"
-      : `  user PII: pseudonymised${customKey ? "" : " with the built-in key (set BOOKSNAP_REDACTION_KEY for unguessable pseudonyms)"}`,
+      : `  user PII: pseudonymised, key id ${manifest.redaction.keyId} (${key?.source === "env" ? "BOOKSNAP_REDACTION_KEY" : `key file ${key?.path}`})`,
   );
 }
