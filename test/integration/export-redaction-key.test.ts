@@ -1,4 +1,5 @@
 import { readdir, readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { decompress } from "zstd-napi";
@@ -80,6 +81,15 @@ describe("export: the redaction key", () => {
     expect(empty.run.code).toBe(2);
     expect(empty.run.stderr).toContain("E_REDACTION_KEY");
     expect(await readdir(join(source.work, "snapshots"))).not.toContain("empty.manifest.json");
+  });
+
+  it("defaults to $XDG_CONFIG_HOME/booksnap, which the test run points at a temporary directory", async () => {
+    const configHome = process.env.XDG_CONFIG_HOME as string;
+    expect(configHome.startsWith(tmpdir())).toBe(true);
+    const { run } = await exportWith("default", {});
+    expect(run.code, run.stderr).toBe(0);
+    const key = (await readFile(join(configHome, "booksnap", REDACTION_KEY_FILE), "utf8")).trim();
+    expect(JSON.parse(run.stdout).redaction.keyId).toBe(redactionKeyId(key));
   });
 
   it("still reads manifests written before the key id existed", async () => {
