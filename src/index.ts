@@ -4,6 +4,13 @@
 
 export { runCli } from "./cli/main.js";
 export type { ProgressCallback, ProgressUpdate } from "./cli/progress.js";
+export {
+  CONFIG_DIR_VARIABLE,
+  REDACTION_KEY_VARIABLE,
+  type RedactionKey,
+  redactionKeyId,
+  resolveRedactionKey,
+} from "./config/redaction-key.js";
 export type { ConnectionSettings, TlsMode } from "./db/connect.js";
 export { applyMigrations } from "./db/migrate.js";
 export { describeLocation, redactSecrets, sanitizeUrl } from "./db/url.js";
@@ -16,14 +23,7 @@ export {
   exportConnectionSettings,
   exportSnapshot,
 } from "./export/export.js";
-export {
-  createRedactor,
-  DEFAULT_REDACTION_KEY,
-  pseudonymise,
-  REDACTED_USER_FIELDS,
-  REDACTION_KEY_VARIABLE,
-  redactionKeyFrom,
-} from "./export/redact.js";
+export { createRedactor, pseudonymise, REDACTED_USER_FIELDS } from "./export/redact.js";
 export type { ImportMode } from "./import/conflicts.js";
 export {
   abortImport,

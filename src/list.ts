@@ -45,6 +45,8 @@ export interface ListedSnapshot {
   records?: number;
   source?: { host: string; port: number; database: string };
   redaction?: SnapshotManifest["redaction"]["mode"];
+  /** Identifier of the pseudonymisation key: equal ids = pseudonyms that line up. */
+  redactionKeyId?: string;
   encrypted?: boolean;
   owners?: string[];
 }
@@ -152,6 +154,7 @@ async function describe(paths: SnapshotPaths, options: ListOptions, deps: ListDe
     records: MODEL_NAMES.reduce((sum, m) => sum + counts[m], 0),
     source: { host: manifest.source.host, port: manifest.source.port, database: manifest.source.database },
     redaction: manifest.redaction.mode,
+    ...(manifest.redaction.keyId ? { redactionKeyId: manifest.redaction.keyId } : {}),
     encrypted: manifest.data.encryption !== undefined,
     owners: manifest.filters.owners,
   };

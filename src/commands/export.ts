@@ -6,11 +6,11 @@ import type { CommandContext } from "../cli/context.js";
 import { createProgressReporter } from "../cli/progress.js";
 import { intSetting } from "../config/env.js";
 import { MAX_TIMEOUT_MS } from "../config/limits.js";
+import { type RedactionKey, resolveRedactionKey } from "../config/redaction-key.js";
 import { SOURCE_URL_ENV } from "../config/source-url.js";
 import { describeLocation } from "../db/url.js";
 import { isBooksnapError } from "../errors.js";
 import { type ExportResult, exportSnapshot } from "../export/export.js";
-import { redactionKeyFrom } from "../export/redact.js";
 import { DEFAULT_PASSPHRASE_ENV, passphraseFromEnv } from "../snapshot/crypto.js";
 import { DEFAULT_COMPRESSION_LEVEL } from "../snapshot/data-writer.js";
 import { MODEL_NAMES } from "../snapshot/models.js";
@@ -52,7 +52,8 @@ export const exportCommand = (ctx: CommandContext): CommandModule<object, Export
       .option("redact", {
         type: "boolean",
         default: true,
-        describe: "Pseudonymise user PII (--no-redact keeps it; key: BOOKSNAP_REDACTION_KEY)",
+        describe:
+          "Pseudonymise user PII (--no-redact keeps it; key: BOOKSNAP_REDACTION_KEY, else a per-user key generated in ~/.config/booksnap)",
       })
       .option("out", { type: "string", default: "snapshots", describe: "Directory for the snapshot files" })
       .option("name", { type: "string", describe: "Snapshot name (default booksnap-<UTC timestamp>)" })
@@ -94,7 +95,8 @@ export const exportCommand = (ctx: CommandContext): CommandModule<object, Export
     if (urlFallback) ctx.output.note(fallbackNote(urlFrom));
     const where = describeLocation(connection.url, env);
     const database = `${where.host}:${where.port}/${where.database}`;
-    const key = redactionKeyFrom(env);
+    // Resolved only when used: --no-redact creates no key file.
+    const key = args.redact ? await resolveRedactionKey(env) : null;
     const encryption = args.encrypt
       ? { passphrase: passphraseFromEnv(env, args["passphrase-env"]) }
       : undefined;
@@ -129,7 +131,7 @@ export const exportCommand = (ctx: CommandContext): CommandModule<object, Export
           name,
           force: args.force,
           owners: args.owner ?? [],
-          redactionKey: args.redact ? key.key : null,
+          redactionKey: key ? key.key : null,
         },
         {
           now: ctx.now,
@@ -166,7 +168,7 @@ export const exportCommand = (ctx: CommandContext): CommandModule<object, Export
       snapshot: result.paths.name,
       counts: { ...result.counts, referencedBooksAdded: result.manifest.filters.referencedBooksAdded },
     });
-    printSummary(ctx, result, database, key.custom, urlFrom);
+    printSummary(ctx, result, database, key, urlFrom);
   },
 });
 
@@ -174,7 +176,7 @@ function printSummary(
   ctx: CommandContext,
   result: ExportResult,
   database: string,
-  customKey: boolean,
+  key: RedactionKey | null,
   urlFrom: string,
 ): void {
   const { manifest } = result;
@@ -217,7 +219,7 @@ function printSummary(
   ctx.output.line(
     manifest.redaction.mode === "none"
       ? "  user PII: kept as is (--no-redact); treat this snapshot as production data"
-      : `  user PII: pseudonymised${customKey ? "" : " with the built-in key (set BOOKSNAP_REDACTION_KEY for unguessable pseudonyms)"}`,
+      : `  user PII: pseudonymised, key id ${manifest.redaction.keyId} (${key?.source === "env" ? "BOOKSNAP_REDACTION_KEY" : `key file ${key?.path}`})`,
   );
 }
 

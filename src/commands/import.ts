@@ -10,6 +10,7 @@ import { assertVariableName, intSetting } from "../config/env.js";
 import { MAX_TIMEOUT_MS } from "../config/limits.js";
 import { describeLocation } from "../db/url.js";
 import { ExitCode, isBooksnapError, UsageError } from "../errors.js";
+import { describeDependents } from "../import/dependents.js";
 import { abortImport, DEFAULT_BATCH_SIZE, type ImportSummary, importSnapshot } from "../import/import.js";
 import { createdDevUserNotice, type TargetUser } from "../import/owner.js";
 import { DEFAULT_PASSPHRASE_ENV, passphraseFromEnv } from "../snapshot/crypto.js";
@@ -24,6 +25,7 @@ interface ImportArgs extends ConnectionArgs {
   "user-id"?: string;
   "create-user"?: string;
   yes: boolean;
+  "allow-cascade": boolean;
   "dry-run": boolean;
   resume: boolean;
   abort: boolean;
@@ -84,6 +86,12 @@ export const importCommand = (ctx: CommandContext): CommandModule<object, Import
         type: "boolean",
         default: false,
         describe: "Replace existing dev data without asking",
+      })
+      .option("allow-cascade", {
+        type: "boolean",
+        default: false,
+        describe:
+          "Let replace delete or change rows of tables booksnap does not copy that reference your books or lists (required with --yes when there are any)",
       })
       .option("dry-run", {
         type: "boolean",
@@ -210,6 +218,7 @@ export const importCommand = (ctx: CommandContext): CommandModule<object, Import
           ...(user === undefined ? {} : { user }),
           ...(args["create-user"] === undefined ? {} : { createUser: args["create-user"] }),
           yes: args.yes,
+          allowCascade: args["allow-cascade"],
           dryRun: args["dry-run"],
           resume: args.resume,
           ...settings,
@@ -281,6 +290,11 @@ function printSummary(ctx: CommandContext, s: ImportSummary): void {
     o.line(
       `  replaced: ${s.deleted.Book} book(s), ${s.deleted.ReadingList} list(s), ${s.deleted.BookInReadingList} entr(ies)`,
     );
+    if (s.dependents.length > 0) {
+      o.line(
+        `  ${s.dryRun ? "would also affect" : "also affected"} tables booksnap does not copy: ${describeDependents(s.dependents)}`,
+      );
+    }
   }
   if (s.rejectsFile) o.line(`  rejected records: ${s.rejected.total} → ${s.rejectsFile}`);
   o.line(

@@ -41,7 +41,7 @@ export const inspectCommand = (ctx: CommandContext): CommandModule<object, Inspe
         "user PII",
         s.redaction.mode === "none"
           ? "kept (--no-redact)"
-          : `pseudonymised (${s.redaction.fields.join(", ")})`,
+          : `pseudonymised (${s.redaction.fields.join(", ")}), key id ${s.redaction.keyId ?? "not recorded"}`,
       ],
       ...MODEL_NAMES.map((m): [string, string] => [`  ${m}`, n(s.counts[m])]),
       ["records", n(s.records)],

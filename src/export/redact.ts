@@ -1,5 +1,4 @@
 import { createHmac } from "node:crypto";
-import type { Environment } from "../config/env.js";
 
 /**
  * Deterministic pseudonymisation of user PII. The same input and key always give the same
@@ -7,14 +6,8 @@ import type { Environment } from "../config/env.js";
  * from the value, 96 bits of HMAC-SHA256). Nulls stay null; URLs keep the shape of a URL.
  */
 
-/** Environment variable holding the secret HMAC key. */
-export const REDACTION_KEY_VARIABLE = "BOOKSNAP_REDACTION_KEY";
-
-/**
- * Used when no key is set. Public, so pseudonyms are deterministic but guessable for known
- * values (hash "alice@example.com" and compare); set BOOKSNAP_REDACTION_KEY to prevent that.
- */
-export const DEFAULT_REDACTION_KEY = "booksnap-default-redaction-key-v1";
+// The key is secret and per user or team (src/config/redaction-key.ts): there is no built-in key,
+// since a published one would let anyone reverse pseudonyms by hashing guessed values.
 
 /** User fields replaced by pseudonyms, in the manifest's `redaction.fields`. */
 export const REDACTED_USER_FIELDS = [
@@ -50,11 +43,6 @@ export interface Redactor {
   user(record: Readonly<Record<string, unknown>>): Record<string, unknown>;
   /** The pseudonym of one field value (null stays null). */
   field(field: RedactedUserField, value: string | null): string | null;
-}
-
-export function redactionKeyFrom(env: Environment): { key: string; custom: boolean } {
-  const key = env[REDACTION_KEY_VARIABLE];
-  return key ? { key, custom: true } : { key: DEFAULT_REDACTION_KEY, custom: false };
 }
 
 /** HMAC of a value, domain-separated by field so equal values in different fields differ. */

@@ -3,6 +3,13 @@ import type { SnapshotManifest } from "../snapshot/manifest.js";
 import { quoteIdent } from "../snapshot/models.js";
 import { type ImportMode, type PlannedCounts, plannedCounts, resolveConflicts } from "./conflicts.js";
 import type { DeadLetterFile } from "./dead-letter-file.js";
+import {
+  affectedRows,
+  assertReplaceNotBlocked,
+  cascadeNotAllowedError,
+  type DependentTable,
+  findReplaceDependents,
+} from "./dependents.js";
 import { createDevUser, type DevUserChoice } from "./owner.js";
 import { type RejectsSummary, streamRejects } from "./rejects.js";
 import {
@@ -19,6 +26,8 @@ export interface FinalPlan {
   devUser: DevUserChoice;
   maxRejects: number;
   dryRun: boolean;
+  /** The user accepted replace's effect on tables booksnap does not copy (--allow-cascade or the prompt). */
+  cascadeAcknowledged: boolean;
   manifest: SnapshotManifest;
   /** Checkpoint counts after staging: validated records and validation rejects per model. */
   stagedCounts: Record<string, number>;
@@ -36,6 +45,8 @@ export interface FinalOutcome {
   planned: PlannedCounts;
   /** Rows of the dev user removed by replace mode (entries include cascaded ones). */
   deleted: Record<string, number>;
+  /** Tables booksnap does not copy whose rows replace deleted or changed (or would, in a dry run). */
+  dependents: DependentTable[];
   /** Counts and first of the rejected records (all of them are in plan.deadLetter). */
   rejects: RejectsSummary;
   /** Rejects exceed --max-rejects: rolled back, nothing changed. */
@@ -96,6 +107,7 @@ export async function finalizeImport(
       createdUser,
       planned,
       deleted: { Book: 0, ReadingList: 0, BookInReadingList: 0 },
+      dependents: [],
       rejects,
       tooManyRejects: rejectCount > plan.maxRejects,
       verification: {},
@@ -106,6 +118,14 @@ export async function finalizeImport(
       return outcome;
     }
     if (plan.mode === "replace") {
+      // Counted again under the lock, right before the delete: this is what actually happens.
+      outcome.dependents = (await findReplaceDependents(client, devUserId)).filter(
+        (d) => d.deleted + d.changed + d.blocking > 0,
+      );
+      assertReplaceNotBlocked(outcome.dependents, plan.devUser.email);
+      if (affectedRows(outcome.dependents) > 0 && !plan.dryRun && !plan.cascadeAcknowledged) {
+        throw cascadeNotAllowedError(outcome.dependents, plan.devUser.email);
+      }
       const entries = await client.query<{ n: string }>(
         `SELECT count(*) AS n FROM "BookInReadingList" e
           WHERE e."bookId" IN (SELECT id FROM "Book" WHERE "ownerId" = $1)

@@ -116,7 +116,9 @@ export async function importSnapshot(options: ImportOptions, deps: ImportDeps): 
     const resumed = await phase("Checking for an interrupted import", () =>
       leftoverToResume(client, identity, options.resume ?? false, deps.confirm),
     );
-    await phase("Counting the dev user's rows", () => confirmReplace(client, devUser, mode, options, deps));
+    const { cascadeAcknowledged } = await phase("Counting the dev user's rows", () =>
+      confirmReplace(client, devUser, mode, options, deps),
+    );
     const resumedFromLine = resumed?.lastLine ?? 0;
     const checkpoint = await phase("Creating the staging area", () =>
       beginStaging(client, resumed, identity, startedAt),
@@ -161,6 +163,7 @@ export async function importSnapshot(options: ImportOptions, deps: ImportDeps): 
         devUser,
         maxRejects: options.maxRejects ?? 0,
         dryRun: options.dryRun ?? false,
+        cascadeAcknowledged,
         manifest,
         stagedCounts: staged.counts,
         droppedFields: schema.droppedFields,

@@ -33,6 +33,11 @@ export interface ImportOptions {
   createUser?: string;
   /** Skip the confirmation before replacing existing dev data. */
   yes?: boolean;
+  /**
+   * Accept that replace deletes or changes rows of tables booksnap does not copy (their foreign
+   * keys cascade from the dev user's books and lists). Needed with --yes when there are any.
+   */
+  allowCascade?: boolean;
   /** Run everything, including constraint checks in the database, then roll back. */
   dryRun?: boolean;
   /** Continue from the staging checkpoint of an interrupted import. */

@@ -3,6 +3,13 @@ import { ConflictError, SnapshotIntegrityError, UsageError } from "../errors.js"
 import type { SnapshotManifest } from "../snapshot/manifest.js";
 import { MODEL_NAMES } from "../snapshot/models.js";
 import type { ImportMode } from "./conflicts.js";
+import {
+  affectedRows,
+  assertReplaceNotBlocked,
+  cascadeNotAllowedError,
+  describeDependents,
+  findReplaceDependents,
+} from "./dependents.js";
 import type { ImportDeps, ImportOptions } from "./options.js";
 import type { DevUserChoice } from "./owner.js";
 import type { StagingCheckpoint } from "./staging.js";
@@ -29,14 +36,29 @@ export function assertResumable(
   }
 }
 
+/**
+ * Asks before replace deletes the dev user's rows, naming what it also does to tables booksnap
+ * does not copy (their foreign keys act on the delete). Refuses before anything is written when
+ * such a table would block the delete. Returns whether the user accepted the effect on those
+ * tables (--allow-cascade, or a confirmed question that listed them): `--yes` alone does not,
+ * since it answers a question that never mentioned them.
+ */
 export async function confirmReplace(
   client: pg.Client,
   devUser: DevUserChoice,
   mode: ImportMode,
   options: ImportOptions,
   deps: ImportDeps,
-): Promise<void> {
-  if (mode !== "replace" || options.yes || options.dryRun || devUser.id === undefined) return;
+): Promise<{ cascadeAcknowledged: boolean }> {
+  const allowCascade = options.allowCascade ?? false;
+  if (mode !== "replace" || devUser.id === undefined) return { cascadeAcknowledged: allowCascade };
+  const dependents = await findReplaceDependents(client, devUser.id);
+  assertReplaceNotBlocked(dependents, devUser.email);
+  // A dry run changes nothing: it reports the dependents in its summary instead.
+  if (options.dryRun) return { cascadeAcknowledged: allowCascade };
+  const cascades = affectedRows(dependents) > 0;
+  if (cascades && options.yes && !allowCascade) throw cascadeNotAllowedError(dependents, devUser.email);
+  if (options.yes) return { cascadeAcknowledged: allowCascade };
   const { rows } = await client.query<{ books: string; lists: string }>(
     `SELECT (SELECT count(*) FROM "Book" WHERE "ownerId" = $1) AS books,
             (SELECT count(*) FROM "ReadingList" WHERE "ownerId" = $1) AS lists`,
@@ -44,20 +66,27 @@ export async function confirmReplace(
   );
   const books = Number(rows[0]?.books ?? 0);
   const lists = Number(rows[0]?.lists ?? 0);
-  if (books === 0 && lists === 0) return;
-  const question = `Replace ${devUser.email}'s ${books} book(s) and ${lists} reading list(s) with the snapshot's?`;
+  if (books === 0 && lists === 0) return { cascadeAcknowledged: allowCascade };
+  const also = cascades
+    ? ` This also affects tables booksnap does not copy: ${describeDependents(dependents)}.`
+    : "";
+  const question = `Replace ${devUser.email}'s ${books} book(s) and ${lists} reading list(s) with the snapshot's?${also}`;
   if (!deps.confirm) {
     throw new UsageError(
-      `Refusing to replace ${devUser.email}'s ${books} book(s) and ${lists} reading list(s) without confirmation`,
+      `Refusing to replace ${devUser.email}'s ${books} book(s) and ${lists} reading list(s) without confirmation.${also}`,
       {
         code: "E_CONFIRM_REQUIRED",
-        hint: "Pass --yes to replace them, or --mode merge to keep them.",
+        hint: cascades
+          ? "Pass --yes --allow-cascade to replace them, or --mode merge to keep them."
+          : "Pass --yes to replace them, or --mode merge to keep them.",
+        ...(cascades ? { details: { dependents } } : {}),
       },
     );
   }
   if (!(await deps.confirm(question))) {
     throw new UsageError("Import cancelled; nothing was changed", { code: "E_NOT_CONFIRMED" });
   }
+  return { cascadeAcknowledged: true };
 }
 
 /** Every line of the file was staged or rejected, and the counts agree with the manifest. */

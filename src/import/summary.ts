@@ -2,6 +2,7 @@ import type { describeLocation } from "../db/url.js";
 import type { SnapshotManifest } from "../snapshot/manifest.js";
 import { MODEL_NAMES } from "../snapshot/models.js";
 import type { ImportMode } from "./conflicts.js";
+import type { DependentTable } from "./dependents.js";
 import type { FinalOutcome } from "./finalize.js";
 import type { ImportOptions } from "./options.js";
 import type { DevUserChoice } from "./owner.js";
@@ -26,6 +27,8 @@ export interface ImportSummary {
   models: Record<string, ModelImportCounts>;
   /** Dev user's rows removed by replace mode. */
   deleted: Record<string, number>;
+  /** Rows of tables booksnap does not copy that replace deleted or changed (would, in a dry run). */
+  dependents: DependentTable[];
   rejected: { total: number; validation: number; constraint: number };
   rejectsFile: string | null;
   /** False when the rejects exceed --max-rejects: a real run would refuse to commit (dry runs report it). */
@@ -78,6 +81,7 @@ export function buildSummary(input: {
     user: { id: outcome.devUserId, email: input.devUser.email, created: outcome.createdUser },
     models,
     deleted: outcome.deleted,
+    dependents: outcome.dependents,
     rejected: { total, validation, constraint: total - validation },
     rejectsFile: total > 0 ? input.rejectsPath : null,
     committable: !outcome.tooManyRejects,

@@ -61,6 +61,14 @@ export const manifestSchema = z
         /** "pseudonymised": user PII replaced deterministically; "none": kept (--no-redact). */
         mode: z.enum(["pseudonymised", "none"]),
         fields: z.array(z.string()),
+        /**
+         * Identifier of the pseudonymisation key (never the key): snapshots with equal ids have
+         * matching pseudonyms. Optional: absent in snapshots written before it existed.
+         */
+        keyId: z
+          .string()
+          .regex(/^[0-9a-f]{16}$/)
+          .optional(),
       })
       .strict(),
     schema: z

@@ -4,63 +4,62 @@ import { FaultProxy } from "./proxy.js";
 import { contentDump, extraSchemas, useProxiedImportSuite } from "./targets.js";
 
 /**
- * Import under network faults outside the staging batches: a connection lost while the target's
- * schema is checked (or while the loaded rows are read back) is a connection error, exit 3, with
- * the --resume hint; never "unexpected".
+ * Import under network faults outside the staging batches. Before staging, a lost connection
+ * is a connection error (exit 3) naming the step, never "unexpected", and nothing is written;
+ * in the final transaction it is retried as a whole. Each cut lands as a known statement is
+ * sent (the proxy's `whenSent`), so each case has exactly one right outcome.
  */
 const SHAPE = { users: 2, books: 120, listsPerUser: 3, entriesPerList: 8, seed: 21 };
 
 const suite = useProxiedImportSuite("booksnap-inet-", SHAPE);
 const { importArgs } = suite;
 
+/** A statement of each step before staging (import.ts), and the step the error must name. */
+const STEPS_BEFORE_STAGING: Array<[string, string]> = [
+  ["pg_try_advisory_lock", "Taking the import lock failed"],
+  ["c.udt_name", "Checking the target's schema failed"],
+  ['SELECT id, email FROM "User"', "Looking up the dev user failed"],
+  ["SELECT 1 FROM pg_namespace WHERE nspname", "Checking for an interrupted import failed"],
+  ["FROM pg_constraint c WHERE c.contype", "Counting the dev user's rows failed"],
+];
+
 describe("import network faults outside the staging batches", () => {
-  it("a connection cut before staging (lock, schema check, dev user) stops with a connection error (exit 3), nothing written", async () => {
-    const target = await suite.workspace.freshTarget();
-    const before = await contentDump(target);
-    // Where the schema check's replies fall depends on the server (its startup messages differ
-    // between versions): cut at a range of points before staging, each one a separate run.
-    const phases: string[] = [];
-    for (let afterBytes = 500; afterBytes <= suite.toClient; afterBytes += 500) {
+  it.each(STEPS_BEFORE_STAGING)(
+    "a connection cut as %j is sent stops with exit 3 E_CONNECTION_LOST (%s), nothing written",
+    async (statement, step) => {
+      const target = await suite.workspace.freshTarget();
+      const before = await contentDump(target);
       const proxy = await FaultProxy.forUrl(target.url);
       try {
-        void proxy.arm({ direction: "toClient", afterBytes, action: "cut" });
+        void proxy.arm({ direction: "toServer", whenSent: statement, action: "cut" });
         const run = await runBooksnap(importArgs(proxy.url(target.url)), { cwd: suite.workspace.work });
         expect(proxy.cuts).toBe(1);
-        // Staging started: from here on the batches retry (covered in import-network.test.ts).
-        if (/batch \d+/.test(run.stderr) || run.code === 0) break;
         expect(run.code, run.stderr).toBe(3);
-        const code = /\[(E_[A-Z_]+)\]/.exec(run.stderr)?.[1];
-        expect(["E_CONNECT", "E_CONNECTION_LOST"], run.stderr).toContain(code);
-        if (code === "E_CONNECTION_LOST") expect(run.stderr).toMatch(/--resume/);
-        phases.push(/\] ([^:]+)/.exec(run.stderr)?.[1] ?? "");
+        expect(run.stderr).toContain(`[E_CONNECTION_LOST] ${step}`);
+        expect(run.stderr).toContain("--resume");
       } finally {
         await proxy.close();
       }
       expect(await contentDump(target)).toEqual(before);
       expect(await extraSchemas(target)).toEqual([]);
-    }
-    expect(phases.some((p) => p.startsWith("Checking the target's schema failed"))).toBe(true);
-  });
+    },
+  );
 
-  it("a connection cut while the loaded rows are read back for verification: retried, or exit 3 and --resume completes", async () => {
+  it("a connection cut as the loaded rows are read back for verification: the final transaction is retried, exact content", async () => {
     const target = await suite.workspace.freshTarget();
     const proxy = await FaultProxy.forUrl(target.url);
     try {
-      void proxy.arm({
-        direction: "toClient",
-        afterBytes: Math.floor(suite.toClient * 0.8),
-        action: "cut",
+      // The query that reads the imported rows back and checks their references (verify-import.ts).
+      void proxy.arm({ direction: "toServer", whenSent: "reference check failed", action: "cut" });
+      const run = await runBooksnap(importArgs(proxy.url(target.url), ["--json"]), {
+        cwd: suite.workspace.work,
       });
-      const run = await runBooksnap(importArgs(proxy.url(target.url)), { cwd: suite.workspace.work });
       expect(proxy.cuts).toBe(1);
-      if (run.code !== 0) {
-        expect(run.code, run.stderr).toBe(3);
-        expect(run.stderr).toMatch(/resume/i);
-        const resumed = await runBooksnap(importArgs(target.url, ["--resume"]), {
-          cwd: suite.workspace.work,
-        });
-        expect(resumed.code, resumed.stderr).toBe(0);
-      }
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stderr).toContain("final transaction failed");
+      expect(run.stderr).toContain("retry 1 of 3");
+      expect(JSON.parse(run.stdout).retried).toBe(1);
+      expect(proxy.connections).toBe(suite.connections + 1);
       expect(await contentDump(target)).toEqual(suite.expected);
       expect(await extraSchemas(target)).toEqual([]);
     } finally {

@@ -28,7 +28,8 @@ export async function runInProcess(
     stdout,
     stderr,
     stdin,
-    env: { NO_COLOR: "1", ...options.env },
+    // The test run's config directory (test/global-setup.ts), never the real ~/.config.
+    env: { NO_COLOR: "1", XDG_CONFIG_HOME: process.env.XDG_CONFIG_HOME, ...options.env },
     cwd: options.cwd ?? process.cwd(),
     signal: options.signal ?? new AbortController().signal,
   });

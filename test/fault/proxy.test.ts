@@ -64,6 +64,27 @@ describe("fault proxy (loopback TCP between the tool and PostgreSQL)", () => {
     expect(proxy.bytes.toServer - before).toBe(1000);
   });
 
+  it("cuts when a statement is sent, on its N-th occurrence, before the server sees it", async () => {
+    const proxy = await startProxy();
+    const client = await connectThrough(proxy);
+    const fired = proxy.arm({
+      direction: "toServer",
+      whenSent: "marker_statement",
+      occurrence: 2,
+      action: "cut",
+    });
+    expect((await client.query("SELECT 1 AS marker_statement")).rows).toEqual([{ marker_statement: 1 }]);
+    await expect(client.query("SELECT 2 AS marker_statement")).rejects.toThrow();
+    await fired;
+    expect(proxy.cuts).toBe(1);
+    // The server never ran the second statement: a probe on a new connection sees no such query.
+    const probe = await connectThrough(proxy);
+    const seen = await probe.query(
+      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE 'SELECT 2 AS marker%'",
+    );
+    expect(seen.rows[0]).toEqual({ n: 0 });
+  });
+
   it("stalls a connection (client times out while the socket stays open) and releases it on command", async () => {
     const proxy = await startProxy();
     const stalled = await connectThrough(proxy, { query_timeout: 300 });

@@ -14,7 +14,15 @@ export type FaultAction = "cut" | "stall";
 export interface FaultRule {
   direction: Direction;
   /** Bytes to let through (counted from when the rule is armed, over all connections) before acting. */
-  afterBytes: number;
+  afterBytes?: number;
+  /**
+   * Instead of a byte count: act on the chunk that carries this text (e.g. a statement's SQL in
+   * its Query or Parse message), the `occurrence`-th time it passes. None of that chunk is
+   * forwarded, so the server never sees the statement: the fault lands at a known step.
+   */
+  whenSent?: string;
+  /** Which occurrence of `whenSent` triggers the rule (default 1). */
+  occurrence?: number;
   action: FaultAction;
   /** Only connections opened after the rule was armed count (default false: every connection). */
   newConnectionsOnly?: boolean;
@@ -38,6 +46,8 @@ interface Link {
 
 interface ArmedRule extends FaultRule {
   remaining: number;
+  /** Occurrences of `whenSent` still to let through. */
+  sightings: number;
   firstLinkId: number;
   fired: boolean;
   firedResolvers: (() => void)[];
@@ -101,7 +111,8 @@ export class FaultProxy {
     return new Promise((resolve) => {
       this.rules.push({
         ...rule,
-        remaining: rule.afterBytes,
+        remaining: rule.afterBytes ?? 0,
+        sightings: (rule.occurrence ?? 1) - 1,
         firstLinkId: rule.newConnectionsOnly ? this.nextLinkId : 0,
         fired: false,
         firedResolvers: [resolve],
@@ -170,25 +181,37 @@ export class FaultProxy {
     }
     for (const rule of this.rules) {
       if (rule.fired || rule.direction !== direction || link.id < rule.firstLinkId) continue;
+      if (rule.whenSent !== undefined) {
+        if (!chunk.includes(rule.whenSent)) continue;
+        if (rule.sightings > 0) {
+          rule.sightings -= 1;
+          continue;
+        }
+        this.fire(link, direction, rule, Buffer.alloc(0), chunk);
+        return;
+      }
       if (chunk.length < rule.remaining) {
         rule.remaining -= chunk.length;
         continue;
       }
-      const allowed = chunk.subarray(0, rule.remaining);
-      const rest = chunk.subarray(rule.remaining);
-      rule.fired = true;
-      this.rules = this.rules.filter((r) => r !== rule);
-      this.write(link, direction, allowed);
-      if (rule.action === "cut") {
-        this.cut(link);
-      } else {
-        link.stalled = true;
-        if (rest.length > 0) link.held.push({ direction, chunk: rest });
-      }
-      for (const resolve of rule.firedResolvers) resolve();
+      this.fire(link, direction, rule, chunk.subarray(0, rule.remaining), chunk.subarray(rule.remaining));
       return;
     }
     this.write(link, direction, chunk);
+  }
+
+  /** Forwards `allowed`, then cuts the link or stalls it holding `rest`. */
+  private fire(link: Link, direction: Direction, rule: ArmedRule, allowed: Buffer, rest: Buffer): void {
+    rule.fired = true;
+    this.rules = this.rules.filter((r) => r !== rule);
+    this.write(link, direction, allowed);
+    if (rule.action === "cut") {
+      this.cut(link);
+    } else {
+      link.stalled = true;
+      if (rest.length > 0) link.held.push({ direction, chunk: rest });
+    }
+    for (const resolve of rule.firedResolvers) resolve();
   }
 
   private write(link: Link, direction: Direction, chunk: Buffer): void {

@@ -212,18 +212,20 @@ export class FaultWorkspace {
 export async function cleanImportThroughProxy(
   workspace: FaultWorkspace,
   args: (url: string) => string[],
-): Promise<{ expected: Record<string, string[]>; toServer: number; toClient: number }> {
+): Promise<{ expected: Record<string, string[]>; toServer: number; toClient: number; connections: number }> {
   const reference = await workspace.freshTarget();
   const proxy = await FaultProxy.forUrl(reference.url);
   let bytes: { toServer: number; toClient: number };
+  let connections: number;
   try {
     const run = await runBooksnap(args(proxy.url(reference.url)), { cwd: workspace.work });
     expect(run.code, run.stderr).toBe(0);
     bytes = { ...proxy.bytes };
+    connections = proxy.connections;
   } finally {
     await proxy.close();
   }
-  return { expected: await contentDump(reference), ...bytes };
+  return { expected: await contentDump(reference), ...bytes, connections };
 }
 
 /** What a proxied import fault test file works with; the fields are set in beforeAll. */
@@ -235,6 +237,8 @@ export interface ProxiedImportSuite {
   /** Bytes a clean import sends to the server and to the client: where to place faults. */
   toServer: number;
   toClient: number;
+  /** Connections a clean import opens (lock and work session): a reconnect adds exactly one. */
+  connections: number;
   /** importArgs for the suite's snapshot, with the suite's extra flags. */
   importArgs(url: string, extra?: string[]): string[];
 }
@@ -261,6 +265,7 @@ export function useProxiedImportSuite(
     expect(suite.expected.Book).toHaveLength(shape.books);
     suite.toServer = clean.toServer;
     suite.toClient = clean.toClient;
+    suite.connections = clean.connections;
   });
   afterAll(() => suite.workspace?.dispose());
   return suite;

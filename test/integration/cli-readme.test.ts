@@ -65,6 +65,7 @@ describe("README", () => {
       "SYNC_MAX_RETRIES",
       "SYNC_TIMEOUT_MS",
       "BOOKSNAP_REDACTION_KEY",
+      "BOOKSNAP_CONFIG_DIR",
       "BOOKSNAP_PASSPHRASE",
       "NO_COLOR",
       "PGHOST",

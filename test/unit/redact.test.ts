@@ -1,11 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  createRedactor,
-  DEFAULT_REDACTION_KEY,
-  pseudonymise,
-  REDACTED_USER_FIELDS,
-  redactionKeyFrom,
-} from "../../src/export/redact.js";
+import { createRedactor, pseudonymise, REDACTED_USER_FIELDS } from "../../src/export/redact.js";
 import { validateRecord } from "../../src/snapshot/validate.js";
 
 const user = {
@@ -57,14 +51,5 @@ describe("PII pseudonymisation", () => {
     expect(pseudonymise("k", "githubUrl", "x")).not.toBe(
       (pseudonymise("k", "linkedinUrl", "x") as string).replace("linkedin", "github"),
     );
-  });
-
-  it("takes the key from BOOKSNAP_REDACTION_KEY, else the documented default", () => {
-    expect(redactionKeyFrom({ BOOKSNAP_REDACTION_KEY: "s3cret" })).toEqual({ key: "s3cret", custom: true });
-    expect(redactionKeyFrom({})).toEqual({ key: DEFAULT_REDACTION_KEY, custom: false });
-    expect(redactionKeyFrom({ BOOKSNAP_REDACTION_KEY: "" })).toEqual({
-      key: DEFAULT_REDACTION_KEY,
-      custom: false,
-    });
   });
 });
