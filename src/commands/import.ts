@@ -5,14 +5,17 @@ import { appendAuditRecord } from "../audit.js";
 import { type ConnectionArgs, resolveConnection, withConnectionOptions } from "../cli/connection-options.js";
 import type { CommandContext } from "../cli/context.js";
 import { createProgressReporter } from "../cli/progress.js";
+import { localSnapshotFor, type StoreArgs, withStoreOptions } from "../cli/store-options.js";
 import { intSetting } from "../config/env.js";
 import { describeLocation } from "../db/url.js";
 import { ExitCode, isBooksnapError, UsageError } from "../errors.js";
 import { abortImport, DEFAULT_BATCH_SIZE, type ImportSummary, importSnapshot } from "../import/import.js";
 import type { TargetUser } from "../import/owner.js";
 import { DEFAULT_PASSPHRASE_ENV, passphraseFromEnv } from "../snapshot/crypto.js";
+import { REJECTS_SUFFIX } from "../snapshot/paths.js";
+import { isStoreUrl } from "../store/s3-url.js";
 
-interface ImportArgs extends ConnectionArgs {
+interface ImportArgs extends ConnectionArgs, StoreArgs {
   snapshot?: string;
   "allow-remote-target": boolean;
   mode: "replace" | "merge";
@@ -41,12 +44,15 @@ export const importCommand = (ctx: CommandContext): CommandModule<object, Import
   command: "import [snapshot]",
   describe: "Load a snapshot into your development database (validated, resumable, all-or-nothing, verified)",
   builder: (y) =>
-    withConnectionOptions(
-      y.positional("snapshot", {
-        type: "string",
-        describe: "The snapshot: <name>.manifest.json, <name>.ndjson.zst, or the path without extensions",
-      }),
-      "target",
+    withStoreOptions(
+      withConnectionOptions(
+        y.positional("snapshot", {
+          type: "string",
+          describe:
+            "The snapshot: <name>.manifest.json or .ndjson.zst path, or s3://bucket/prefix/<name|latest>",
+        }),
+        "target",
+      ),
     )
       .option("allow-remote-target", {
         type: "boolean",
@@ -146,19 +152,24 @@ export const importCommand = (ctx: CommandContext): CommandModule<object, Import
         hint: "booksnap import <snapshot>",
       });
     }
-    const snapshot = resolve(ctx.cwd, args.snapshot);
+    const snapshot = isStoreUrl(args.snapshot) ? args.snapshot : resolve(ctx.cwd, args.snapshot);
     const logDir = resolve(ctx.cwd, args["log-dir"]);
     const interactive = ctx.output.interactive && Boolean(ctx.stdin.isTTY);
     const progress = createProgressReporter(ctx.output);
     const startedAt = ctx.now();
     let summary: ImportSummary;
+    let local: Awaited<ReturnType<typeof localSnapshotFor>> | undefined;
     try {
+      // From a store: a private copy, checked against the manifest while downloading, is imported.
+      local = await localSnapshotFor(ctx, env, args, snapshot);
+      const storeRejects =
+        local.name === undefined ? undefined : resolve(ctx.cwd, `${local.name}${REJECTS_SUFFIX}`);
       const passphrase = env[args["passphrase-env"]]
         ? passphraseFromEnv(env, args["passphrase-env"])
         : undefined;
       summary = await importSnapshot(
         {
-          snapshot,
+          snapshot: local.path,
           targetUrl: url,
           allowRemoteTarget: args["allow-remote-target"],
           mode: args.mode,
@@ -170,6 +181,7 @@ export const importCommand = (ctx: CommandContext): CommandModule<object, Import
           maxRejects: intSetting(args["max-rejects"], env, "--max-rejects", 0),
           batchSize: intSetting(args["batch-size"], env, "SYNC_BATCH_SIZE", DEFAULT_BATCH_SIZE, { min: 1 }),
           ...(args.rejects === undefined ? {} : { rejectsPath: resolve(ctx.cwd, args.rejects) }),
+          ...(args.rejects === undefined && storeRejects ? { rejectsPath: storeRejects } : {}),
           schemaDrift: args["schema-drift"],
           retry: {
             maxRetries: intSetting(args["max-retries"], env, "SYNC_MAX_RETRIES", 3, { max: 100 }),
@@ -209,6 +221,8 @@ export const importCommand = (ctx: CommandContext): CommandModule<object, Import
           : { code: "E_UNEXPECTED", message: ctx.output.redact(String((error as Error)?.message ?? error)) },
       }).catch(() => {});
       throw error;
+    } finally {
+      await local?.dispose();
     }
     progress.stop();
     await appendAuditRecord(logDir, {

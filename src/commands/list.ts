@@ -2,13 +2,16 @@ import { relative } from "node:path";
 import type { CommandModule } from "yargs";
 import type { CommandContext } from "../cli/context.js";
 import type { Output } from "../cli/output.js";
+import { type StoreArgs, withStore, withStoreOptions } from "../cli/store-options.js";
 import { loadEnvironment } from "../config/env.js";
 import { ExitCode } from "../errors.js";
-import { type ListedSnapshot, listSnapshots, type SnapshotState } from "../list.js";
+import { type ListedSnapshot, type ListResult, listSnapshots, type SnapshotState } from "../list.js";
 import { DEFAULT_PASSPHRASE_ENV, passphraseFromEnv } from "../snapshot/crypto.js";
+import { listStoreSnapshots, verifyStoreSnapshots } from "../store/listing.js";
+import { formatStorePrefix, isStoreUrl, parseStorePrefix } from "../store/s3-url.js";
 import { verifySnapshot } from "../verify/verify.js";
 
-interface ListArgs {
+interface ListArgs extends StoreArgs {
   dir: string;
   verify: boolean;
   "passphrase-env": string;
@@ -19,8 +22,12 @@ export const listCommand = (ctx: CommandContext): CommandModule<object, ListArgs
   command: "list [dir]",
   describe: "List the snapshots in a directory: age, size, counts, source, redaction and integrity",
   builder: (y) =>
-    y
-      .positional("dir", { type: "string", default: "snapshots", describe: "Directory of snapshots" })
+    withStoreOptions(y)
+      .positional("dir", {
+        type: "string",
+        default: "snapshots",
+        describe: "Directory of snapshots, or s3://bucket/prefix",
+      })
       .option("verify", {
         type: "boolean",
         default: false,
@@ -37,25 +44,42 @@ export const listCommand = (ctx: CommandContext): CommandModule<object, ListArgs
       .example("$0 list --json", "The listing as JSON") as never,
   handler: async (args) => {
     const env = loadEnvironment(ctx.env, args["env-file"]);
-    const result = await listSnapshots(
-      args.dir,
-      { verify: args.verify },
-      {
-        now: ctx.now,
-        verify: (path) =>
-          verifySnapshot(path, {
-            signal: ctx.signal,
-            passphrase: () => passphraseFromEnv(env, args["passphrase-env"]),
-          }),
-      },
-    );
+    const verifyOne = (path: string) =>
+      verifySnapshot(path, {
+        signal: ctx.signal,
+        passphrase: () => passphraseFromEnv(env, args["passphrase-env"]),
+      });
+    const result: ListResult = isStoreUrl(args.dir)
+      ? await withStore(ctx, env, args, async (client) => {
+          const prefix = parseStorePrefix(args.dir);
+          const listed = await listStoreSnapshots(client, prefix, ctx.now, ctx.signal);
+          return {
+            dir: formatStorePrefix(prefix),
+            exists: true,
+            snapshots: args.verify
+              ? await verifyStoreSnapshots(client, prefix, listed, verifyOne, ctx.signal)
+              : listed,
+          };
+        })
+      : await listSnapshots(
+          args.dir,
+          { verify: args.verify },
+          {
+            now: ctx.now,
+            verify: (path) =>
+              verifySnapshot(path, {
+                signal: ctx.signal,
+                passphrase: () => passphraseFromEnv(env, args["passphrase-env"]),
+              }),
+          },
+        );
     const failed = result.snapshots.filter((s) => !OK_STATES.includes(s.state));
     if (args.verify && failed.length > 0) ctx.exitCode = ExitCode.integrity;
     if (ctx.output.json) {
       ctx.output.result({ ok: !args.verify || failed.length === 0, ...result });
       return;
     }
-    const shownDir = relative(ctx.cwd, result.dir) || ".";
+    const shownDir = isStoreUrl(result.dir) ? result.dir : relative(ctx.cwd, result.dir) || ".";
     if (result.snapshots.length === 0) {
       ctx.output.line(
         `No snapshots in ${shownDir}${result.exists ? "" : " (the directory does not exist)"}. Create one with 'booksnap export' or try 'booksnap demo --keep'.`,
@@ -65,7 +89,7 @@ export const listCommand = (ctx: CommandContext): CommandModule<object, ListArgs
     printTable(ctx.output, result.snapshots);
     ctx.output.line();
     ctx.output.line(
-      `${result.snapshots.length} snapshot(s) in ${shownDir}; ${args.verify ? "every record verified" : "manifest checksum and file size checked (--verify checks every record)"}.`,
+      `${result.snapshots.length} snapshot(s) in ${shownDir}; ${args.verify ? "every record verified" : `manifest checksum and ${isStoreUrl(result.dir) ? "object" : "file"} size checked (--verify checks every record)`}.`,
     );
     for (const s of failed) ctx.output.line(`  ${s.name}: ${s.problem?.code} ${s.problem?.message}`);
   },

@@ -114,8 +114,11 @@ export function exportConnectionSettings(connection: ExportOptions["connection"]
 export async function exportSnapshot(options: ExportOptions, deps: ExportDeps): Promise<ExportResult> {
   const started = deps.now().getTime();
   const paths = snapshotPaths(options.outDir, options.name);
-  await assertOutDirUsable(options.outDir);
-  await refuseOverwrite(paths, options.force ?? false);
+  // A store destination checks its own name clash (src/store/upload.ts) before the export starts.
+  if (!deps.writer?.sink) {
+    await assertOutDirUsable(options.outDir);
+    await refuseOverwrite(paths, options.force ?? false);
+  }
   const ownerRefs = parseOwnerRefs(options.owners ?? []);
   const settings = exportConnectionSettings(options.connection);
   const url = settings.url;

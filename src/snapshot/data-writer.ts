@@ -6,6 +6,7 @@ import { pipeline } from "node:stream/promises";
 import { CompressStream } from "zstd-napi";
 import { OutputError } from "../errors.js";
 import { createEncryptStream, type EncryptOptions } from "./crypto.js";
+import type { SnapshotSink } from "./sink.js";
 
 export interface DataFileStats {
   /** Compressed size on disk. */
@@ -23,6 +24,8 @@ export interface DataWriterOptions {
   wrapFileStream?: (stream: NodeJS.WritableStream) => NodeJS.WritableStream;
   /** Encrypt the compressed stream for sharing (see crypto.ts); size and SHA-256 are of the encrypted file. */
   encryption?: EncryptOptions;
+  /** Stream the data (and later the manifest) to a store instead of the local directory. */
+  sink?: SnapshotSink;
 }
 
 /** zstd level of snapshot data files: zstd's default, what `zstd -3` uses (docs/benchmarks.md). */
@@ -66,6 +69,7 @@ export async function writeDataFile(
   chunks: AsyncIterable<DataChunk>,
   options: DataWriterOptions = {},
 ): Promise<DataFileStats> {
+  if (options.sink) return writeDataToSink(chunks, options, options.sink);
   const tempPath = `${finalPath}.tmp-${process.pid}-${Date.now()}`;
   const counts = { lines: 0, uncompressedBytes: 0 };
   const hasher = new HashingCounter();
@@ -97,6 +101,32 @@ export async function writeDataFile(
     lines: counts.lines,
     sha256: hasher.hash.digest("hex"),
   };
+}
+
+/** The same stages as writeDataFile, into a store: nothing touches the local disk. */
+async function writeDataToSink(
+  chunks: AsyncIterable<DataChunk>,
+  options: DataWriterOptions,
+  sink: SnapshotSink,
+): Promise<DataFileStats> {
+  const counts = { lines: 0, uncompressedBytes: 0 };
+  const hasher = new HashingCounter();
+  const stages: NodeJS.ReadWriteStream[] = [
+    new CompressStream({
+      compressionLevel: options.compressionLevel ?? DEFAULT_COMPRESSION_LEVEL,
+      checksumFlag: true,
+    }),
+  ];
+  if (options.encryption) stages.push(createEncryptStream(options.encryption));
+  try {
+    await pipeline([Readable.from(counted(chunks, counts)), ...stages, hasher, sink.data]);
+    const sha256 = hasher.hash.digest("hex");
+    await sink.completeData({ bytes: hasher.bytes, sha256 });
+    return { bytes: hasher.bytes, uncompressedBytes: counts.uncompressedBytes, lines: counts.lines, sha256 };
+  } catch (error) {
+    await sink.abort(error);
+    throw error;
+  }
 }
 
 /** Writes a small file atomically (temp name, fsync, rename), mode 0600. */

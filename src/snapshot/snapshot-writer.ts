@@ -52,7 +52,8 @@ export async function writeSnapshot(
   writerOptions: DataWriterOptions = {},
 ): Promise<WrittenSnapshot> {
   const paths = snapshotPaths(dir, name);
-  await mkdir(paths.dir, { recursive: true });
+  const sink = writerOptions.sink;
+  if (!sink) await mkdir(paths.dir, { recursive: true });
   const digests = new Map<ModelName, ModelDigest>(MODEL_NAMES.map((m) => [m, new ModelDigest()]));
   async function* chunks(): AsyncGenerator<DataChunk> {
     let pending: string[] = [];
@@ -108,6 +109,15 @@ export async function writeSnapshot(
     },
   };
   const manifest = signManifest(unsigned);
+  if (sink) {
+    try {
+      await sink.putManifest(`${JSON.stringify(manifest, null, 2)}\n`);
+    } catch (error) {
+      await sink.abort(error);
+      throw error;
+    }
+    return { paths, manifest };
+  }
   try {
     await writeFileAtomic(paths.manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
   } catch (error) {
