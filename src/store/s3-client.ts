@@ -118,6 +118,13 @@ export function classifyStoreError(error: unknown, context: StoreRequestContext)
       "Check the bucket name in the s3:// URL, and --endpoint.",
     );
   }
+  if (code === "PreconditionFailed" || status === 412) {
+    return new UsageError(`An object of that name already exists in ${where} (${context.doing})`, {
+      code: "E_SNAPSHOT_EXISTS",
+      cause: error,
+      hint: "Another export of the same name finished first; choose another --name.",
+    });
+  }
   if (code === "AccessDenied" || code === "Forbidden" || code === "AllAccessDisabled" || status === 403) {
     if (code === "InvalidAccessKeyId" || code === "SignatureDoesNotMatch") {
       return make(

@@ -66,7 +66,9 @@ export function createStoreSink(
   const partSize = Math.max(settings.partSize ?? DEFAULT_PART_SIZE, MIN_PART_SIZE);
   const upload = new Upload({
     client,
-    params: { Bucket: bucket, Key: key, Body: body, ContentType: "application/zstd" },
+    // If-None-Match on the completing request: a concurrent export of the same name cannot
+    // replace data another snapshot's manifest already describes (the HEAD check above can race).
+    params: { Bucket: bucket, Key: key, Body: body, ContentType: "application/zstd", IfNoneMatch: "*" },
     partSize,
     queueSize: QUEUE_SIZE,
     leavePartsOnError: false,
@@ -76,6 +78,8 @@ export function createStoreSink(
     (error: unknown) => error,
   );
   let aborted = false;
+  /** Set once the data object is ours and complete: only then may abort delete it. */
+  let dataStored = false;
   return {
     data: body,
     location: {
@@ -87,6 +91,7 @@ export function createStoreSink(
       if (failure !== undefined) {
         throw classifyStoreError(failure, { doing: "uploading the data", bucket, signal: settings.signal });
       }
+      dataStored = true;
       const head = await storeRequest({ doing: "checking the uploaded data", bucket }, () =>
         client.send(new HeadObjectCommand({ Bucket: bucket, Key: key })),
       );
@@ -116,17 +121,17 @@ export function createStoreSink(
       aborted = true;
       body.destroy(reason instanceof Error ? reason : new Error("export failed"));
       await uploaded;
-      await removeUnfinished(client, ref);
+      await removeUnfinished(client, ref, dataStored);
     },
   };
 }
 
 /**
  * Leaves no trace of a failed upload: aborts any multipart upload of the data key (lib-storage
- * aborts its own, but not when the failure hit that very request) and deletes a data object that
- * completed before the manifest failed. Failures here are swallowed: the real error is reported.
+ * aborts its own, but cannot when its abort request itself fails) and deletes the data object this
+ * upload completed when the manifest then failed. Failures here are swallowed: the real error is reported.
  */
-async function removeUnfinished(client: S3Client, ref: StoreSnapshotRef): Promise<void> {
+async function removeUnfinished(client: S3Client, ref: StoreSnapshotRef, dataStored: boolean): Promise<void> {
   const key = dataKey(ref);
   try {
     const listed = await client.send(new ListMultipartUploadsCommand({ Bucket: ref.bucket, Prefix: key }));
@@ -139,7 +144,8 @@ async function removeUnfinished(client: S3Client, ref: StoreSnapshotRef): Promis
   } catch {
     // The store is unreachable: an upload may stay until the bucket's lifecycle rule removes it.
   }
-  await client.send(new DeleteObjectCommand({ Bucket: ref.bucket, Key: key })).catch(() => {});
+  if (dataStored)
+    await client.send(new DeleteObjectCommand({ Bucket: ref.bucket, Key: key })).catch(() => {});
 }
 
 /** Uploads an existing snapshot's files (data first, manifest last) without a local copy in memory. */
