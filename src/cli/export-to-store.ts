@@ -3,7 +3,6 @@ import { UsageError } from "../errors.js";
 import type { ExportResult } from "../export/export.js";
 import type { SnapshotSink } from "../snapshot/sink.js";
 import { formatStorePrefix, parseStorePrefix } from "../store/s3-url.js";
-import { createStoreSink, refuseExistingSnapshot } from "../store/upload.js";
 import type { CommandContext } from "./context.js";
 import { type StoreArgs, withStore } from "./store-options.js";
 
@@ -27,6 +26,7 @@ export async function exportToStore(
     });
   }
   const ref = { ...prefix, name };
+  const { createStoreSink, refuseExistingSnapshot } = await import("../store/index.js");
   return withStore(ctx, env, args, async (client) => {
     await refuseExistingSnapshot(client, ref);
     const sink = createStoreSink(client, ref, { signal: ctx.signal });

@@ -11,7 +11,7 @@ import { pushCommand } from "../commands/push.js";
 import { verifyCommand } from "../commands/verify.js";
 import type { Environment } from "../config/env.js";
 import { ExitCode } from "../errors.js";
-import { storeSecrets } from "../store/s3-client.js";
+import { storeSecrets } from "../store/settings.js";
 import { TOOL_VERSION } from "../version.js";
 import type { CommandContext } from "./context.js";
 import { reportError } from "./error-boundary.js";

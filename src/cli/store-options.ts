@@ -1,9 +1,8 @@
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { Argv } from "yargs";
 import type { Environment } from "../config/env.js";
-import { type PrivateSnapshotCopy, privateStoreCopy } from "../store/download.js";
-import { createStoreClient, resolveStoreSettings, storeSecrets } from "../store/s3-client.js";
 import { isStoreUrl, parseStoreSnapshotRef } from "../store/s3-url.js";
+import { resolveStoreSettings, storeSecrets } from "../store/settings.js";
 import type { CommandContext } from "./context.js";
 
 export interface StoreArgs {
@@ -30,7 +29,9 @@ export async function withStore<T>(
   use: (client: S3Client) => Promise<T>,
 ): Promise<T> {
   for (const secret of storeSecrets(env)) ctx.output.protectUrl(secret);
-  const client = createStoreClient(resolveStoreSettings(env, { endpoint: args.endpoint }));
+  const settings = resolveStoreSettings(env, { endpoint: args.endpoint });
+  const { createStoreClient } = await import("../store/index.js");
+  const client = createStoreClient(settings);
   try {
     return await use(client);
   } finally {
@@ -50,8 +51,7 @@ export async function localSnapshotFor(
 ): Promise<{ path: string; name: string | undefined; dispose: () => Promise<void> }> {
   if (!isStoreUrl(snapshot)) return { path: snapshot, name: undefined, dispose: async () => {} };
   const ref = parseStoreSnapshotRef(snapshot);
-  const copy: PrivateSnapshotCopy = await withStore(ctx, env, args, (client) =>
-    privateStoreCopy(client, ref, ctx.signal),
-  );
+  const { privateStoreCopy } = await import("../store/index.js");
+  const copy = await withStore(ctx, env, args, (client) => privateStoreCopy(client, ref, ctx.signal));
   return { path: copy.paths.manifestPath, name: copy.paths.name, dispose: copy.dispose };
 }

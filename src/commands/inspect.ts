@@ -3,7 +3,6 @@ import type { CommandContext } from "../cli/context.js";
 import { type StoreArgs, withStore, withStoreOptions } from "../cli/store-options.js";
 import { inspectSnapshot } from "../inspect.js";
 import { MODEL_NAMES } from "../snapshot/models.js";
-import { inspectStoreSnapshot } from "../store/inspect.js";
 import { isStoreUrl, parseStoreSnapshotRef } from "../store/s3-url.js";
 
 interface InspectArgs extends StoreArgs {
@@ -24,9 +23,10 @@ export const inspectCommand = (ctx: CommandContext): CommandModule<object, Inspe
       .example("$0 inspect snapshots/alice.manifest.json --json", "The summary as JSON") as never,
   handler: async (args) => {
     const s = isStoreUrl(args.snapshot)
-      ? await withStore(ctx, ctx.env, args, (client) =>
-          inspectStoreSnapshot(client, parseStoreSnapshotRef(args.snapshot), ctx.signal),
-        )
+      ? await withStore(ctx, ctx.env, args, async (client) => {
+          const { inspectStoreSnapshot } = await import("../store/index.js");
+          return inspectStoreSnapshot(client, parseStoreSnapshotRef(args.snapshot), ctx.signal);
+        })
       : await inspectSnapshot(args.snapshot);
     if (ctx.output.json) return ctx.output.result({ ok: true, ...s });
     const n = (value: number) => value.toLocaleString("en-US");

@@ -7,7 +7,6 @@ import { loadEnvironment } from "../config/env.js";
 import { ExitCode } from "../errors.js";
 import { type ListedSnapshot, type ListResult, listSnapshots, type SnapshotState } from "../list.js";
 import { DEFAULT_PASSPHRASE_ENV, passphraseFromEnv } from "../snapshot/crypto.js";
-import { listStoreSnapshots, verifyStoreSnapshots } from "../store/listing.js";
 import { formatStorePrefix, isStoreUrl, parseStorePrefix } from "../store/s3-url.js";
 import { verifySnapshot } from "../verify/verify.js";
 
@@ -52,6 +51,7 @@ export const listCommand = (ctx: CommandContext): CommandModule<object, ListArgs
     const result: ListResult = isStoreUrl(args.dir)
       ? await withStore(ctx, env, args, async (client) => {
           const prefix = parseStorePrefix(args.dir);
+          const { listStoreSnapshots, verifyStoreSnapshots } = await import("../store/index.js");
           const listed = await listStoreSnapshots(client, prefix, ctx.now, ctx.signal);
           return {
             dir: formatStorePrefix(prefix),

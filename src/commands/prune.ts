@@ -3,7 +3,7 @@ import type { CommandContext } from "../cli/context.js";
 import { type StoreArgs, withStore, withStoreOptions } from "../cli/store-options.js";
 import { loadEnvironment } from "../config/env.js";
 import { UsageError } from "../errors.js";
-import { parseAge, pruneStore } from "../store/prune.js";
+import { parseAge } from "../store/retention.js";
 import { formatStorePrefix, parseStorePrefix } from "../store/s3-url.js";
 
 interface PruneArgs extends StoreArgs {
@@ -53,6 +53,7 @@ export const pruneCommand = (ctx: CommandContext): CommandModule<object, PruneAr
       keep: args.keep,
       olderThanSeconds: args["older-than"] === undefined ? undefined : parseAge(args["older-than"]),
     };
+    const { pruneStore } = await import("../store/index.js");
     const plan = await withStore(ctx, env, args, (client) =>
       pruneStore(client, prefix, policy, { dryRun: args["dry-run"], now: ctx.now, signal: ctx.signal }),
     );

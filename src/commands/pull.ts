@@ -6,7 +6,6 @@ import { type StoreArgs, withStore, withStoreOptions } from "../cli/store-option
 import { loadEnvironment } from "../config/env.js";
 import { UsageError } from "../errors.js";
 import { snapshotPaths } from "../snapshot/paths.js";
-import { downloadSnapshot, resolveRef } from "../store/download.js";
 import { parseStoreSnapshotRef } from "../store/s3-url.js";
 
 interface PullArgs extends StoreArgs {
@@ -44,6 +43,7 @@ export const pullCommand = (ctx: CommandContext): CommandModule<object, PullArgs
     const env = loadEnvironment(ctx.env, args["env-file"]);
     const ref = parseStoreSnapshotRef(args.snapshot);
     const dir = resolve(ctx.cwd, args.dir);
+    const { downloadSnapshot, resolveRef } = await import("../store/index.js");
     const { paths, manifest } = await withStore(ctx, env, args, async (client) => {
       const resolved = await resolveRef(client, ref, ctx.signal);
       const target = snapshotPaths(dir, resolved.name);

@@ -6,7 +6,6 @@ import { type StoreArgs, withStore, withStoreOptions } from "../cli/store-option
 import { loadEnvironment } from "../config/env.js";
 import { resolveSnapshotPaths } from "../snapshot/paths.js";
 import { parseStorePrefix } from "../store/s3-url.js";
-import { pushSnapshotFiles } from "../store/upload.js";
 import { checkDataFile, loadManifest } from "../verify/data-file.js";
 
 interface PushArgs extends StoreArgs {
@@ -37,6 +36,7 @@ export const pushCommand = (ctx: CommandContext): CommandModule<object, PushArgs
     // Never share a damaged file: size and SHA-256 are checked before the first byte leaves.
     await checkDataFile(paths.dataPath, manifest.data);
     const manifestText = await readFile(paths.manifestPath, "utf8");
+    const { pushSnapshotFiles } = await import("../store/index.js");
     const location = await withStore(ctx, env, args, (client) =>
       pushSnapshotFiles(
         client,

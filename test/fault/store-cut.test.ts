@@ -6,7 +6,8 @@ import { ListMultipartUploadsCommand, ListObjectsV2Command } from "@aws-sdk/clie
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isBooksnapError } from "../../src/errors.js";
 import { downloadSnapshot } from "../../src/store/download.js";
-import { createStoreClient, resolveStoreSettings } from "../../src/store/s3-client.js";
+import { createStoreClient } from "../../src/store/s3-client.js";
+import { resolveStoreSettings } from "../../src/store/settings.js";
 import { MIN_PART_SIZE } from "../../src/store/upload.js";
 import { type MotoStore, startMoto } from "../helpers/moto.js";
 import { pushByteSnapshot } from "../helpers/store-snapshots.js";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ListedSnapshot } from "../../src/list.js";
-import { parseAge, planPrune } from "../../src/store/prune.js";
+import { parseAge, planPrune } from "../../src/store/retention.js";
 
 const DAY = 86_400;
 const snap = (

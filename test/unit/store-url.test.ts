@@ -1,7 +1,8 @@
 import { S3ServiceException } from "@aws-sdk/client-s3";
 import { describe, expect, it } from "vitest";
-import { classifyStoreError, resolveStoreSettings } from "../../src/store/s3-client.js";
+import { classifyStoreError } from "../../src/store/s3-client.js";
 import { dataKey, manifestKey, parseStorePrefix, parseStoreSnapshotRef } from "../../src/store/s3-url.js";
+import { resolveStoreSettings } from "../../src/store/settings.js";
 
 describe("store URLs", () => {
   it("parses a folder of snapshots", () => {
