@@ -33,12 +33,14 @@ export function parseStorePrefix(url: string): StorePrefix {
   const slash = rest.indexOf("/");
   const bucket = slash < 0 ? rest : rest.slice(0, slash);
   const prefix = (slash < 0 ? "" : rest.slice(slash + 1)).replace(/\/+$/, "");
-  if (!BUCKET_NAME.test(bucket)) throw badUrl(url, `'${bucket}' is not a valid bucket name`);
+  // Messages name the rule, not the text: a credential pasted by mistake must not be echoed in parts.
+  if (!BUCKET_NAME.test(bucket))
+    throw badUrl(url, "the bucket name is not 3-63 lowercase letters, digits, '.' or '-'");
   const segments = prefix === "" ? [] : prefix.split("/");
   for (const segment of segments) {
     // Each folder is a plain name: no empty segments, no '.', '..', no control characters.
     if (!/^[A-Za-z0-9][A-Za-z0-9._=-]{0,199}$/.test(segment) || segment.includes("..")) {
-      throw badUrl(url, `'${segment}' is not a usable folder name`);
+      throw badUrl(url, "a folder name holds characters other than letters, digits, '.', '_', '=', '-'");
     }
   }
   return { bucket, prefix };

@@ -63,20 +63,26 @@ export function storeClient(endpoint: string, maxAttempts = 3): S3Client {
 }
 
 /** Starts moto_server on a free loopback port and waits until it answers. */
-export async function startMoto(): Promise<MotoStore> {
+export async function startMoto(options: { enforceAuth?: boolean } = {}): Promise<MotoStore> {
   if (!MOTO_SERVER) {
     throw new Error("moto_server not found: install it with `pip install 'moto[server]'` (see .ci/run)");
   }
   const port = await freePort();
   const child: ChildProcess = spawn(MOTO_SERVER, ["-H", "127.0.0.1", "-p", String(port)], {
     stdio: "ignore",
-    env: { ...process.env, MOTO_ALLOW_NONEXISTENT_REGION: "true" },
+    // enforceAuth: moto checks access keys (unknown ones get InvalidAccessKeyId), as AWS does.
+    env: {
+      ...process.env,
+      MOTO_ALLOW_NONEXISTENT_REGION: "true",
+      ...(options.enforceAuth ? { INITIAL_NO_AUTH_ACTION_COUNT: "0" } : {}),
+    },
   });
   const endpoint = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
   for (;;) {
+    // Any HTTP answer means it is up (with enforceAuth, an unsigned request gets 403).
     const up = await fetch(`${endpoint}/`).then(
-      (r) => r.ok,
+      () => true,
       () => false,
     );
     if (up) break;
