@@ -66,6 +66,7 @@ describe("README", () => {
       "SYNC_TIMEOUT_MS",
       "BOOKSNAP_REDACTION_KEY",
       "BOOKSNAP_PASSPHRASE",
+      "BOOKSNAP_S3_ENDPOINT",
       "NO_COLOR",
       "TEST_DATABASE_URL",
       "BENCH_DATABASE_URL",
