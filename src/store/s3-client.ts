@@ -10,6 +10,7 @@ export function createStoreClient(settings: StoreSettings): S3Client {
     forcePathStyle: settings.forcePathStyle,
     maxAttempts: settings.maxAttempts,
     retryMode: "standard",
+    requestHandler: { connectionTimeout: settings.idleTimeoutMs, socketTimeout: settings.idleTimeoutMs },
   });
 }
 

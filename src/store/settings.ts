@@ -16,10 +16,15 @@ export interface StoreSettings {
   credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } | undefined;
   /** Attempts per request, first included: the SDK retries throttling, 5xx and connection resets with backoff. */
   maxAttempts: number;
+  /** A connection or response silent this long fails the attempt (retried): a stalled store never hangs booksnap. */
+  idleTimeoutMs: number;
 }
 
 /** Attempts per store request (SDK default 3; a transfer of a large snapshot deserves a few more). */
 export const DEFAULT_STORE_ATTEMPTS = 5;
+
+/** Silence allowed on a store connection (ms): generous next to an 8 MiB part on a slow uplink. */
+export const DEFAULT_STORE_IDLE_TIMEOUT_MS = 60_000;
 
 /**
  * Flags → BOOKSNAP_S3_ENDPOINT → the SDK's standard AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL;
@@ -66,6 +71,7 @@ export function resolveStoreSettings(
           }
         : undefined,
     maxAttempts: DEFAULT_STORE_ATTEMPTS,
+    idleTimeoutMs: DEFAULT_STORE_IDLE_TIMEOUT_MS,
   };
 }
 

@@ -34,10 +34,13 @@ afterAll(async () => {
 });
 
 /** The real client as the CLI builds it, pointed at the proxy, with `maxAttempts` attempts per request. */
-async function clientThroughProxy(maxAttempts: number) {
+async function clientThroughProxy(maxAttempts: number, idleTimeoutMs?: number) {
   const proxy = await FaultProxy.start({ targetHost: "127.0.0.1", targetPort: store.port });
   const settings = resolveStoreSettings(store.env, { endpoint: `http://127.0.0.1:${proxy.port}` });
-  return { proxy, client: createStoreClient({ ...settings, maxAttempts }) };
+  return {
+    proxy,
+    client: createStoreClient({ ...settings, maxAttempts, ...(idleTimeoutMs ? { idleTimeoutMs } : {}) }),
+  };
 }
 
 async function storeState(prefix: string) {
@@ -97,6 +100,30 @@ describe("a connection cut mid-upload", () => {
       expect(isBooksnapError(error) && error.code, String(error)).toBe("E_STORE_UNREACHABLE");
       expect(isBooksnapError(error) && error.exitCode).toBe(10);
       expect(await storeState("failed/")).toEqual({ objects: [], uploads: 0 });
+    } finally {
+      client.destroy();
+      await proxy.close();
+    }
+  });
+
+  it("a connection that goes silent mid-upload fails the attempt instead of hanging, and is retried", async () => {
+    const { proxy, client } = await clientThroughProxy(3, 1_000);
+    try {
+      // The upload's bytes stop half way and the connection stays open: only an idle timeout ends it.
+      // (A stalled response would not do: moto closes each connection after answering.)
+      const stalled = proxy.arm({ direction: "toServer", afterBytes: 50_000, action: "stall" });
+      const prefix = { bucket: BUCKET, prefix: "stalled" };
+      const options = { bytes: 200_000, createdAt: "2026-11-01T00:00:00.000Z" };
+      const pushed = await pushByteSnapshot(client, prefix, work, "snap", options);
+      await stalled;
+      expect(proxy.connections).toBeGreaterThan(1);
+      const into = await mkdtemp(join(work, "stall-"));
+      const { paths } = await downloadSnapshot(store.client, { ...prefix, name: "snap" }, into);
+      expect(
+        createHash("sha256")
+          .update(await readFile(paths.dataPath))
+          .digest("hex"),
+      ).toBe(pushed.sha256);
     } finally {
       client.destroy();
       await proxy.close();
