@@ -59,6 +59,18 @@ class HashingCounter extends Transform {
   }
 }
 
+/** What the lines go through on their way out, file or store alike: zstd, then encryption if asked. */
+function encodingStages(options: DataWriterOptions): NodeJS.ReadWriteStream[] {
+  const stages: NodeJS.ReadWriteStream[] = [
+    new CompressStream({
+      compressionLevel: options.compressionLevel ?? DEFAULT_COMPRESSION_LEVEL,
+      checksumFlag: true,
+    }),
+  ];
+  if (options.encryption) stages.push(createEncryptStream(options.encryption));
+  return stages;
+}
+
 /**
  * Streams NDJSON lines through zstd into `finalPath`. The data goes to a temporary file
  * (mode 0600) that is fsynced and renamed only when complete, so a crash or a full disk
@@ -73,18 +85,12 @@ export async function writeDataFile(
   const tempPath = `${finalPath}.tmp-${process.pid}-${Date.now()}`;
   const counts = { lines: 0, uncompressedBytes: 0 };
   const hasher = new HashingCounter();
-  const compressor = new CompressStream({
-    compressionLevel: options.compressionLevel ?? DEFAULT_COMPRESSION_LEVEL,
-    checksumFlag: true,
-  });
   const file = createWriteStream(tempPath, { mode: 0o600, flags: "wx" });
   const sink = options.wrapFileStream ? options.wrapFileStream(file) : file;
   try {
-    const stages: NodeJS.ReadWriteStream[] = [compressor];
-    if (options.encryption) stages.push(createEncryptStream(options.encryption));
     await pipeline([
       Readable.from(counted(chunks, counts)),
-      ...stages,
+      ...encodingStages(options),
       hasher,
       sink as NodeJS.WritableStream,
     ]);
@@ -111,15 +117,8 @@ async function writeDataToSink(
 ): Promise<DataFileStats> {
   const counts = { lines: 0, uncompressedBytes: 0 };
   const hasher = new HashingCounter();
-  const stages: NodeJS.ReadWriteStream[] = [
-    new CompressStream({
-      compressionLevel: options.compressionLevel ?? DEFAULT_COMPRESSION_LEVEL,
-      checksumFlag: true,
-    }),
-  ];
-  if (options.encryption) stages.push(createEncryptStream(options.encryption));
   try {
-    await pipeline([Readable.from(counted(chunks, counts)), ...stages, hasher, sink.data]);
+    await pipeline([Readable.from(counted(chunks, counts)), ...encodingStages(options), hasher, sink.data]);
     const sha256 = hasher.hash.digest("hex");
     await sink.completeData({ bytes: hasher.bytes, sha256 });
     return { bytes: hasher.bytes, uncompressedBytes: counts.uncompressedBytes, lines: counts.lines, sha256 };

@@ -11,9 +11,11 @@ import {
 } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isBooksnapError } from "../../src/errors.js";
-import { downloadSnapshot } from "../../src/store/download.js";
+import { downloadSnapshot, privateStoreCopy } from "../../src/store/download.js";
 import { resolveLatest } from "../../src/store/listing.js";
 import { createStoreSink, MIN_PART_SIZE, pushSnapshotFiles } from "../../src/store/upload.js";
+import { verifySnapshot } from "../../src/verify/verify.js";
+import { makeSnapshot } from "../fault/targets.js";
 import { type MotoStore, startMoto } from "../helpers/moto.js";
 import { byteSnapshot, pushByteSnapshot } from "../helpers/store-snapshots.js";
 
@@ -53,6 +55,27 @@ async function readObject(key: string): Promise<Buffer> {
 }
 
 describe("store transfer", () => {
+  it("the snapshot writer streams into the store: an encrypted snapshot arrives as is and verifies", async () => {
+    const ref = { bucket: BUCKET, prefix: "written", name: "enc" };
+    const sink = createStoreSink(store.client, ref);
+    const written = await makeSnapshot(work, "enc", { users: 2, books: 30, seed: 5 }, undefined, {
+      sink,
+      encryption: { passphrase: "store passphrase" },
+    });
+    expect(written.manifest.data.encryption).toBeDefined();
+    // Nothing was written locally: the sink took the place of the files.
+    expect((await readdir(work)).filter((f) => f.startsWith("enc."))).toEqual([]);
+    const copy = await privateStoreCopy(store.client, ref);
+    try {
+      const verified = await verifySnapshot(copy.paths.manifestPath, {
+        passphrase: () => "store passphrase",
+      });
+      expect(verified.counts.Book).toBe(30);
+    } finally {
+      await copy.dispose();
+    }
+  });
+
   it("streams a snapshot larger than one part up as a multipart upload and back, SHA-256 checked", async () => {
     const prefix = { bucket: BUCKET, prefix: "big" };
     const bytes = 2 * MIN_PART_SIZE + 123_456;
