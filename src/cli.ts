@@ -17,6 +17,9 @@ const onSignal = (name: NodeJS.Signals) => {
   process.stderr.write(`\nbooksnap: ${name} received, stopping after the current batch (again to force)\n`);
   controller.abort(new Error(name));
 };
+// The AWS SDK warns on every run under Node 20 (its future releases need Node 22; this one works).
+// The warning is for whoever pins the SDK (package.json), not for the person running a command.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 process.on("SIGINT", onSignal);
 warnIfNodeReadTheEnvFile();
 process.on("SIGTERM", onSignal);

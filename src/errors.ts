@@ -15,6 +15,7 @@ export type ErrorCategory =
   | "conflict"
   | "interrupted"
   | "io"
+  | "store"
   | "internal";
 
 /** Documented exit codes. Keep README's table in sync. */
@@ -29,6 +30,7 @@ export const ExitCode = {
   verification: 7,
   conflict: 8,
   io: 9,
+  store: 10,
   interrupted: 130,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
@@ -44,6 +46,7 @@ const exitCodeByCategory: Record<ErrorCategory, ExitCode> = {
   conflict: ExitCode.conflict,
   interrupted: ExitCode.interrupted,
   io: ExitCode.io,
+  store: ExitCode.store,
   internal: ExitCode.unexpected,
 };
 
@@ -132,6 +135,13 @@ export class InterruptedError extends BooksnapError {
 export class OutputError extends BooksnapError {
   constructor(code: string, message: string, options?: BooksnapErrorOptions) {
     super(code, "io", message, options);
+  }
+}
+
+/** The snapshot store (S3-compatible bucket) refused or failed a request: see src/store/s3-client.ts. */
+export class StoreError extends BooksnapError {
+  constructor(code: string, message: string, options?: BooksnapErrorOptions) {
+    super(code, "store", message, options);
   }
 }
 

@@ -35,9 +35,18 @@ export async function inspectSnapshot(path: string): Promise<SnapshotSummary> {
     (s) => s.isFile(),
     () => false,
   );
+  return summariseManifest(manifest, snapshotFiles(paths), dataFilePresent);
+}
+
+/** The summary of a checked manifest, wherever its files are (a directory or a store). */
+export function summariseManifest(
+  manifest: SnapshotManifest,
+  files: Pick<SnapshotSummary, "name" | "manifestPath" | "dataPath">,
+  dataFilePresent: boolean,
+): SnapshotSummary {
   const counts = manifestCounts(manifest);
   return {
-    ...snapshotFiles(paths),
+    ...files,
     dataFilePresent,
     formatVersion: manifest.formatVersion,
     tool: manifest.tool,

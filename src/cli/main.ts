@@ -5,9 +5,13 @@ import { importCommand } from "../commands/import.js";
 import { inspectCommand } from "../commands/inspect.js";
 import { listCommand } from "../commands/list.js";
 import { prepareCommand } from "../commands/prepare.js";
+import { pruneCommand } from "../commands/prune.js";
+import { pullCommand } from "../commands/pull.js";
+import { pushCommand } from "../commands/push.js";
 import { verifyCommand } from "../commands/verify.js";
 import type { Environment } from "../config/env.js";
 import { ExitCode } from "../errors.js";
+import { storeSecrets } from "../store/settings.js";
 import { TOOL_VERSION } from "../version.js";
 import type { CommandContext } from "./context.js";
 import { reportError } from "./error-boundary.js";
@@ -34,6 +38,9 @@ export const COMMANDS: readonly CommandFactory[] = [
   verifyCommand,
   inspectCommand,
   listCommand,
+  pushCommand,
+  pullCommand,
+  pruneCommand,
   prepareCommand,
   demoCommand,
 ];
@@ -51,6 +58,8 @@ export async function runCli(rawArgv: readonly string[], io: CliIo): Promise<num
     wantsColor(io.stderr, io.env as NodeJS.ProcessEnv, colorFlag),
     wantsColor(io.stdout, io.env as NodeJS.ProcessEnv, colorFlag),
   );
+  // AWS secret keys and session tokens never reach the output, whichever command runs.
+  for (const secret of storeSecrets(io.env)) output.protectUrl(secret);
   const ctx: CommandContext = {
     output,
     env: io.env,
@@ -78,7 +87,7 @@ export async function runCli(rawArgv: readonly string[], io: CliIo): Promise<num
     .help()
     .alias("h", "help")
     .epilogue(
-      "Exit codes: 0 ok, 1 unexpected, 2 usage/refused, 3 connection, 4 snapshot integrity, 5 schema mismatch, 6 rejected records, 7 verification failed, 8 conflict, 9 output IO, 130 interrupted.",
+      "Exit codes: 0 ok, 1 unexpected, 2 usage/refused, 3 connection, 4 snapshot integrity, 5 schema mismatch, 6 rejected records, 7 verification failed, 8 conflict, 9 output IO, 10 snapshot store, 130 interrupted.",
     )
     .wrap(Math.min(110, (io.stdout as { columns?: number }).columns ?? 100))
     .exitProcess(false)

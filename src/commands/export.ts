@@ -3,7 +3,9 @@ import type { CommandModule } from "yargs";
 import { appendAuditRecord } from "../audit.js";
 import { type ConnectionArgs, resolveConnection, withConnectionOptions } from "../cli/connection-options.js";
 import type { CommandContext } from "../cli/context.js";
+import { exportToStore } from "../cli/export-to-store.js";
 import { createProgressReporter } from "../cli/progress.js";
+import { type StoreArgs, withStoreOptions } from "../cli/store-options.js";
 import { intSetting } from "../config/env.js";
 import { MAX_TIMEOUT_MS } from "../config/limits.js";
 import { type RedactionKey, resolveRedactionKey } from "../config/redaction-key.js";
@@ -15,9 +17,11 @@ import { DEFAULT_PASSPHRASE_ENV, passphraseFromEnv } from "../snapshot/crypto.js
 import { DEFAULT_COMPRESSION_LEVEL } from "../snapshot/data-writer.js";
 import { MODEL_NAMES } from "../snapshot/models.js";
 import { defaultSnapshotName, snapshotFiles } from "../snapshot/paths.js";
+import type { SnapshotSink } from "../snapshot/sink.js";
+import { isStoreUrl } from "../store/s3-url.js";
 import { assertWritableDir } from "../writable-dir.js";
 
-interface ExportArgs extends ConnectionArgs {
+interface ExportArgs extends ConnectionArgs, StoreArgs {
   "statement-timeout"?: number;
   "lock-timeout": number;
   owner?: string[];
@@ -38,7 +42,7 @@ export const exportCommand = (ctx: CommandContext): CommandModule<object, Export
   command: "export",
   describe: "Read the source database (read-only, one consistent snapshot) into a verified snapshot file",
   builder: (y) =>
-    withConnectionOptions(y, "source")
+    withStoreOptions(withConnectionOptions(y, "source"))
       .option("statement-timeout", {
         type: "number",
         describe: `statement_timeout per query (ms; default SYNC_TIMEOUT_MS or ${DEFAULT_STATEMENT_TIMEOUT_MS}; 0 = none)`,
@@ -55,7 +59,11 @@ export const exportCommand = (ctx: CommandContext): CommandModule<object, Export
         describe:
           "Pseudonymise user PII (--no-redact keeps it; key: BOOKSNAP_REDACTION_KEY, else a per-user key generated in ~/.config/booksnap)",
       })
-      .option("out", { type: "string", default: "snapshots", describe: "Directory for the snapshot files" })
+      .option("out", {
+        type: "string",
+        default: "snapshots",
+        describe: "Directory for the snapshot files, or s3://bucket/prefix",
+      })
       .option("name", { type: "string", describe: "Snapshot name (default booksnap-<UTC timestamp>)" })
       .option("force", {
         type: "boolean",
@@ -123,8 +131,8 @@ export const exportCommand = (ctx: CommandContext): CommandModule<object, Export
     const startedAt = ctx.now();
     const progress = createProgressReporter(ctx.output);
     let result: ExportResult;
-    try {
-      result = await exportSnapshot(
+    const run = (sink?: SnapshotSink) =>
+      exportSnapshot(
         {
           connection: { ...connection, env, statementTimeoutMs, lockTimeoutMs },
           outDir: resolve(ctx.cwd, args.out),
@@ -137,9 +145,11 @@ export const exportCommand = (ctx: CommandContext): CommandModule<object, Export
           now: ctx.now,
           onProgress: progress.update,
           signal: ctx.signal,
-          writer: { compressionLevel, ...(encryption ? { encryption } : {}) },
+          writer: { compressionLevel, ...(encryption ? { encryption } : {}), ...(sink ? { sink } : {}) },
         },
       );
+    try {
+      result = isStoreUrl(args.out) ? await exportToStore(ctx, env, args, name, run) : await run();
     } catch (error) {
       progress.stop();
       await appendAuditRecord(logDir, {
@@ -198,7 +208,7 @@ function printSummary(
     });
     return;
   }
-  const show = (path: string) => relative(ctx.cwd, path) || path;
+  const show = (path: string) => (isStoreUrl(path) ? path : relative(ctx.cwd, path) || path);
   const n = (value: number) => value.toLocaleString("en-US");
   ctx.output.line(
     `exported ${n(result.rows)} rows from ${database} in ${(result.durationMs / 1000).toFixed(1)} s (${n(result.rowsPerSecond)} rows/s)`,

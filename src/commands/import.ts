@@ -5,6 +5,7 @@ import { appendAuditRecord } from "../audit.js";
 import { type ConnectionArgs, resolveConnection, withConnectionOptions } from "../cli/connection-options.js";
 import type { CommandContext } from "../cli/context.js";
 import { createProgressReporter } from "../cli/progress.js";
+import { localSnapshotFor, type StoreArgs, withStoreOptions } from "../cli/store-options.js";
 import { devUserFlag } from "../config/dev-user-flag.js";
 import { assertVariableName, intSetting } from "../config/env.js";
 import { MAX_TIMEOUT_MS } from "../config/limits.js";
@@ -14,10 +15,11 @@ import { describeDependents } from "../import/dependents.js";
 import { abortImport, DEFAULT_BATCH_SIZE, type ImportSummary, importSnapshot } from "../import/import.js";
 import { createdDevUserNotice, type TargetUser } from "../import/owner.js";
 import { DEFAULT_PASSPHRASE_ENV, passphraseFromEnv } from "../snapshot/crypto.js";
-import { resolveSnapshotPaths } from "../snapshot/paths.js";
+import { REJECTS_SUFFIX, resolveSnapshotPaths } from "../snapshot/paths.js";
+import { isStoreUrl } from "../store/s3-url.js";
 import { assertWritableDir } from "../writable-dir.js";
 
-interface ImportArgs extends ConnectionArgs {
+interface ImportArgs extends ConnectionArgs, StoreArgs {
   snapshot?: string;
   "allow-remote-target": boolean;
   mode: "replace" | "merge";
@@ -51,12 +53,15 @@ export const importCommand = (ctx: CommandContext): CommandModule<object, Import
   command: "import [snapshot]",
   describe: "Load a snapshot into your development database (validated, resumable, all-or-nothing, verified)",
   builder: (y) =>
-    withConnectionOptions(
-      y.positional("snapshot", {
-        type: "string",
-        describe: "The snapshot: <name>.manifest.json, <name>.ndjson.zst, or the path without extensions",
-      }),
-      "target",
+    withStoreOptions(
+      withConnectionOptions(
+        y.positional("snapshot", {
+          type: "string",
+          describe:
+            "The snapshot: <name>.manifest.json or .ndjson.zst path, or s3://bucket/prefix/<name|latest>",
+        }),
+        "target",
+      ),
     )
       .option("allow-remote-target", {
         type: "boolean",
@@ -174,10 +179,10 @@ export const importCommand = (ctx: CommandContext): CommandModule<object, Import
         hint: "booksnap import <snapshot>",
       });
     }
-    const snapshot = resolve(ctx.cwd, args.snapshot);
+    const fromStore = isStoreUrl(args.snapshot);
+    const snapshot = fromStore ? args.snapshot : resolve(ctx.cwd, args.snapshot);
     const user = devUserFlag(args.user, args["user-id"]);
     const logDir = resolve(ctx.cwd, args["log-dir"]);
-    const rejectsPath = resolve(ctx.cwd, args.rejects ?? resolveSnapshotPaths(snapshot).rejectsPath);
     const settings = {
       maxRejects: intSetting(args["max-rejects"], env, "--max-rejects", 0),
       batchSize: intSetting(args["batch-size"], env, "SYNC_BATCH_SIZE", DEFAULT_BATCH_SIZE, {
@@ -199,18 +204,34 @@ export const importCommand = (ctx: CommandContext): CommandModule<object, Import
     };
     // Every place the import writes to is checked before connecting (exit 9, nothing touched).
     await assertWritableDir(logDir, "the audit log (--log-dir)", "E_LOG_DIR");
-    await assertWritableDir(dirname(rejectsPath), "the rejects file (--rejects)", "E_REJECTS_PATH");
+    const rejectsDir =
+      args.rejects !== undefined
+        ? dirname(resolve(ctx.cwd, args.rejects))
+        : fromStore
+          ? ctx.cwd
+          : dirname(resolveSnapshotPaths(snapshot).rejectsPath);
+    await assertWritableDir(rejectsDir, "the rejects file (--rejects)", "E_REJECTS_PATH");
     const interactive = ctx.output.interactive && Boolean(ctx.stdin.isTTY);
     const progress = createProgressReporter(ctx.output);
     const startedAt = ctx.now();
     let summary: ImportSummary;
+    let local: Awaited<ReturnType<typeof localSnapshotFor>> | undefined;
     try {
+      // From a store: a private copy, checked against the manifest while downloading, is imported.
+      local = await localSnapshotFor(ctx, env, args, snapshot);
+      // A store snapshot's dead-letter file goes to the working directory, under the resolved name.
+      const rejectsPath =
+        args.rejects !== undefined
+          ? resolve(ctx.cwd, args.rejects)
+          : local.name !== undefined
+            ? resolve(ctx.cwd, `${local.name}${REJECTS_SUFFIX}`)
+            : resolveSnapshotPaths(snapshot).rejectsPath;
       const passphrase = env[assertVariableName(args["passphrase-env"], "--passphrase-env")]
         ? passphraseFromEnv(env, args["passphrase-env"])
         : undefined;
       summary = await importSnapshot(
         {
-          snapshot,
+          snapshot: local.path,
           targetUrl: url,
           env,
           allowRemoteTarget,
@@ -251,6 +272,8 @@ export const importCommand = (ctx: CommandContext): CommandModule<object, Import
           : { code: "E_UNEXPECTED", message: ctx.output.redact(String((error as Error)?.message ?? error)) },
       }).catch(() => {});
       throw error;
+    } finally {
+      await local?.dispose();
     }
     progress.stop();
     await appendAuditRecord(logDir, {

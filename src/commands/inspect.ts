@@ -1,9 +1,11 @@
 import type { CommandModule } from "yargs";
 import type { CommandContext } from "../cli/context.js";
+import { type StoreArgs, withStore, withStoreOptions } from "../cli/store-options.js";
 import { inspectSnapshot } from "../inspect.js";
 import { MODEL_NAMES } from "../snapshot/models.js";
+import { isStoreUrl, parseStoreSnapshotRef } from "../store/s3-url.js";
 
-interface InspectArgs {
+interface InspectArgs extends StoreArgs {
   snapshot: string;
 }
 
@@ -11,16 +13,21 @@ export const inspectCommand = (ctx: CommandContext): CommandModule<object, Inspe
   command: "inspect <snapshot>",
   describe: "Summarise a snapshot's manifest: source, time, counts, sizes, filters, redaction",
   builder: (y) =>
-    y
+    withStoreOptions(y)
       .positional("snapshot", {
         type: "string",
         demandOption: true,
-        describe: "The manifest, the data file, or their common path without extensions",
+        describe: "The manifest, the data file, their common path, or s3://bucket/prefix/<name|latest>",
       })
       .example("$0 inspect snapshots/alice", "Show what the snapshot holds")
       .example("$0 inspect snapshots/alice.manifest.json --json", "The summary as JSON") as never,
   handler: async (args) => {
-    const s = await inspectSnapshot(args.snapshot);
+    const s = isStoreUrl(args.snapshot)
+      ? await withStore(ctx, ctx.env, args, async (client) => {
+          const { inspectStoreSnapshot } = await import("../store/index.js");
+          return inspectStoreSnapshot(client, parseStoreSnapshotRef(args.snapshot), ctx.signal);
+        })
+      : await inspectSnapshot(args.snapshot);
     if (ctx.output.json) return ctx.output.result({ ok: true, ...s });
     const n = (value: number) => value.toLocaleString("en-US");
     const rows: Array<[string, string]> = [

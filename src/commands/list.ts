@@ -2,13 +2,15 @@ import { relative } from "node:path";
 import type { CommandModule } from "yargs";
 import type { CommandContext } from "../cli/context.js";
 import type { Output } from "../cli/output.js";
+import { type StoreArgs, withStore, withStoreOptions } from "../cli/store-options.js";
 import { assertVariableName, loadEnvironment } from "../config/env.js";
 import { ExitCode } from "../errors.js";
 import { type ListedSnapshot, type ListResult, listSnapshots, type SnapshotState } from "../list.js";
 import { DEFAULT_PASSPHRASE_ENV, passphraseFromEnv } from "../snapshot/crypto.js";
+import { formatStorePrefix, isStoreUrl, parseStorePrefix } from "../store/s3-url.js";
 import { verifySnapshot } from "../verify/verify.js";
 
-interface ListArgs {
+interface ListArgs extends StoreArgs {
   dir: string;
   verify: boolean;
   "passphrase-env": string;
@@ -19,8 +21,12 @@ export const listCommand = (ctx: CommandContext): CommandModule<object, ListArgs
   command: "list [dir]",
   describe: "List the snapshots in a directory: age, size, counts, source, redaction and integrity",
   builder: (y) =>
-    y
-      .positional("dir", { type: "string", default: "snapshots", describe: "Directory of snapshots" })
+    withStoreOptions(y)
+      .positional("dir", {
+        type: "string",
+        default: "snapshots",
+        describe: "Directory of snapshots, or s3://bucket/prefix",
+      })
       .option("verify", {
         type: "boolean",
         default: false,
@@ -38,25 +44,33 @@ export const listCommand = (ctx: CommandContext): CommandModule<object, ListArgs
   handler: async (args) => {
     const env = loadEnvironment(ctx.env, args["env-file"]);
     assertVariableName(args["passphrase-env"], "--passphrase-env");
-    const result = await listSnapshots(
-      args.dir,
-      { verify: args.verify },
-      {
-        now: ctx.now,
-        verify: (path) =>
-          verifySnapshot(path, {
-            signal: ctx.signal,
-            passphrase: () => passphraseFromEnv(env, args["passphrase-env"]),
-          }),
-      },
-    );
+    const verifyOne = (path: string) =>
+      verifySnapshot(path, {
+        signal: ctx.signal,
+        passphrase: () => passphraseFromEnv(env, args["passphrase-env"]),
+      });
+    const result: ListResult = isStoreUrl(args.dir)
+      ? await withStore(ctx, env, args, async (client) => {
+          const prefix = parseStorePrefix(args.dir);
+          const { listStoreSnapshots, verifyStoreSnapshots } = await import("../store/index.js");
+          const listed = await listStoreSnapshots(client, prefix, ctx.now, ctx.signal);
+          return {
+            dir: formatStorePrefix(prefix),
+            exists: true,
+            snapshots: args.verify
+              ? await verifyStoreSnapshots(client, prefix, listed, verifyOne, ctx.signal)
+              : listed,
+            tempFiles: [],
+          };
+        })
+      : await listSnapshots(args.dir, { verify: args.verify }, { now: ctx.now, verify: verifyOne });
     const failed = result.snapshots.filter((s) => !OK_STATES.includes(s.state));
     if (args.verify && failed.length > 0) ctx.exitCode = ExitCode.integrity;
     if (ctx.output.json) {
       ctx.output.result({ ok: !args.verify || failed.length === 0, ...result });
       return;
     }
-    const shownDir = relative(ctx.cwd, result.dir) || ".";
+    const shownDir = isStoreUrl(result.dir) ? result.dir : relative(ctx.cwd, result.dir) || ".";
     printTempFiles(ctx, result.tempFiles);
     if (result.snapshots.length === 0) {
       ctx.output.line(
@@ -67,7 +81,7 @@ export const listCommand = (ctx: CommandContext): CommandModule<object, ListArgs
     printTable(ctx.output, result.snapshots);
     ctx.output.line();
     ctx.output.line(
-      `${result.snapshots.length} snapshot(s) in ${shownDir}; ${args.verify ? "every record verified" : "manifest checksum and file size checked (--verify checks every record)"}.`,
+      `${result.snapshots.length} snapshot(s) in ${shownDir}; ${args.verify ? "every record verified" : `manifest checksum and ${isStoreUrl(result.dir) ? "object" : "file"} size checked (--verify checks every record)`}.`,
     );
     for (const s of failed) ctx.output.line(`  ${s.name}: ${s.problem?.code} ${s.problem?.message}`);
   },

@@ -1,13 +1,15 @@
 import type { CommandModule } from "yargs";
 import type { CommandContext } from "../cli/context.js";
 import { createProgressReporter } from "../cli/progress.js";
+import { localSnapshotFor, type StoreArgs, withStoreOptions } from "../cli/store-options.js";
 import { assertVariableName, loadEnvironment } from "../config/env.js";
 import { DEFAULT_PASSPHRASE_ENV, passphraseFromEnv } from "../snapshot/crypto.js";
 import { MODEL_NAMES } from "../snapshot/models.js";
 import { snapshotFiles } from "../snapshot/paths.js";
+import { isStoreUrl, parseStoreSnapshotRef, storeSnapshotUrls } from "../store/s3-url.js";
 import { verifySnapshot } from "../verify/verify.js";
 
-interface VerifyArgs {
+interface VerifyArgs extends StoreArgs {
   snapshot: string;
   "passphrase-env": string;
   "env-file"?: string;
@@ -17,11 +19,11 @@ export const verifyCommand = (ctx: CommandContext): CommandModule<object, Verify
   command: "verify <snapshot>",
   describe: "Check a snapshot offline: checksums, every record, counts, digests and references",
   builder: (y) =>
-    y
+    withStoreOptions(y)
       .positional("snapshot", {
         type: "string",
         demandOption: true,
-        describe: "The manifest, the data file, or their common path without extensions",
+        describe: "The manifest, the data file, their common path, or s3://bucket/prefix/<name|latest>",
       })
       .option("passphrase-env", {
         type: "string",
@@ -34,16 +36,24 @@ export const verifyCommand = (ctx: CommandContext): CommandModule<object, Verify
   handler: async (args) => {
     const progress = createProgressReporter(ctx.output, "lines");
     let result: Awaited<ReturnType<typeof verifySnapshot>>;
+    let local: Awaited<ReturnType<typeof localSnapshotFor>> | undefined;
     try {
       assertVariableName(args["passphrase-env"], "--passphrase-env");
       const env = loadEnvironment(ctx.env, args["env-file"]);
-      result = await verifySnapshot(args.snapshot, {
+      // From a store: the private copy is size- and SHA-256-checked while it downloads, then verified.
+      local = await localSnapshotFor(ctx, env, args, args.snapshot);
+      result = await verifySnapshot(local.path, {
         onProgress: progress.update,
         signal: ctx.signal,
         passphrase: () => passphraseFromEnv(env, args["passphrase-env"]),
       });
     } finally {
       progress.stop();
+      await local?.dispose();
+    }
+    if (isStoreUrl(args.snapshot)) {
+      const ref = { ...parseStoreSnapshotRef(args.snapshot), name: result.paths.name };
+      result = { ...result, paths: { ...result.paths, ...storeSnapshotUrls(ref) } };
     }
     if (ctx.output.json) {
       ctx.output.result({

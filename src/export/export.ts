@@ -19,10 +19,10 @@ import {
 import { describeLocation, parseDatabaseUrl } from "../db/url.js";
 import { ConnectionError, InterruptedError, SchemaMismatchError, UsageError } from "../errors.js";
 import { removeAbandonedTempFiles } from "../fs/temp-files.js";
-import type { DataWriterOptions } from "../snapshot/data-writer.js";
 import { manifestCounts, type SnapshotManifest } from "../snapshot/manifest.js";
 import { MODELS, type ModelName, type ModelSpec, totalCount } from "../snapshot/models.js";
 import { isSnapshotFileName, type SnapshotPaths, snapshotPaths } from "../snapshot/paths.js";
+import type { SnapshotWriteOptions } from "../snapshot/snapshot-writer.js";
 import {
   type OutgoingRecord,
   type OutgoingRecords,
@@ -80,7 +80,7 @@ export interface ExportDeps {
   /** Abort (Ctrl-C): the export stops after the current batch, leaving no partial files. */
   signal?: AbortSignal;
   /** Data writer settings; test seam for a failing disk. */
-  writer?: DataWriterOptions;
+  writer?: SnapshotWriteOptions;
 }
 
 export interface ExportResult {
@@ -115,10 +115,14 @@ export function exportConnectionSettings(connection: ExportOptions["connection"]
 export async function exportSnapshot(options: ExportOptions, deps: ExportDeps): Promise<ExportResult> {
   const started = deps.now().getTime();
   const paths = snapshotPaths(options.outDir, options.name);
-  // --out must be a writable directory or creatable; checked before connecting (exit 9).
-  await assertWritableDir(options.outDir, "the snapshot (--out)", "E_OUT_DIR");
-  const removedTempFiles = await removeAbandonedTempFiles(paths.dir, isSnapshotFileName);
-  await refuseOverwrite(paths, options.force ?? false);
+  // A store destination checks its own name clash (src/store/upload.ts) before the export starts.
+  const toStore = deps.writer?.sink !== undefined;
+  if (!toStore) {
+    // --out must be a writable directory or creatable; checked before connecting (exit 9).
+    await assertWritableDir(options.outDir, "the snapshot (--out)", "E_OUT_DIR");
+    await refuseOverwrite(paths, options.force ?? false);
+  }
+  const removedTempFiles = toStore ? [] : await removeAbandonedTempFiles(paths.dir, isSnapshotFileName);
   const ownerRefs = parseOwnerRefs(options.owners ?? []);
   const settings = exportConnectionSettings(options.connection);
   const url = settings.url;

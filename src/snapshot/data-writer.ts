@@ -7,6 +7,7 @@ import { BooksnapError, OutputError } from "../errors.js";
 import { createPrivateFile } from "../fs/private-file.js";
 import { tempPathFor } from "../fs/temp-files.js";
 import { createEncryptStream, type EncryptOptions } from "./crypto.js";
+import type { SnapshotSink } from "./sink.js";
 
 export interface DataFileStats {
   /** Compressed size on disk. */
@@ -62,6 +63,18 @@ export interface WrittenDataFile extends DataFileStats {
   tempPath: string;
 }
 
+/** What the lines go through on their way out, file or store alike: zstd, then encryption if asked. */
+function encodingStages(options: DataWriterOptions): NodeJS.ReadWriteStream[] {
+  const stages: NodeJS.ReadWriteStream[] = [
+    new CompressStream({
+      compressionLevel: options.compressionLevel ?? DEFAULT_COMPRESSION_LEVEL,
+      checksumFlag: true,
+    }),
+  ];
+  if (options.encryption) stages.push(createEncryptStream(options.encryption));
+  return stages;
+}
+
 /**
  * Streams NDJSON lines through zstd into a new temporary file next to `finalPath` (mode 0600,
  * created exclusively), fsynced. It only gets its final name when the caller publishes it, so a
@@ -75,10 +88,6 @@ export async function writeDataFile(
   const tempPath = tempPathFor(finalPath);
   const counts = { lines: 0, uncompressedBytes: 0 };
   const hasher = new HashingCounter();
-  const compressor = new CompressStream({
-    compressionLevel: options.compressionLevel ?? DEFAULT_COMPRESSION_LEVEL,
-    checksumFlag: true,
-  });
   // Created exclusively: if that fails, the name was not ours and is not removed below.
   const handle = await createPrivateFile(tempPath).catch((error: unknown) => {
     throw asOutputError(error, finalPath);
@@ -86,11 +95,9 @@ export async function writeDataFile(
   const file = handle.createWriteStream();
   try {
     const sink = options.wrapFileStream ? options.wrapFileStream(file) : file;
-    const stages: NodeJS.ReadWriteStream[] = [compressor];
-    if (options.encryption) stages.push(createEncryptStream(options.encryption));
     await pipeline([
       Readable.from(counted(chunks, counts)),
-      ...stages,
+      ...encodingStages(options),
       hasher,
       sink as NodeJS.WritableStream,
     ]);
@@ -107,6 +114,25 @@ export async function writeDataFile(
     lines: counts.lines,
     sha256: hasher.hash.digest("hex"),
   };
+}
+
+/** The same stages as writeDataFile, into a store: nothing touches the local disk. */
+export async function writeDataToSink(
+  chunks: AsyncIterable<DataChunk>,
+  options: DataWriterOptions,
+  sink: SnapshotSink,
+): Promise<DataFileStats> {
+  const counts = { lines: 0, uncompressedBytes: 0 };
+  const hasher = new HashingCounter();
+  try {
+    await pipeline([Readable.from(counted(chunks, counts)), ...encodingStages(options), hasher, sink.data]);
+    const sha256 = hasher.hash.digest("hex");
+    await sink.completeData({ bytes: hasher.bytes, sha256 });
+    return { bytes: hasher.bytes, uncompressedBytes: counts.uncompressedBytes, lines: counts.lines, sha256 };
+  } catch (error) {
+    await sink.abort(error);
+    throw error;
+  }
 }
 
 /** Writes a small file under a new temporary name next to `finalPath` (0600, fsynced); returns that name. */

@@ -8,14 +8,17 @@ import { describeEncryption } from "./crypto.js";
 import {
   asOutputError,
   type DataChunk,
+  type DataFileStats,
   type DataWriterOptions,
   writeDataFile,
+  writeDataToSink,
   writeTempFile,
 } from "./data-writer.js";
 import { FORMAT_VERSION, type SnapshotManifest, signManifest, type UnsignedManifest } from "./manifest.js";
 import { MODEL_NAMES, type ModelName, modelSpec } from "./models.js";
 import { type SnapshotPaths, snapshotPaths } from "./paths.js";
 import { encodeRecordLine, frameCanonicalLines } from "./record-line.js";
+import type { SnapshotSink } from "./sink.js";
 
 /** A record on its way into a snapshot. Records must come in model order, ascending id within a model. */
 export interface OutgoingRecord {
@@ -45,6 +48,8 @@ export interface SnapshotDescription {
 export interface SnapshotWriteOptions extends DataWriterOptions {
   /** Replace a snapshot of the same name (--force). Otherwise an existing one is never touched. */
   replace?: boolean;
+  /** Stream the data (and then the manifest) to a store instead of the local directory. */
+  sink?: SnapshotSink;
 }
 
 export interface WrittenSnapshot {
@@ -67,7 +72,8 @@ export async function writeSnapshot(
   writerOptions: SnapshotWriteOptions = {},
 ): Promise<WrittenSnapshot> {
   const paths = snapshotPaths(dir, name);
-  await mkdir(paths.dir, { recursive: true });
+  const sink = writerOptions.sink;
+  if (!sink) await mkdir(paths.dir, { recursive: true });
   const digests = new Map<ModelName, ModelDigest>(MODEL_NAMES.map((m) => [m, new ModelDigest()]));
   async function* chunks(): AsyncGenerator<DataChunk> {
     let pending: string[] = [];
@@ -95,34 +101,47 @@ export async function writeSnapshot(
     }
     if (pending.length > 0) yield flush();
   }
-  const data = await writeDataFile(paths.dataPath, chunks(), writerOptions);
-  const schema = expectedSchema();
-  const unsigned: UnsignedManifest = {
-    formatVersion: FORMAT_VERSION,
-    tool: { name: "booksnap", version: TOOL_VERSION },
-    createdAt: description.createdAt.toISOString(),
-    source: description.source,
-    filters: description.filters,
-    redaction: description.redaction,
-    schema: { fingerprint: schemaFingerprint(schema), models: schema },
-    models: Object.fromEntries(
-      MODEL_NAMES.map((m) => {
-        const d = digests.get(m) as ModelDigest;
-        return [m, { count: d.count, digest: d.digest() }];
-      }),
-    ) as SnapshotManifest["models"],
-    data: {
-      file: paths.dataPath.slice(paths.dir.length + 1),
-      encoding: "ndjson",
-      compression: "zstd",
-      bytes: data.bytes,
-      uncompressedBytes: data.uncompressedBytes,
-      lines: data.lines,
-      sha256: data.sha256,
-      ...(writerOptions.encryption ? { encryption: describeEncryption(writerOptions.encryption) } : {}),
-    },
+  const describe = (data: DataFileStats): SnapshotManifest => {
+    const schema = expectedSchema();
+    const unsigned: UnsignedManifest = {
+      formatVersion: FORMAT_VERSION,
+      tool: { name: "booksnap", version: TOOL_VERSION },
+      createdAt: description.createdAt.toISOString(),
+      source: description.source,
+      filters: description.filters,
+      redaction: description.redaction,
+      schema: { fingerprint: schemaFingerprint(schema), models: schema },
+      models: Object.fromEntries(
+        MODEL_NAMES.map((m) => {
+          const d = digests.get(m) as ModelDigest;
+          return [m, { count: d.count, digest: d.digest() }];
+        }),
+      ) as SnapshotManifest["models"],
+      data: {
+        file: paths.dataPath.slice(paths.dir.length + 1),
+        encoding: "ndjson",
+        compression: "zstd",
+        bytes: data.bytes,
+        uncompressedBytes: data.uncompressedBytes,
+        lines: data.lines,
+        sha256: data.sha256,
+        ...(writerOptions.encryption ? { encryption: describeEncryption(writerOptions.encryption) } : {}),
+      },
+    };
+    return signManifest(unsigned);
   };
-  const manifest = signManifest(unsigned);
+  if (sink) {
+    const manifest = describe(await writeDataToSink(chunks(), writerOptions, sink));
+    try {
+      await sink.putManifest(`${JSON.stringify(manifest, null, 2)}\n`);
+    } catch (error) {
+      await sink.abort(error);
+      throw error;
+    }
+    return { paths, manifest };
+  }
+  const data = await writeDataFile(paths.dataPath, chunks(), writerOptions);
+  const manifest = describe(data);
   const temps = { data: data.tempPath, manifest: "" };
   try {
     temps.manifest = await writeTempFile(paths.manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);

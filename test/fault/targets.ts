@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect } from "vitest";
 import { generateLibrary, type LibraryShape } from "../../src/dataset/generate.js";
-import type { DataWriterOptions } from "../../src/snapshot/data-writer.js";
+import type { SnapshotWriteOptions } from "../../src/snapshot/snapshot-writer.js";
 import { type WrittenSnapshot, writeSnapshot } from "../../src/snapshot/snapshot-writer.js";
 import { runBooksnap } from "../helpers/cli.js";
 import {
@@ -141,7 +141,7 @@ export async function makeSnapshot(
     database: "books",
   },
   /** Data writer options, e.g. `{ encryption: { passphrase } }`. */
-  writer: DataWriterOptions = {},
+  writer: SnapshotWriteOptions = {},
 ): Promise<WrittenSnapshot> {
   return writeSnapshot(
     dir,

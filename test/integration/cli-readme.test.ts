@@ -67,6 +67,7 @@ describe("README", () => {
       "BOOKSNAP_REDACTION_KEY",
       "BOOKSNAP_CONFIG_DIR",
       "BOOKSNAP_PASSPHRASE",
+      "BOOKSNAP_S3_ENDPOINT",
       "NO_COLOR",
       "PGHOST",
       "PGPORT",

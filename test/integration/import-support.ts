@@ -9,11 +9,11 @@ import { runCli } from "../../src/cli/main.js";
 import { generateLibrary, type LibraryShape } from "../../src/dataset/generate.js";
 import type { ImportDeps } from "../../src/import/options.js";
 import { readDataLines } from "../../src/snapshot/data-reader.js";
-import type { DataWriterOptions } from "../../src/snapshot/data-writer.js";
 import type { SnapshotManifest } from "../../src/snapshot/manifest.js";
 import type { SnapshotRecord } from "../../src/snapshot/models.js";
 import type { SnapshotPaths } from "../../src/snapshot/paths.js";
 import { decodeRecordLine } from "../../src/snapshot/record-line.js";
+import type { SnapshotWriteOptions } from "../../src/snapshot/snapshot-writer.js";
 import {
   type OutgoingRecord,
   type WrittenSnapshot,
@@ -96,7 +96,7 @@ export function makeSnapshot(
   dir: string,
   name: string,
   records: readonly OutgoingRecord[] | AsyncIterable<OutgoingRecord>,
-  options: { source?: Partial<SnapshotManifest["source"]>; writer?: DataWriterOptions } = {},
+  options: { source?: Partial<SnapshotManifest["source"]>; writer?: SnapshotWriteOptions } = {},
 ): Promise<WrittenSnapshot> {
   const source = Symbol.asyncIterator in records ? records : fromArray(records as readonly OutgoingRecord[]);
   return writeSnapshot(
