@@ -3,6 +3,7 @@ import { demoCommand } from "../commands/demo.js";
 import { exportCommand } from "../commands/export.js";
 import { importCommand } from "../commands/import.js";
 import { inspectCommand } from "../commands/inspect.js";
+import { keygenCommand } from "../commands/keygen.js";
 import { listCommand } from "../commands/list.js";
 import { prepareCommand } from "../commands/prepare.js";
 import { verifyCommand } from "../commands/verify.js";
@@ -36,6 +37,7 @@ export const COMMANDS: readonly CommandFactory[] = [
   listCommand,
   prepareCommand,
   demoCommand,
+  keygenCommand,
 ];
 
 /** Runs the CLI and returns the exit code. The only place errors become exit codes. */

@@ -4,15 +4,19 @@ import type { CommandModule } from "yargs";
 import { appendAuditRecord } from "../audit.js";
 import { type ConnectionArgs, resolveConnection, withConnectionOptions } from "../cli/connection-options.js";
 import type { CommandContext } from "../cli/context.js";
+import {
+  type DecryptionArgs,
+  resolveDecryptionKeys,
+  withDecryptionOptions,
+} from "../cli/encryption-options.js";
 import { createProgressReporter } from "../cli/progress.js";
 import { intSetting } from "../config/env.js";
 import { describeLocation } from "../db/url.js";
 import { ExitCode, isBooksnapError, UsageError } from "../errors.js";
 import { abortImport, DEFAULT_BATCH_SIZE, type ImportSummary, importSnapshot } from "../import/import.js";
 import type { TargetUser } from "../import/owner.js";
-import { DEFAULT_PASSPHRASE_ENV, passphraseFromEnv } from "../snapshot/crypto.js";
 
-interface ImportArgs extends ConnectionArgs {
+interface ImportArgs extends ConnectionArgs, DecryptionArgs {
   snapshot?: string;
   "allow-remote-target": boolean;
   mode: "replace" | "merge";
@@ -31,7 +35,6 @@ interface ImportArgs extends ConnectionArgs {
   "statement-timeout"?: number;
   "lock-timeout": number;
   "log-dir": string;
-  "passphrase-env": string;
 }
 
 /** Default statement_timeout per batch when neither the flag nor SYNC_TIMEOUT_MS is set. */
@@ -41,12 +44,14 @@ export const importCommand = (ctx: CommandContext): CommandModule<object, Import
   command: "import [snapshot]",
   describe: "Load a snapshot into your development database (validated, resumable, all-or-nothing, verified)",
   builder: (y) =>
-    withConnectionOptions(
-      y.positional("snapshot", {
-        type: "string",
-        describe: "The snapshot: <name>.manifest.json, <name>.ndjson.zst, or the path without extensions",
-      }),
-      "target",
+    withDecryptionOptions(
+      withConnectionOptions(
+        y.positional("snapshot", {
+          type: "string",
+          describe: "The snapshot: <name>.manifest.json, <name>.ndjson.zst, or the path without extensions",
+        }),
+        "target",
+      ),
     )
       .option("allow-remote-target", {
         type: "boolean",
@@ -114,11 +119,6 @@ export const importCommand = (ctx: CommandContext): CommandModule<object, Import
       })
       .option("lock-timeout", { type: "number", default: 10_000, describe: "lock_timeout (ms)" })
       .option("log-dir", { type: "string", default: "logs", describe: "Directory of the audit log" })
-      .option("passphrase-env", {
-        type: "string",
-        default: DEFAULT_PASSPHRASE_ENV,
-        describe: "Environment variable holding an encrypted snapshot's passphrase",
-      })
       .example(
         "$0 import snapshots/prod-2026-01-01 --env-file .env",
         "Replace your books with the snapshot's",
@@ -153,9 +153,7 @@ export const importCommand = (ctx: CommandContext): CommandModule<object, Import
     const startedAt = ctx.now();
     let summary: ImportSummary;
     try {
-      const passphrase = env[args["passphrase-env"]]
-        ? passphraseFromEnv(env, args["passphrase-env"])
-        : undefined;
+      const decryption = await resolveDecryptionKeys(args, env, ctx.cwd);
       summary = await importSnapshot(
         {
           snapshot,
@@ -183,7 +181,7 @@ export const importCommand = (ctx: CommandContext): CommandModule<object, Import
           ),
           lockTimeoutMs: intSetting(args["lock-timeout"], env, "--lock-timeout", 10_000),
           ...connection,
-          ...(passphrase === undefined ? {} : { passphrase }),
+          decryption,
         },
         {
           now: ctx.now,

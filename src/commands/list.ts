@@ -1,17 +1,20 @@
 import { relative } from "node:path";
 import type { CommandModule } from "yargs";
 import type { CommandContext } from "../cli/context.js";
+import {
+  type DecryptionArgs,
+  resolveDecryptionKeys,
+  withDecryptionOptions,
+} from "../cli/encryption-options.js";
 import type { Output } from "../cli/output.js";
 import { loadEnvironment } from "../config/env.js";
 import { ExitCode } from "../errors.js";
 import { type ListedSnapshot, listSnapshots, type SnapshotState } from "../list.js";
-import { DEFAULT_PASSPHRASE_ENV, passphraseFromEnv } from "../snapshot/crypto.js";
 import { verifySnapshot } from "../verify/verify.js";
 
-interface ListArgs {
+interface ListArgs extends DecryptionArgs {
   dir: string;
   verify: boolean;
-  "passphrase-env": string;
   "env-file"?: string;
 }
 
@@ -19,17 +22,12 @@ export const listCommand = (ctx: CommandContext): CommandModule<object, ListArgs
   command: "list [dir]",
   describe: "List the snapshots in a directory: age, size, counts, source, redaction and integrity",
   builder: (y) =>
-    y
+    withDecryptionOptions(y)
       .positional("dir", { type: "string", default: "snapshots", describe: "Directory of snapshots" })
       .option("verify", {
         type: "boolean",
         default: false,
         describe: "Fully verify each snapshot (every record; slower). Exit 4 if any fails",
-      })
-      .option("passphrase-env", {
-        type: "string",
-        default: DEFAULT_PASSPHRASE_ENV,
-        describe: "Environment variable holding the passphrase of encrypted snapshots (with --verify)",
       })
       .option("env-file", { type: "string", describe: "Load variables from this dotenv file first" })
       .example("$0 list", "Snapshots in ./snapshots, newest first (manifest and file size checked)")
@@ -37,6 +35,7 @@ export const listCommand = (ctx: CommandContext): CommandModule<object, ListArgs
       .example("$0 list --json", "The listing as JSON") as never,
   handler: async (args) => {
     const env = loadEnvironment(ctx.env, args["env-file"]);
+    const keys = args.verify ? await resolveDecryptionKeys(args, env, ctx.cwd) : undefined;
     const result = await listSnapshots(
       args.dir,
       { verify: args.verify },
@@ -45,7 +44,7 @@ export const listCommand = (ctx: CommandContext): CommandModule<object, ListArgs
         verify: (path) =>
           verifySnapshot(path, {
             signal: ctx.signal,
-            passphrase: () => passphraseFromEnv(env, args["passphrase-env"]),
+            ...(keys ? { keys } : {}),
           }),
       },
     );

@@ -1,15 +1,18 @@
 import type { CommandModule } from "yargs";
 import type { CommandContext } from "../cli/context.js";
+import {
+  type DecryptionArgs,
+  resolveDecryptionKeys,
+  withDecryptionOptions,
+} from "../cli/encryption-options.js";
 import { createProgressReporter } from "../cli/progress.js";
 import { loadEnvironment } from "../config/env.js";
-import { DEFAULT_PASSPHRASE_ENV, passphraseFromEnv } from "../snapshot/crypto.js";
 import { MODEL_NAMES } from "../snapshot/models.js";
 import { snapshotFiles } from "../snapshot/paths.js";
 import { verifySnapshot } from "../verify/verify.js";
 
-interface VerifyArgs {
+interface VerifyArgs extends DecryptionArgs {
   snapshot: string;
-  "passphrase-env": string;
   "env-file"?: string;
 }
 
@@ -17,16 +20,11 @@ export const verifyCommand = (ctx: CommandContext): CommandModule<object, Verify
   command: "verify <snapshot>",
   describe: "Check a snapshot offline: checksums, every record, counts, digests and references",
   builder: (y) =>
-    y
+    withDecryptionOptions(y)
       .positional("snapshot", {
         type: "string",
         demandOption: true,
         describe: "The manifest, the data file, or their common path without extensions",
-      })
-      .option("passphrase-env", {
-        type: "string",
-        default: DEFAULT_PASSPHRASE_ENV,
-        describe: "Environment variable holding the passphrase of an encrypted snapshot",
       })
       .option("env-file", { type: "string", describe: "Load variables from this dotenv file first" })
       .example("$0 verify snapshots/booksnap-20260101T000000Z", "Verify before importing or sharing")
@@ -39,7 +37,7 @@ export const verifyCommand = (ctx: CommandContext): CommandModule<object, Verify
       result = await verifySnapshot(args.snapshot, {
         onProgress: progress.update,
         signal: ctx.signal,
-        passphrase: () => passphraseFromEnv(env, args["passphrase-env"]),
+        keys: await resolveDecryptionKeys(args, env, ctx.cwd),
       });
     } finally {
       progress.stop();

@@ -5,7 +5,7 @@ import { Readable, Transform, type TransformCallback } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { CompressStream } from "zstd-napi";
 import { OutputError } from "../errors.js";
-import { createEncryptStream, type EncryptOptions } from "./crypto.js";
+import { type AgeEncryptionKeys, createEncryptStream } from "./encryption.js";
 
 export interface DataFileStats {
   /** Compressed size on disk. */
@@ -21,8 +21,8 @@ export interface DataWriterOptions {
   compressionLevel?: number;
   /** Test seam: wraps the file stream, e.g. to inject a failing disk. */
   wrapFileStream?: (stream: NodeJS.WritableStream) => NodeJS.WritableStream;
-  /** Encrypt the compressed stream for sharing (see crypto.ts); size and SHA-256 are of the encrypted file. */
-  encryption?: EncryptOptions;
+  /** age-encrypt the compressed stream (see age-stream.ts); size and SHA-256 are of the encrypted file. */
+  encryption?: AgeEncryptionKeys;
 }
 
 /** zstd level of snapshot data files: zstd's default, what `zstd -3` uses (docs/benchmarks.md). */
