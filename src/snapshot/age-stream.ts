@@ -1,6 +1,7 @@
 import { Duplex } from "node:stream";
 import { Decrypter, Encrypter } from "age-encryption";
 import { BooksnapError, SnapshotIntegrityError, UsageError } from "../errors.js";
+import { ScryptIdentity, ScryptRecipient } from "./age-scrypt.js";
 
 /**
  * Snapshot encryption in the standard age v1 format (https://age-encryption.org/v1), so that
@@ -29,7 +30,7 @@ export interface DecryptionKeys {
 
 /** scrypt work factor the age CLI uses by default (age 1.1: logN 18, 256 MiB, about a second). */
 export const AGE_SCRYPT_WORK_FACTOR = 18;
-/** The header is untrusted: refuse more than 2^20 (1 GiB of scrypt memory), the library's own cap. */
+/** The header is untrusted: refuse more than 2^20 (1 GiB of scrypt memory; age-encryption's own cap too). */
 export const MAX_SCRYPT_WORK_FACTOR = 20;
 /** An X25519 stanza takes about 130 bytes: this leaves room for hundreds of recipients. */
 const MAX_HEADER_BYTES = 256 * 1024;
@@ -43,8 +44,9 @@ export function createAgeEncryptStream(keys: AgeEncryptionKeys): Duplex {
   if ("passphrase" in keys) {
     if (!keys.passphrase)
       throw new UsageError("An empty passphrase cannot encrypt", { code: "E_NO_PASSPHRASE" });
-    encrypter.setPassphrase(keys.passphrase);
-    encrypter.setScryptWorkFactor(keys.scryptWorkFactor ?? AGE_SCRYPT_WORK_FACTOR);
+    encrypter.addRecipient(
+      new ScryptRecipient(keys.passphrase, keys.scryptWorkFactor ?? AGE_SCRYPT_WORK_FACTOR),
+    );
   } else {
     if (keys.recipients.length === 0)
       throw new UsageError("No recipient to encrypt for", { code: "E_RECIPIENT" });
@@ -75,7 +77,7 @@ export function createAgeDecryptStream(keys: DecryptionKeys): Duplex {
     const decrypter = new Decrypter();
     for (const identity of keys.identities) decrypter.addIdentity(identity);
     if (keys.passphrase !== undefined && header.stanzaTypes.includes("scrypt")) {
-      decrypter.addPassphrase(keys.passphrase);
+      decrypter.addIdentity(new ScryptIdentity(keys.passphrase, MAX_SCRYPT_WORK_FACTOR));
     }
     const plaintext = await decrypter.decrypt(prepend(header.bytes, reader));
     headerDone = true;

@@ -107,6 +107,37 @@ beforeAll(async () => {
   await record("import encrypted", ["import", "snapshots/enc", "--to", dst, "--yes", "--verbose"], {
     BOOKSNAP_PASSPHRASE: PASSPHRASE,
   });
+  await cp(join(corpus, "several-bad-records"), join(work, "bad"), { recursive: true });
+  await record("import rejects", ["import", "bad/snap", "--to", dst, "--yes", "--verbose"]);
+  // Machine and verbose modes (human mode prints a subset of verbose).
+  for (const flags of [["--json"], ["--verbose"]]) {
+    await record("import no such db", importPlain(urlFor(target, { database: "booksnap_nope" }), ...flags));
+    await record("import port 1", importPlain(urlFor(target, { port: "1" }), ...flags));
+    await record("import remote", importPlain(urlFor(target, { host: "prod.example.com" }), ...flags));
+  }
+  await record("import into source", importPlain(src, "--verbose"));
+  // Connection cut mid-stream, with traces.
+  const proxy = await FaultProxy.forUrl(target.url);
+  try {
+    // Cut while the target's schema is read (an error with a driver stack trace under --verbose).
+    void proxy.arm({ direction: "toClient", afterBytes: 1000, action: "cut" });
+    await record("import cut at setup", importPlain(proxy.url(dst), "--verbose"));
+    // Cut mid-staging without retries: a connection error that leaves a resumable import.
+    void proxy.arm({ direction: "toServer", afterBytes: 40_000, action: "cut" });
+    await record("import cut", importPlain(proxy.url(dst), "--verbose", "--max-retries", "0"));
+    // Resumed, with another cut that is retried.
+    void proxy.arm({ direction: "toServer", afterBytes: 10_000, action: "cut" });
+    await record(
+      "import cut resumed",
+      importPlain(proxy.url(dst), "--resume", "--verbose", "--retry-delay", "10"),
+    );
+  } finally {
+    await proxy.close();
+  }
+});
+// A hook of its own: these runs need their own time budget.
+beforeAll(async () => {
+  const dst = urlFor(target);
   // age recipients: keys made by keygen in a config directory outside the scanned work directory.
   keysDir = await mkdtemp(join(tmpdir(), "booksnap-secrets-keys-"));
   const keyEnv = { XDG_CONFIG_HOME: keysDir };
@@ -136,33 +167,6 @@ beforeAll(async () => {
     identities.push(
       ...(await readFile(file, "utf8")).split("\n").filter((l) => l.startsWith("AGE-SECRET-KEY-")),
     );
-  }
-  await cp(join(corpus, "several-bad-records"), join(work, "bad"), { recursive: true });
-  await record("import rejects", ["import", "bad/snap", "--to", dst, "--yes", "--verbose"]);
-  // Machine and verbose modes (human mode prints a subset of verbose).
-  for (const flags of [["--json"], ["--verbose"]]) {
-    await record("import no such db", importPlain(urlFor(target, { database: "booksnap_nope" }), ...flags));
-    await record("import port 1", importPlain(urlFor(target, { port: "1" }), ...flags));
-    await record("import remote", importPlain(urlFor(target, { host: "prod.example.com" }), ...flags));
-  }
-  await record("import into source", importPlain(src, "--verbose"));
-  // Connection cut mid-stream, with traces.
-  const proxy = await FaultProxy.forUrl(target.url);
-  try {
-    // Cut while the target's schema is read (an error with a driver stack trace under --verbose).
-    void proxy.arm({ direction: "toClient", afterBytes: 1000, action: "cut" });
-    await record("import cut at setup", importPlain(proxy.url(dst), "--verbose"));
-    // Cut mid-staging without retries: a connection error that leaves a resumable import.
-    void proxy.arm({ direction: "toServer", afterBytes: 40_000, action: "cut" });
-    await record("import cut", importPlain(proxy.url(dst), "--verbose", "--max-retries", "0"));
-    // Resumed, with another cut that is retried.
-    void proxy.arm({ direction: "toServer", afterBytes: 10_000, action: "cut" });
-    await record(
-      "import cut resumed",
-      importPlain(proxy.url(dst), "--resume", "--verbose", "--retry-delay", "10"),
-    );
-  } finally {
-    await proxy.close();
   }
 });
 afterAll(async () => {
@@ -244,6 +248,7 @@ describe("no credential leaks (export, verify, import; success, failure, faults)
     // The audit log names every database it touched (host:port/database), one line per run.
     const audit = files.find((f) => f.path.endsWith("audit.ndjson"))?.text ?? "";
     expect(audit).toContain(`/${target.name}`);
-    expect(audit.trim().split("\n").length).toBeGreaterThanOrEqual(runs.length - 4);
+    // Runs that write no audit record (verify, keygen): eight of them.
+    expect(audit.trim().split("\n").length).toBeGreaterThanOrEqual(runs.length - 8);
   });
 });

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { generateX25519Identity, identityToRecipient } from "age-encryption";
+import { Decrypter, Encrypter, generateX25519Identity, identityToRecipient } from "age-encryption";
 import { describe, expect, it } from "vitest";
 import { isBooksnapError } from "../../src/errors.js";
 import {
@@ -152,5 +152,20 @@ describe("age encryption of the data stream", () => {
     const released = Buffer.concat(received);
     expect(released.length).toBeLessThanOrEqual(2 * CHUNK);
     expect(released).toEqual(plain.subarray(0, released.length));
+  });
+});
+
+describe("age scrypt recipient on node:crypto", () => {
+  it("interoperates both ways with age-encryption's own scrypt implementation", async () => {
+    const plain = randomBytes(1000);
+    const ours = await encrypt(plain, { passphrase: "päss phrase", scryptWorkFactor: 10 });
+    const theirs = new Decrypter();
+    theirs.addPassphrase("päss phrase");
+    expect(Buffer.from(await theirs.decrypt(new Uint8Array(ours)))).toEqual(plain);
+    const encrypter = new Encrypter();
+    encrypter.setPassphrase("päss phrase");
+    encrypter.setScryptWorkFactor(11);
+    const sealed = Buffer.from(await encrypter.encrypt(new Uint8Array(plain)));
+    expect(await decrypt(sealed, { identities: [], passphrase: "päss phrase" })).toEqual(plain);
   });
 });
