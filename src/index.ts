@@ -41,14 +41,24 @@ export { CHECKPOINT_TABLE, IMPORT_LOCK_KEY, STAGING_SCHEMA } from "./import/stag
 export { inspectSnapshot, type SnapshotSummary } from "./inspect.js";
 export { type PrepareOptions, type PrepareResult, prepareDatabase } from "./prepare.js";
 export {
+  defaultIdentityPath,
+  type GeneratedKey,
+  generateIdentityFile,
+  parseRecipient,
+  readIdentityFile,
+  readRecipientsFile,
+} from "./snapshot/age-keys.js";
+export {
+  type AgeEncryptionKeys,
+  assertKeysFor,
   createDecryptStream,
   createEncryptStream,
   DEFAULT_PASSPHRASE_ENV,
+  type DecryptionKeys,
   describeEncryption,
-  type EncryptionDescription,
-  type EncryptOptions,
   passphraseFromEnv,
-} from "./snapshot/crypto.js";
+  type SnapshotEncryption,
+} from "./snapshot/encryption.js";
 export { FORMAT_VERSION, manifestSchema, parseManifest, type SnapshotManifest } from "./snapshot/manifest.js";
 export { MODEL_NAMES, MODELS, type ModelName, type SnapshotRecord } from "./snapshot/models.js";
 export { resolveSnapshotPaths, type SnapshotPaths } from "./snapshot/paths.js";

@@ -3,6 +3,7 @@ import { demoCommand } from "../commands/demo.js";
 import { exportCommand } from "../commands/export.js";
 import { importCommand } from "../commands/import.js";
 import { inspectCommand } from "../commands/inspect.js";
+import { keygenCommand } from "../commands/keygen.js";
 import { listCommand } from "../commands/list.js";
 import { prepareCommand } from "../commands/prepare.js";
 import { pruneCommand } from "../commands/prune.js";
@@ -43,6 +44,7 @@ export const COMMANDS: readonly CommandFactory[] = [
   pruneCommand,
   prepareCommand,
   demoCommand,
+  keygenCommand,
 ];
 
 /** Runs the CLI and returns the exit code. The only place errors become exit codes. */

@@ -3,6 +3,11 @@ import type { CommandModule } from "yargs";
 import { appendAuditRecord } from "../audit.js";
 import { type ConnectionArgs, resolveConnection, withConnectionOptions } from "../cli/connection-options.js";
 import type { CommandContext } from "../cli/context.js";
+import {
+  type EncryptionArgs,
+  resolveEncryptionKeys,
+  withEncryptionOptions,
+} from "../cli/encryption-options.js";
 import { exportToStore } from "../cli/export-to-store.js";
 import { createProgressReporter } from "../cli/progress.js";
 import { type StoreArgs, withStoreOptions } from "../cli/store-options.js";
@@ -13,7 +18,6 @@ import { SOURCE_URL_ENV } from "../config/source-url.js";
 import { describeLocation } from "../db/url.js";
 import { isBooksnapError } from "../errors.js";
 import { type ExportResult, exportSnapshot } from "../export/export.js";
-import { DEFAULT_PASSPHRASE_ENV, passphraseFromEnv } from "../snapshot/crypto.js";
 import { DEFAULT_COMPRESSION_LEVEL } from "../snapshot/data-writer.js";
 import { MODEL_NAMES } from "../snapshot/models.js";
 import { defaultSnapshotName, snapshotFiles } from "../snapshot/paths.js";
@@ -21,7 +25,7 @@ import type { SnapshotSink } from "../snapshot/sink.js";
 import { isStoreUrl } from "../store/s3-url.js";
 import { assertWritableDir } from "../writable-dir.js";
 
-interface ExportArgs extends ConnectionArgs, StoreArgs {
+interface ExportArgs extends ConnectionArgs, StoreArgs, EncryptionArgs {
   "statement-timeout"?: number;
   "lock-timeout": number;
   owner?: string[];
@@ -31,8 +35,6 @@ interface ExportArgs extends ConnectionArgs, StoreArgs {
   force: boolean;
   "compression-level": number;
   "log-dir": string;
-  encrypt: boolean;
-  "passphrase-env": string;
 }
 
 /** Default statement_timeout when neither the flag nor SYNC_TIMEOUT_MS is set (the old script's value). */
@@ -42,7 +44,7 @@ export const exportCommand = (ctx: CommandContext): CommandModule<object, Export
   command: "export",
   describe: "Read the source database (read-only, one consistent snapshot) into a verified snapshot file",
   builder: (y) =>
-    withStoreOptions(withConnectionOptions(y, "source"))
+    withEncryptionOptions(withStoreOptions(withConnectionOptions(y, "source")))
       .option("statement-timeout", {
         type: "number",
         describe: `statement_timeout per query (ms; default SYNC_TIMEOUT_MS or ${DEFAULT_STATEMENT_TIMEOUT_MS}; 0 = none)`,
@@ -76,16 +78,6 @@ export const exportCommand = (ctx: CommandContext): CommandModule<object, Export
         describe: "zstd level, 1-19 (higher: smaller snapshot, slower export; see docs/benchmarks.md)",
       })
       .option("log-dir", { type: "string", default: "logs", describe: "Directory of the audit log" })
-      .option("encrypt", {
-        type: "boolean",
-        default: false,
-        describe: "Encrypt the data file for sharing (AES-256-GCM, passphrase from --passphrase-env)",
-      })
-      .option("passphrase-env", {
-        type: "string",
-        default: DEFAULT_PASSPHRASE_ENV,
-        describe: "Environment variable holding the --encrypt passphrase (never a flag value)",
-      })
       .example(
         "$0 export --env-file .env.production",
         "Export everything from DEWEY_DB_DATABASE_URL_READONLY",
@@ -97,6 +89,10 @@ export const exportCommand = (ctx: CommandContext): CommandModule<object, Export
       .example(
         "$0 export --from-env PROD_URL --tls verify-full --json",
         "Verify the server certificate; JSON summary",
+      )
+      .example(
+        "$0 export --recipients-file team.txt",
+        "Encrypt for each teammate's age public key (they import with --identity)",
       ) as never,
   handler: async (args) => {
     const { env, urlFrom, urlFallback, ...connection } = resolveConnection(ctx, args, "source");
@@ -105,9 +101,7 @@ export const exportCommand = (ctx: CommandContext): CommandModule<object, Export
     const database = `${where.host}:${where.port}/${where.database}`;
     // Resolved only when used: --no-redact creates no key file.
     const key = args.redact ? await resolveRedactionKey(env) : null;
-    const encryption = args.encrypt
-      ? { passphrase: passphraseFromEnv(env, args["passphrase-env"]) }
-      : undefined;
+    const encryption = await resolveEncryptionKeys(args, env, ctx.cwd);
     const compressionLevel = intSetting(
       args["compression-level"],
       env,

@@ -4,22 +4,26 @@ import type { CommandModule } from "yargs";
 import { appendAuditRecord } from "../audit.js";
 import { type ConnectionArgs, resolveConnection, withConnectionOptions } from "../cli/connection-options.js";
 import type { CommandContext } from "../cli/context.js";
+import {
+  type DecryptionArgs,
+  resolveDecryptionKeys,
+  withDecryptionOptions,
+} from "../cli/encryption-options.js";
 import { createProgressReporter } from "../cli/progress.js";
 import { localSnapshotFor, type StoreArgs, withStoreOptions } from "../cli/store-options.js";
 import { devUserFlag } from "../config/dev-user-flag.js";
-import { assertVariableName, intSetting } from "../config/env.js";
+import { intSetting } from "../config/env.js";
 import { MAX_TIMEOUT_MS } from "../config/limits.js";
 import { describeLocation } from "../db/url.js";
 import { ExitCode, isBooksnapError, UsageError } from "../errors.js";
 import { describeDependents } from "../import/dependents.js";
 import { abortImport, DEFAULT_BATCH_SIZE, type ImportSummary, importSnapshot } from "../import/import.js";
 import { createdDevUserNotice, type TargetUser } from "../import/owner.js";
-import { DEFAULT_PASSPHRASE_ENV, passphraseFromEnv } from "../snapshot/crypto.js";
 import { REJECTS_SUFFIX, resolveSnapshotPaths } from "../snapshot/paths.js";
 import { isStoreUrl } from "../store/s3-url.js";
 import { assertWritableDir } from "../writable-dir.js";
 
-interface ImportArgs extends ConnectionArgs, StoreArgs {
+interface ImportArgs extends ConnectionArgs, StoreArgs, DecryptionArgs {
   snapshot?: string;
   "allow-remote-target": boolean;
   mode: "replace" | "merge";
@@ -40,7 +44,6 @@ interface ImportArgs extends ConnectionArgs, StoreArgs {
   "statement-timeout"?: number;
   "lock-timeout": number;
   "log-dir": string;
-  "passphrase-env": string;
 }
 
 /** Largest --batch-size: one batch's lines are held in memory and staged in one transaction. */
@@ -53,14 +56,16 @@ export const importCommand = (ctx: CommandContext): CommandModule<object, Import
   command: "import [snapshot]",
   describe: "Load a snapshot into your development database (validated, resumable, all-or-nothing, verified)",
   builder: (y) =>
-    withStoreOptions(
-      withConnectionOptions(
-        y.positional("snapshot", {
-          type: "string",
-          describe:
-            "The snapshot: <name>.manifest.json or .ndjson.zst path, or s3://bucket/prefix/<name|latest>",
-        }),
-        "target",
+    withDecryptionOptions(
+      withStoreOptions(
+        withConnectionOptions(
+          y.positional("snapshot", {
+            type: "string",
+            describe:
+              "The snapshot: <name>.manifest.json or .ndjson.zst path, or s3://bucket/prefix/<name|latest>",
+          }),
+          "target",
+        ),
       ),
     )
       .option("allow-remote-target", {
@@ -140,11 +145,6 @@ export const importCommand = (ctx: CommandContext): CommandModule<object, Import
       })
       .option("lock-timeout", { type: "number", default: 10_000, describe: "lock_timeout (ms)" })
       .option("log-dir", { type: "string", default: "logs", describe: "Directory of the audit log" })
-      .option("passphrase-env", {
-        type: "string",
-        default: DEFAULT_PASSPHRASE_ENV,
-        describe: "Environment variable holding an encrypted snapshot's passphrase",
-      })
       .example(
         "$0 import snapshots/prod-2026-01-01 --env-file .env",
         "Replace your books with the snapshot's",
@@ -226,9 +226,7 @@ export const importCommand = (ctx: CommandContext): CommandModule<object, Import
           : local.name !== undefined
             ? resolve(ctx.cwd, `${local.name}${REJECTS_SUFFIX}`)
             : resolveSnapshotPaths(snapshot).rejectsPath;
-      const passphrase = env[assertVariableName(args["passphrase-env"], "--passphrase-env")]
-        ? passphraseFromEnv(env, args["passphrase-env"])
-        : undefined;
+      const decryption = await resolveDecryptionKeys(args, env, ctx.cwd);
       summary = await importSnapshot(
         {
           snapshot: local.path,
@@ -246,7 +244,7 @@ export const importCommand = (ctx: CommandContext): CommandModule<object, Import
           rejectsPath,
           schemaDrift: args["schema-drift"],
           ...connection,
-          ...(passphrase === undefined ? {} : { passphrase }),
+          decryption,
         },
         {
           now: ctx.now,

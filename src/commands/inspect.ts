@@ -1,7 +1,7 @@
 import type { CommandModule } from "yargs";
 import type { CommandContext } from "../cli/context.js";
 import { type StoreArgs, withStore, withStoreOptions } from "../cli/store-options.js";
-import { inspectSnapshot } from "../inspect.js";
+import { inspectSnapshot, type SnapshotSummary } from "../inspect.js";
 import { MODEL_NAMES } from "../snapshot/models.js";
 import { isStoreUrl, parseStoreSnapshotRef } from "../store/s3-url.js";
 
@@ -57,13 +57,19 @@ export const inspectCommand = (ctx: CommandContext): CommandModule<object, Inspe
         `${n(s.bytes)} bytes (${n(s.uncompressedBytes)} uncompressed)${s.dataFilePresent ? "" : " MISSING"}`,
       ],
       ["sha256", s.sha256],
-      [
-        "encryption",
-        s.encryption ? `${s.encryption.scheme} (key from passphrase via ${s.encryption.kdf})` : "none",
-      ],
+      ["encryption", describeSnapshotEncryption(s.encryption)],
       ["schema", s.schemaFingerprint],
     ];
     const width = Math.max(...rows.map(([k]) => k.length));
     for (const [key, value] of rows) ctx.output.line(`${key.padEnd(width)}  ${value}`);
   },
 });
+
+/** Public facts only: the scheme and, for age recipients, their public keys. */
+function describeSnapshotEncryption(encryption: SnapshotSummary["encryption"]): string {
+  if (!encryption) return "none";
+  if (encryption.scheme !== "age")
+    return `${encryption.scheme} (key from passphrase via ${encryption.kdf}; old format)`;
+  if (encryption.mode === "passphrase") return "age, passphrase (scrypt)";
+  return `age, for ${encryption.recipients.length} recipient(s): ${encryption.recipients.join(", ")}`;
+}

@@ -1,19 +1,22 @@
 import { relative } from "node:path";
 import type { CommandModule } from "yargs";
 import type { CommandContext } from "../cli/context.js";
+import {
+  type DecryptionArgs,
+  resolveDecryptionKeys,
+  withDecryptionOptions,
+} from "../cli/encryption-options.js";
 import type { Output } from "../cli/output.js";
 import { type StoreArgs, withStore, withStoreOptions } from "../cli/store-options.js";
-import { assertVariableName, loadEnvironment } from "../config/env.js";
+import { loadEnvironment } from "../config/env.js";
 import { ExitCode } from "../errors.js";
 import { type ListedSnapshot, type ListResult, listSnapshots, type SnapshotState } from "../list.js";
-import { DEFAULT_PASSPHRASE_ENV, passphraseFromEnv } from "../snapshot/crypto.js";
 import { formatStorePrefix, isStoreUrl, parseStorePrefix } from "../store/s3-url.js";
 import { verifySnapshot } from "../verify/verify.js";
 
-interface ListArgs extends StoreArgs {
+interface ListArgs extends StoreArgs, DecryptionArgs {
   dir: string;
   verify: boolean;
-  "passphrase-env": string;
   "env-file"?: string;
 }
 
@@ -21,7 +24,7 @@ export const listCommand = (ctx: CommandContext): CommandModule<object, ListArgs
   command: "list [dir]",
   describe: "List the snapshots in a directory: age, size, counts, source, redaction and integrity",
   builder: (y) =>
-    withStoreOptions(y)
+    withDecryptionOptions(withStoreOptions(y))
       .positional("dir", {
         type: "string",
         default: "snapshots",
@@ -32,22 +35,17 @@ export const listCommand = (ctx: CommandContext): CommandModule<object, ListArgs
         default: false,
         describe: "Fully verify each snapshot (every record; slower). Exit 4 if any fails",
       })
-      .option("passphrase-env", {
-        type: "string",
-        default: DEFAULT_PASSPHRASE_ENV,
-        describe: "Environment variable holding the passphrase of encrypted snapshots (with --verify)",
-      })
       .option("env-file", { type: "string", describe: "Load variables from this dotenv file first" })
       .example("$0 list", "Snapshots in ./snapshots, newest first (manifest and file size checked)")
       .example("$0 list ~/Downloads --verify", "Verify every record of each snapshot there")
       .example("$0 list --json", "The listing as JSON") as never,
   handler: async (args) => {
     const env = loadEnvironment(ctx.env, args["env-file"]);
-    assertVariableName(args["passphrase-env"], "--passphrase-env");
+    const keys = args.verify ? await resolveDecryptionKeys(args, env, ctx.cwd) : undefined;
     const verifyOne = (path: string) =>
       verifySnapshot(path, {
         signal: ctx.signal,
-        passphrase: () => passphraseFromEnv(env, args["passphrase-env"]),
+        ...(keys ? { keys } : {}),
       });
     const result: ListResult = isStoreUrl(args.dir)
       ? await withStore(ctx, env, args, async (client) => {

@@ -1,17 +1,20 @@
 import type { CommandModule } from "yargs";
 import type { CommandContext } from "../cli/context.js";
+import {
+  type DecryptionArgs,
+  resolveDecryptionKeys,
+  withDecryptionOptions,
+} from "../cli/encryption-options.js";
 import { createProgressReporter } from "../cli/progress.js";
 import { localSnapshotFor, type StoreArgs, withStoreOptions } from "../cli/store-options.js";
-import { assertVariableName, loadEnvironment } from "../config/env.js";
-import { DEFAULT_PASSPHRASE_ENV, passphraseFromEnv } from "../snapshot/crypto.js";
+import { loadEnvironment } from "../config/env.js";
 import { MODEL_NAMES } from "../snapshot/models.js";
 import { snapshotFiles } from "../snapshot/paths.js";
 import { isStoreUrl, parseStoreSnapshotRef, storeSnapshotUrls } from "../store/s3-url.js";
 import { verifySnapshot } from "../verify/verify.js";
 
-interface VerifyArgs extends StoreArgs {
+interface VerifyArgs extends StoreArgs, DecryptionArgs {
   snapshot: string;
-  "passphrase-env": string;
   "env-file"?: string;
 }
 
@@ -19,16 +22,11 @@ export const verifyCommand = (ctx: CommandContext): CommandModule<object, Verify
   command: "verify <snapshot>",
   describe: "Check a snapshot offline: checksums, every record, counts, digests and references",
   builder: (y) =>
-    withStoreOptions(y)
+    withDecryptionOptions(withStoreOptions(y))
       .positional("snapshot", {
         type: "string",
         demandOption: true,
         describe: "The manifest, the data file, their common path, or s3://bucket/prefix/<name|latest>",
-      })
-      .option("passphrase-env", {
-        type: "string",
-        default: DEFAULT_PASSPHRASE_ENV,
-        describe: "Environment variable holding the passphrase of an encrypted snapshot",
       })
       .option("env-file", { type: "string", describe: "Load variables from this dotenv file first" })
       .example("$0 verify snapshots/booksnap-20260101T000000Z", "Verify before importing or sharing")
@@ -38,14 +36,13 @@ export const verifyCommand = (ctx: CommandContext): CommandModule<object, Verify
     let result: Awaited<ReturnType<typeof verifySnapshot>>;
     let local: Awaited<ReturnType<typeof localSnapshotFor>> | undefined;
     try {
-      assertVariableName(args["passphrase-env"], "--passphrase-env");
       const env = loadEnvironment(ctx.env, args["env-file"]);
       // From a store: the private copy is size- and SHA-256-checked while it downloads, then verified.
       local = await localSnapshotFor(ctx, env, args, args.snapshot);
       result = await verifySnapshot(local.path, {
         onProgress: progress.update,
         signal: ctx.signal,
-        passphrase: () => passphraseFromEnv(env, args["passphrase-env"]),
+        keys: await resolveDecryptionKeys(args, env, ctx.cwd),
       });
     } finally {
       progress.stop();

@@ -35,7 +35,8 @@ import type pg from "pg";
 import { clampTimeout } from "../config/limits.js";
 import { connect, disconnect, isTransientError } from "../db/connect.js";
 import { describeLocation } from "../db/url.js";
-import { BooksnapError, InterruptedError, UsageError } from "../errors.js";
+import { BooksnapError, InterruptedError } from "../errors.js";
+import { assertKeysFor } from "../snapshot/encryption.js";
 import { resolveSnapshotPaths } from "../snapshot/paths.js";
 import { checkDataFile, loadManifest } from "../verify/data-file.js";
 import { classifyImportError } from "./classify.js";
@@ -79,12 +80,7 @@ export async function importSnapshot(options: ImportOptions, deps: ImportDeps): 
   const manifest = await loadManifest(paths);
   assertSafeTarget(options.targetUrl, manifest, options.allowRemoteTarget ?? false, options.env);
   await checkDataFile(paths.dataPath, manifest.data);
-  if (manifest.data.encryption && options.passphrase === undefined) {
-    throw new UsageError("The snapshot is encrypted; a passphrase is needed", {
-      code: "E_NO_PASSPHRASE",
-      hint: "Set BOOKSNAP_PASSPHRASE (or name another variable with --passphrase-env).",
-    });
-  }
+  if (manifest.data.encryption) assertKeysFor(manifest.data.encryption, options.decryption);
   const retry: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
   const statementTimeoutMs = options.statementTimeoutMs ?? 60_000;
   const lockTimeoutMs = options.lockTimeoutMs ?? 10_000;
@@ -136,7 +132,9 @@ export async function importSnapshot(options: ImportOptions, deps: ImportDeps): 
       manifest,
       {
         dataPath: paths.dataPath,
-        ...(options.passphrase === undefined ? {} : { passphrase: options.passphrase }),
+        ...(manifest.data.encryption && options.decryption
+          ? { decryption: { encryption: manifest.data.encryption, keys: options.decryption } }
+          : {}),
         batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE,
         statementTimeoutMs,
         lockTimeoutMs,

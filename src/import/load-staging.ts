@@ -4,7 +4,7 @@ import { isTransientError } from "../db/connect.js";
 import { CsvChunks, copyInto } from "../db/copy.js";
 import { CopyBinaryRows } from "../db/copy-binary.js";
 import { ConflictError, InterruptedError } from "../errors.js";
-import { readDataLines } from "../snapshot/data-reader.js";
+import { type DataReaderOptions, readDataLines } from "../snapshot/data-reader.js";
 import { type FieldSpec, MODEL_NAMES, type ModelName, modelSpec } from "../snapshot/models.js";
 import { type DecodedLine, decodeRecordLine } from "../snapshot/record-line.js";
 import { validateRecord } from "../snapshot/validate.js";
@@ -43,7 +43,7 @@ const REJECT_COLUMNS = ["line", "model", "src_id", "reason", "category", "record
 
 export interface StagingLoadOptions {
   dataPath: string;
-  passphrase?: string;
+  decryption?: DataReaderOptions["decryption"];
   maxUncompressedBytes: number;
   /** Lines per batch transaction. */
   batchSize: number;
@@ -173,7 +173,7 @@ export async function loadIntoStaging(
   try {
     for await (const line of readDataLines(options.dataPath, {
       maxUncompressedBytes: options.maxUncompressedBytes,
-      ...(options.passphrase === undefined ? {} : { passphrase: options.passphrase }),
+      ...(options.decryption ? { decryption: options.decryption } : {}),
     })) {
       if (line.lineNumber <= start.lastLine) {
         if (!line.overLong) checkOrder(order, line.lineNumber, decodeRecordLine(line.bytes));

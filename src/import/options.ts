@@ -1,6 +1,7 @@
 import type { ProgressCallback } from "../cli/progress.js";
 import type { ConnectionSettings, TlsMode } from "../db/connect.js";
 import type { ConnectionEnvironment } from "../db/target.js";
+import type { DecryptionKeys } from "../snapshot/encryption.js";
 import type { ImportMode } from "./conflicts.js";
 import type { TargetUser } from "./owner.js";
 import type { RetryPolicy } from "./retry.js";
@@ -58,8 +59,8 @@ export interface ImportOptions {
   tls?: TlsMode;
   /** PEM certificates trusted for --tls verify-full (--tls-ca / PGSSLROOTCERT). */
   tlsCa?: string;
-  /** Passphrase for an encrypted snapshot. */
-  passphrase?: string;
+  /** Keys for an encrypted snapshot: identities (--identity) and/or passphrase. */
+  decryption?: DecryptionKeys;
 }
 
 export interface ImportDeps {

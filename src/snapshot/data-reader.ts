@@ -1,7 +1,7 @@
 import { createReadStream } from "node:fs";
 import { DecompressStream } from "zstd-napi";
 import { SnapshotIntegrityError } from "../errors.js";
-import { createDecryptStream } from "./crypto.js";
+import { createDecryptStream, type DecryptionKeys, type SnapshotEncryption } from "./encryption.js";
 
 /** One physical line of the data file, before JSON decoding. */
 export interface RawLine {
@@ -15,8 +15,8 @@ export interface DataReaderOptions {
   maxLineBytes?: number;
   /** Stop once decompressed output exceeds this (the manifest's uncompressedBytes). */
   maxUncompressedBytes?: number;
-  /** The file is encrypted (manifest `data.encryption`): decrypt with this passphrase before decompressing. */
-  passphrase?: string;
+  /** The file is encrypted as the manifest's `data.encryption` says: decrypt with these keys before decompressing. */
+  decryption?: { encryption: SnapshotEncryption; keys: DecryptionKeys };
 }
 
 /** Default ceiling for one record; the largest realistic book record is a few tens of KiB. */
@@ -37,8 +37,9 @@ export async function* readDataLines(
   const decompressor = new DecompressStream({ windowLogMax: WINDOW_LOG_MAX });
   const source = createReadStream(path, { highWaterMark: 256 * 1024 });
   source.on("error", (error) => decompressor.destroy(error));
-  const decryptor =
-    options.passphrase === undefined ? undefined : createDecryptStream({ passphrase: options.passphrase });
+  const decryptor = options.decryption
+    ? createDecryptStream(options.decryption.encryption, options.decryption.keys)
+    : undefined;
   if (decryptor) {
     decryptor.on("error", (error) => decompressor.destroy(error));
     source.pipe(decryptor).pipe(decompressor);

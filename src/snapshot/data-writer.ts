@@ -6,7 +6,7 @@ import { CompressStream } from "zstd-napi";
 import { BooksnapError, OutputError } from "../errors.js";
 import { createPrivateFile } from "../fs/private-file.js";
 import { tempPathFor } from "../fs/temp-files.js";
-import { createEncryptStream, type EncryptOptions } from "./crypto.js";
+import { type AgeEncryptionKeys, createEncryptStream } from "./encryption.js";
 import type { SnapshotSink } from "./sink.js";
 
 export interface DataFileStats {
@@ -23,8 +23,8 @@ export interface DataWriterOptions {
   compressionLevel?: number;
   /** Test seam: wraps the file stream, e.g. to inject a failing disk. */
   wrapFileStream?: (stream: NodeJS.WritableStream) => NodeJS.WritableStream;
-  /** Encrypt the compressed stream for sharing (see crypto.ts); size and SHA-256 are of the encrypted file. */
-  encryption?: EncryptOptions;
+  /** age-encrypt the compressed stream (see age-stream.ts); size and SHA-256 are of the encrypted file. */
+  encryption?: AgeEncryptionKeys;
 }
 
 /** zstd level of snapshot data files: zstd's default, what `zstd -3` uses (docs/benchmarks.md). */

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { SnapshotIntegrityError } from "../errors.js";
 import { sha256Hex, stableStringify } from "./canonical.js";
+import { encryptionSchema } from "./encryption.js";
 import { MODEL_NAMES, type ModelName } from "./models.js";
 
 /** Current snapshot format. See docs/snapshot-format.md for the compatibility promise. */
@@ -95,16 +96,8 @@ export const manifestSchema = z
         /** Number of lines (records) in the data file. */
         lines: z.number().int().nonnegative(),
         sha256: hex64,
-        /** Present when the data file is encrypted (export --encrypt); never holds a secret. */
-        encryption: z
-          .object({
-            scheme: z.literal("aes-256-gcm-chunked"),
-            kdf: z.literal("scrypt"),
-            kdfParams: z.object({ N: z.number().int(), r: z.number().int(), p: z.number().int() }).strict(),
-            chunkBytes: z.number().int().positive(),
-          })
-          .strict()
-          .optional(),
+        /** Present when the data file is encrypted (see encryption.ts); public keys only, never a secret. */
+        encryption: encryptionSchema.optional(),
       })
       .strict(),
     /** SHA-256 of the manifest's canonical JSON without this field. */

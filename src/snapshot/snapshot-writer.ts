@@ -4,7 +4,6 @@ import { UsageError } from "../errors.js";
 import { publishReplacing, publishWithoutReplacing } from "../fs/private-file.js";
 import { TOOL_VERSION } from "../version.js";
 import { canonicalJson, ModelDigest } from "./canonical.js";
-import { describeEncryption } from "./crypto.js";
 import {
   asOutputError,
   type DataChunk,
@@ -14,6 +13,7 @@ import {
   writeDataToSink,
   writeTempFile,
 } from "./data-writer.js";
+import { describeEncryption } from "./encryption.js";
 import { FORMAT_VERSION, type SnapshotManifest, signManifest, type UnsignedManifest } from "./manifest.js";
 import { MODEL_NAMES, type ModelName, modelSpec } from "./models.js";
 import { type SnapshotPaths, snapshotPaths } from "./paths.js";

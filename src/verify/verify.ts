@@ -1,7 +1,7 @@
 import type { ProgressCallback } from "../cli/progress.js";
 import { InterruptedError } from "../errors.js";
-import { requirePassphrase } from "../snapshot/crypto.js";
 import { readDataLines } from "../snapshot/data-reader.js";
+import { assertKeysFor, type DecryptionKeys } from "../snapshot/encryption.js";
 import type { SnapshotManifest } from "../snapshot/manifest.js";
 import type { ModelName } from "../snapshot/models.js";
 import { resolveSnapshotPaths, type SnapshotPaths } from "../snapshot/paths.js";
@@ -12,8 +12,8 @@ export interface VerifyDeps {
   /** Called every PROGRESS_EVERY lines. */
   onProgress?: ProgressCallback;
   signal?: AbortSignal;
-  /** Passphrase of an encrypted snapshot; only asked for when the manifest says it is encrypted. */
-  passphrase?: () => string;
+  /** Keys for an encrypted snapshot (identities and/or passphrase); used only when the manifest says it is encrypted. */
+  keys?: DecryptionKeys;
 }
 
 export interface VerifyResult {
@@ -36,11 +36,13 @@ export async function verifySnapshot(path: string, deps: VerifyDeps = {}): Promi
   const paths = resolveSnapshotPaths(path);
   const manifest = await loadManifest(paths);
   await checkDataFile(paths.dataPath, manifest.data);
+  const encryption = manifest.data.encryption;
+  if (encryption) assertKeysFor(encryption, deps.keys);
   const checker = new SnapshotContentChecker(manifest);
   let lines = 0;
   for await (const line of readDataLines(paths.dataPath, {
     maxUncompressedBytes: manifest.data.uncompressedBytes,
-    ...(manifest.data.encryption ? { passphrase: requirePassphrase(deps.passphrase) } : {}),
+    ...(encryption && deps.keys ? { decryption: { encryption, keys: deps.keys } } : {}),
   })) {
     checker.acceptLine(line);
     lines += 1;

@@ -26,6 +26,9 @@ let target: TestDatabase;
 let work: string;
 const role = `booksnap_secret_${randomBytes(4).toString("hex")}`;
 const runs: { label: string; run: CliRun }[] = [];
+let keysDir: string;
+/** The private keys keygen wrote (read back from its files): they must appear nowhere else. */
+const identities: string[] = [];
 
 function urlFor(
   db: TestDatabase,
@@ -132,11 +135,46 @@ beforeAll(async () => {
     await proxy.close();
   }
 });
+// A hook of its own: these runs need their own time budget.
+beforeAll(async () => {
+  const dst = urlFor(target);
+  // age recipients: keys made by keygen in a config directory outside the scanned work directory.
+  keysDir = await mkdtemp(join(tmpdir(), "booksnap-secrets-keys-"));
+  const keyEnv = { XDG_CONFIG_HOME: keysDir };
+  const keygen = await record("keygen", ["keygen", "--json"], keyEnv);
+  const publicKey = String(JSON.parse(keygen.stdout).publicKey);
+  await record("keygen other", ["keygen", "--out", join(keysDir, "other.txt")]);
+  await record("export --recipient", [
+    "export",
+    "--env-file",
+    ".env",
+    "--name",
+    "age",
+    "--recipient",
+    publicKey,
+  ]);
+  await record("verify identity", ["verify", "snapshots/age", "--verbose"], keyEnv);
+  await record(
+    "verify wrong identity",
+    ["verify", "snapshots/age", "--verbose", "--identity", join(keysDir, "other.txt")],
+    keyEnv,
+  );
+  await record("import identity", [
+    ...["import", "snapshots/age", "--to", dst, "--yes", "--verbose"],
+    ...["--identity", join(keysDir, "booksnap", "key.txt")],
+  ]);
+  for (const file of [join(keysDir, "booksnap", "key.txt"), join(keysDir, "other.txt")]) {
+    identities.push(
+      ...(await readFile(file, "utf8")).split("\n").filter((l) => l.startsWith("AGE-SECRET-KEY-")),
+    );
+  }
+});
 afterAll(async () => {
   await source?.drop();
   await target?.drop();
   await withAdmin((c) => c.query(`DROP ROLE IF EXISTS ${role}`));
   if (work) await rm(work, { recursive: true, force: true });
+  if (keysDir) await rm(keysDir, { recursive: true, force: true });
 });
 
 /** Every file the runs left in the working directory (snapshots, manifests, rejects, logs), as text. */
@@ -168,15 +206,23 @@ describe("no credential leaks (export, verify, import; success, failure, faults)
     expect(codes["import into source"], stderr("import into source")).toBe(2);
     expect(codes["import cut"], stderr("import cut")).toBe(3);
     expect(codes["import cut resumed"], stderr("import cut resumed")).toBe(0);
-    expect(runs.length).toBeGreaterThanOrEqual(18);
+    expect(codes.keygen, stderr("keygen")).toBe(0);
+    expect(codes["export --recipient"], stderr("export --recipient")).toBe(0);
+    expect(codes["verify identity"], stderr("verify identity")).toBe(0);
+    expect(codes["verify wrong identity"], stderr("verify wrong identity")).toBe(4);
+    expect(codes["import identity"], stderr("import identity")).toBe(0);
+    expect(identities).toHaveLength(2);
+    expect(runs.length).toBeGreaterThanOrEqual(24);
   });
 
-  it("no stdout or stderr (verbose traces included) holds the password or the passphrase", () => {
+  it("no stdout or stderr (verbose traces included) holds the password, the passphrase or an age identity", () => {
     for (const { label, run } of runs) {
       for (const text of [run.stdout, run.stderr]) {
         expect(text, label).not.toContain(PASSWORD);
         expect(text, label).not.toContain(encodeURIComponent(PASSWORD));
         expect(text, label).not.toContain(PASSPHRASE);
+        for (const identity of identities) expect(text, label).not.toContain(identity);
+        expect(text, label).not.toMatch(/AGE-SECRET-KEY-/i);
       }
     }
   });
@@ -189,16 +235,20 @@ describe("no credential leaks (export, verify, import; success, failure, faults)
         "logs/audit.ndjson",
         "snapshots/plain.manifest.json",
         "snapshots/enc.manifest.json",
+        "snapshots/age.manifest.json",
         "bad/snap.rejects.ndjson",
       ]),
     );
     for (const { path, text } of files) {
       expect(text, path).not.toContain(PASSWORD);
       expect(text, path).not.toContain(PASSPHRASE);
+      for (const identity of identities) expect(text, path).not.toContain(identity);
+      expect(text, path).not.toMatch(/AGE-SECRET-KEY-/i);
     }
     // The audit log names every database it touched (host:port/database), one line per run.
     const audit = files.find((f) => f.path.endsWith("audit.ndjson"))?.text ?? "";
     expect(audit).toContain(`/${target.name}`);
-    expect(audit.trim().split("\n").length).toBeGreaterThanOrEqual(runs.length - 4);
+    // Runs that write no audit record (verify, keygen): eight of them.
+    expect(audit.trim().split("\n").length).toBeGreaterThanOrEqual(runs.length - 8);
   });
 });

@@ -68,7 +68,7 @@ describe("store transfer", () => {
     const copy = await privateStoreCopy(store.client, ref);
     try {
       const verified = await verifySnapshot(copy.paths.manifestPath, {
-        passphrase: () => "store passphrase",
+        keys: { identities: [], passphrase: "store passphrase" },
       });
       expect(verified.counts.Book).toBe(30);
     } finally {

@@ -1,10 +1,11 @@
-import { createCipheriv, createDecipheriv, randomBytes, scrypt } from "node:crypto";
+import { createDecipheriv, scrypt } from "node:crypto";
 import { Transform, type TransformCallback } from "node:stream";
-import { assertVariableName } from "../config/env.js";
-import { SnapshotIntegrityError, UsageError } from "../errors.js";
+import { SnapshotIntegrityError } from "../errors.js";
 
 /**
- * Optional encryption of a snapshot's data file for sharing ("export --encrypt").
+ * Reader of the first encryption format (booksnap 0.1 "export --encrypt"), kept so old encrypted
+ * snapshots still verify and import. booksnap now writes age files (age-stream.ts) and no
+ * longer writes this format; test/fixtures/legacy-aes-gcm-encrypted.* is one such file.
  *
  * Layout: a 45-byte header, then chunks. Every chunk but the last holds exactly `chunkBytes`
  * plaintext bytes; the last holds 0..chunkBytes. Each chunk is AES-256-GCM sealed with its own
@@ -19,37 +20,14 @@ import { SnapshotIntegrityError, UsageError } from "../errors.js";
 
 export const ENCRYPTION_MAGIC = "BSNAPENC";
 export const ENCRYPTION_VERSION = 1;
-export const ENCRYPTION_SCHEME = "aes-256-gcm-chunked";
-export const ENCRYPTED_DATA_SUFFIX = ".enc";
-/** Default environment variable holding the passphrase; a passphrase is never a flag value. */
-export const DEFAULT_PASSPHRASE_ENV = "BOOKSNAP_PASSPHRASE";
+export const LEGACY_ENCRYPTION_SCHEME = "aes-256-gcm-chunked";
 
 const HEADER_BYTES = 8 + 1 + 1 + 1 + 1 + 1 + 4 + 16 + 12;
 const TAG_BYTES = 16;
 const KDF_SCRYPT = 1;
-/** 64 KiB chunks: authentication granularity vs 16-byte tag overhead (0.02 %). */
-const DEFAULT_CHUNK_BYTES = 64 * 1024;
-/** scrypt N = 2^15, r = 8, p = 1: the OWASP minimum for scrypt, ~32 MiB and ~0.1 s per derivation. */
-const DEFAULT_KDF = { log2N: 15, r: 8, p: 1 } as const;
 /** Header values a reader accepts: the header is untrusted, so cost and memory are bounded. */
 const KDF_LIMITS = { log2N: [15, 20], r: [8, 16], p: [1, 4] } as const;
 const MAX_CHUNK_BYTES = 16 * 1024 * 1024;
-
-/** Describes the encryption in the manifest. No secret: the salt lives in the file header. */
-export interface EncryptionDescription {
-  scheme: typeof ENCRYPTION_SCHEME;
-  kdf: "scrypt";
-  /** scrypt cost parameters used for this file. */
-  kdfParams: { N: number; r: number; p: number };
-  /** Plaintext bytes per authenticated chunk. */
-  chunkBytes: number;
-}
-
-export interface EncryptOptions {
-  passphrase: string;
-  /** Plaintext bytes per chunk (default 64 KiB). Tests use small chunks to get many of them. */
-  chunkBytes?: number;
-}
 
 interface HeaderFields {
   log2N: number;
@@ -58,41 +36,6 @@ interface HeaderFields {
   chunkBytes: number;
   salt: Buffer;
   baseNonce: Buffer;
-}
-
-export function describeEncryption(options: Pick<EncryptOptions, "chunkBytes"> = {}): EncryptionDescription {
-  return {
-    scheme: ENCRYPTION_SCHEME,
-    kdf: "scrypt",
-    kdfParams: { N: 2 ** DEFAULT_KDF.log2N, r: DEFAULT_KDF.r, p: DEFAULT_KDF.p },
-    chunkBytes: options.chunkBytes ?? DEFAULT_CHUNK_BYTES,
-  };
-}
-
-/** Reads the passphrase from the named environment variable; refuses a missing or empty one. */
-export function passphraseFromEnv(env: Readonly<Record<string, string | undefined>>, name: string): string {
-  const value = env[assertVariableName(name, "--passphrase-env")];
-  if (value === undefined || value === "") {
-    throw new UsageError(`The snapshot passphrase variable ${name} is not set`, {
-      code: "E_NO_PASSPHRASE",
-      hint: `Set ${name} in the environment (or name another variable with --passphrase-env). A passphrase is never accepted as a flag value, so it does not end up in shell history.`,
-    });
-  }
-  return value;
-}
-
-function encodeHeader(fields: HeaderFields): Buffer {
-  const header = Buffer.alloc(HEADER_BYTES);
-  let at = header.write(ENCRYPTION_MAGIC, 0, "latin1");
-  at = header.writeUInt8(ENCRYPTION_VERSION, at);
-  at = header.writeUInt8(KDF_SCRYPT, at);
-  at = header.writeUInt8(fields.log2N, at);
-  at = header.writeUInt8(fields.r, at);
-  at = header.writeUInt8(fields.p, at);
-  at = header.writeUInt32BE(fields.chunkBytes, at);
-  at += fields.salt.copy(header, at);
-  fields.baseNonce.copy(header, at);
-  return header;
 }
 
 function headerError(message: string): SnapshotIntegrityError {
@@ -152,19 +95,6 @@ function chunkAad(header: Buffer, index: number, final: boolean): Buffer {
   return Buffer.concat([header, tail]);
 }
 
-function seal(
-  key: Buffer,
-  fields: HeaderFields,
-  header: Buffer,
-  index: number,
-  final: boolean,
-  data: Buffer,
-) {
-  const cipher = createCipheriv("aes-256-gcm", key, chunkNonce(fields.baseNonce, index));
-  cipher.setAAD(chunkAad(header, index, final));
-  return Buffer.concat([cipher.update(data), cipher.final(), cipher.getAuthTag()]);
-}
-
 function open(
   key: Buffer,
   fields: HeaderFields,
@@ -201,48 +131,6 @@ class ByteQueue {
   }
 }
 
-/** A Transform that encrypts whatever passes through it (place it after compression). */
-export function createEncryptStream(options: EncryptOptions): Transform {
-  if (!options.passphrase)
-    throw new UsageError("An empty passphrase cannot encrypt", { code: "E_NO_PASSPHRASE" });
-  const fields: HeaderFields = {
-    ...DEFAULT_KDF,
-    chunkBytes: options.chunkBytes ?? DEFAULT_CHUNK_BYTES,
-    salt: randomBytes(16),
-    baseNonce: randomBytes(12),
-  };
-  const header = encodeHeader(fields);
-  const queue = new ByteQueue();
-  let key: Buffer | undefined;
-  let index = 0;
-  const ready = async (stream: Transform): Promise<Buffer> => {
-    if (!key) {
-      key = await deriveKey(options.passphrase, fields);
-      stream.push(header);
-    }
-    return key;
-  };
-  return new Transform({
-    transform(chunk: Buffer, _encoding, callback: TransformCallback) {
-      ready(this).then((k) => {
-        queue.push(chunk);
-        // Strictly more than one chunk buffered: the chunk taken is certainly not the last.
-        while (queue.length > fields.chunkBytes) {
-          this.push(seal(k, fields, header, index, false, queue.take(fields.chunkBytes)));
-          index += 1;
-        }
-        callback();
-      }, callback);
-    },
-    flush(callback: TransformCallback) {
-      ready(this).then((k) => {
-        this.push(seal(k, fields, header, index, true, queue.take(queue.length)));
-        callback();
-      }, callback);
-    },
-  });
-}
-
 function decryptError(index: number, final: boolean, probablyTruncated: boolean): SnapshotIntegrityError {
   if (index === 0 && !probablyTruncated) {
     return new SnapshotIntegrityError(
@@ -272,7 +160,7 @@ function decryptError(index: number, final: boolean, probablyTruncated: boolean)
  * A Transform that decrypts and authenticates (place it before decompression). Nothing that
  * fails authentication is ever passed on: each chunk is released only after its tag checks.
  */
-export function createDecryptStream(options: { passphrase: string }): Transform {
+export function createLegacyDecryptStream(options: { passphrase: string }): Transform {
   const queue = new ByteQueue();
   let header: Buffer | undefined;
   let fields: HeaderFields | undefined;
@@ -325,15 +213,4 @@ export function createDecryptStream(options: { passphrase: string }): Transform 
       }, callback);
     },
   });
-}
-
-/** The passphrase of an encrypted snapshot, from the caller's source; a clear error without one. */
-export function requirePassphrase(source: (() => string) | undefined): string {
-  if (!source) {
-    throw new UsageError("This snapshot is encrypted and no passphrase was provided", {
-      code: "E_NO_PASSPHRASE",
-      hint: `Set ${DEFAULT_PASSPHRASE_ENV} (or the variable named by --passphrase-env) to the passphrase used at export.`,
-    });
-  }
-  return source();
 }
