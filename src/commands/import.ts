@@ -32,6 +32,7 @@ interface ImportArgs extends ConnectionArgs {
   "lock-timeout": number;
   "log-dir": string;
   "passphrase-env": string;
+  "allow-large-expansion": boolean;
 }
 
 /** Default statement_timeout per batch when neither the flag nor SYNC_TIMEOUT_MS is set. */
@@ -119,6 +120,11 @@ export const importCommand = (ctx: CommandContext): CommandModule<object, Import
         default: DEFAULT_PASSPHRASE_ENV,
         describe: "Environment variable holding an encrypted snapshot's passphrase",
       })
+      .option("allow-large-expansion", {
+        type: "boolean",
+        default: false,
+        describe: "Import a data file that expands more than 100x (and past 64 MiB) without asking",
+      })
       .example(
         "$0 import snapshots/prod-2026-01-01 --env-file .env",
         "Replace your books with the snapshot's",
@@ -182,6 +188,7 @@ export const importCommand = (ctx: CommandContext): CommandModule<object, Import
             DEFAULT_STATEMENT_TIMEOUT_MS,
           ),
           lockTimeoutMs: intSetting(args["lock-timeout"], env, "--lock-timeout", 10_000),
+          allowLargeExpansion: args["allow-large-expansion"],
           ...connection,
           ...(passphrase === undefined ? {} : { passphrase }),
         },

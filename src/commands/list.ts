@@ -46,6 +46,7 @@ export const listCommand = (ctx: CommandContext): CommandModule<object, ListArgs
           verifySnapshot(path, {
             signal: ctx.signal,
             passphrase: () => passphraseFromEnv(env, args["passphrase-env"]),
+            warn: (message) => ctx.output.warn(message),
           }),
       },
     );

@@ -40,6 +40,7 @@ export const verifyCommand = (ctx: CommandContext): CommandModule<object, Verify
         onProgress: progress.update,
         signal: ctx.signal,
         passphrase: () => passphraseFromEnv(env, args["passphrase-env"]),
+        warn: (message) => ctx.output.warn(message),
       });
     } finally {
       progress.stop();

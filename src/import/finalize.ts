@@ -2,6 +2,7 @@ import type pg from "pg";
 import type { SnapshotManifest } from "../snapshot/manifest.js";
 import { quoteIdent } from "../snapshot/models.js";
 import { type ImportMode, type PlannedCounts, plannedCounts, resolveConflicts } from "./conflicts.js";
+import { rowsPerFetch } from "./cursor.js";
 import { createDevUser, type DevUserChoice } from "./owner.js";
 import { type RejectsSummary, streamRejects, writeRejectsFile } from "./rejects.js";
 import {
@@ -22,6 +23,8 @@ export interface FinalPlan {
   /** Checkpoint counts after staging: validated records and validation rejects per model. */
   stagedCounts: Record<string, number>;
   droppedFields: Record<string, string[]>;
+  /** Bytes of the snapshot's longest line: bounds the rows read back per cursor fetch. */
+  longestLineBytes: number;
   /** Dead-letter file, written (streamed from the reject table) when anything was rejected. */
   rejectsPath: string;
   statementTimeoutMs: number;
@@ -90,7 +93,7 @@ export async function finalizeImport(
     );
     const rejects =
       rejectCount > 0
-        ? await writeRejectsFile(plan.rejectsPath, streamRejects(client))
+        ? await writeRejectsFile(plan.rejectsPath, streamRejects(client, rowsPerFetch(plan.longestLineBytes)))
         : { total: 0, validation: 0 };
     const outcome: FinalOutcome = {
       devUserId,
@@ -137,6 +140,7 @@ export async function finalizeImport(
       devUserId,
       droppedFields: plan.droppedFields,
       partial,
+      fetchRows: rowsPerFetch(plan.longestLineBytes),
     });
     if (plan.dryRun) {
       await client.query("ROLLBACK");

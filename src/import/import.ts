@@ -49,7 +49,7 @@ import {
   settingsFor,
 } from "./options.js";
 import { chooseDevUser } from "./owner.js";
-import { confirmReplace } from "./preflight.js";
+import { confirmExpansion, confirmReplace } from "./preflight.js";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./retry.js";
 import { checkTargetSchema } from "./schema-check.js";
 import { ImportSession } from "./session.js";
@@ -78,6 +78,7 @@ export async function importSnapshot(options: ImportOptions, deps: ImportDeps): 
   const manifest = await loadManifest(paths);
   assertSafeTarget(options.targetUrl, manifest, options.allowRemoteTarget ?? false);
   await checkDataFile(paths.dataPath, manifest.data);
+  await confirmExpansion(manifest, options, deps);
   if (manifest.data.encryption && options.passphrase === undefined) {
     throw new UsageError("The snapshot is encrypted; a passphrase is needed", {
       code: "E_NO_PASSPHRASE",
@@ -161,6 +162,7 @@ export async function importSnapshot(options: ImportOptions, deps: ImportDeps): 
         manifest,
         stagedCounts: staged.counts,
         droppedFields: schema.droppedFields,
+        longestLineBytes: staged.longestLineBytes,
         rejectsPath,
         statementTimeoutMs: statementTimeoutMs * 20,
         lockTimeoutMs,
