@@ -264,7 +264,7 @@ function printSummary(ctx: CommandContext, s: ImportSummary): void {
 async function askYesNo(ctx: CommandContext, question: string): Promise<boolean> {
   const rl = createInterface({ input: ctx.stdin, output: ctx.output.stderr });
   try {
-    const answer = await rl.question(`${question} [y/N] `);
+    const answer = await rl.question(`${ctx.output.safe(question)} [y/N] `);
     return /^y(es)?$/i.test(answer.trim());
   } finally {
     rl.close();
