@@ -15,7 +15,7 @@ export class Output {
    * sequences; untrusted text cannot guess it, and any ESC it holds is escaped.
    */
   private readonly colorMark = `\u0000${randomBytes(8).toString("hex")}:`;
-  private readonly colorMarks = new RegExp(`${this.colorMark}(\\d+)\u0000`, "g");
+  private readonly colorMarks = new RegExp(`${this.colorMark}([\\d;]+)\u0000`, "g");
 
   constructor(
     readonly stdout: Writable & { isTTY?: boolean },
@@ -76,7 +76,7 @@ export class Output {
     this.stdout.write(`${escapeJsonText(this.redact(JSON.stringify(value, null, 2)))}\n`);
   }
 
-  /** Colours text (an SGR code such as "31"); the writer decides whether the stream gets colour. */
+  /** Colours text (an SGR code such as "31" or "1;31"); the writer decides whether the stream gets colour. */
   paint(code: string, text: string): string {
     return `${this.colorMark}${code}\u0000${text}${this.colorMark}0\u0000`;
   }
