@@ -44,6 +44,7 @@ interface ImportArgs extends ConnectionArgs, StoreArgs, DecryptionArgs {
   "statement-timeout"?: number;
   "lock-timeout": number;
   "log-dir": string;
+  "allow-large-expansion": boolean;
 }
 
 /** Largest --batch-size: one batch's lines are held in memory and staged in one transaction. */
@@ -145,6 +146,11 @@ export const importCommand = (ctx: CommandContext): CommandModule<object, Import
       })
       .option("lock-timeout", { type: "number", default: 10_000, describe: "lock_timeout (ms)" })
       .option("log-dir", { type: "string", default: "logs", describe: "Directory of the audit log" })
+      .option("allow-large-expansion", {
+        type: "boolean",
+        default: false,
+        describe: "Import a data file that expands more than 100x (and past 64 MiB) without asking",
+      })
       .example(
         "$0 import snapshots/prod-2026-01-01 --env-file .env",
         "Replace your books with the snapshot's",
@@ -243,6 +249,7 @@ export const importCommand = (ctx: CommandContext): CommandModule<object, Import
           ...settings,
           rejectsPath,
           schemaDrift: args["schema-drift"],
+          allowLargeExpansion: args["allow-large-expansion"],
           ...connection,
           decryption,
         },
@@ -326,7 +333,7 @@ function printSummary(ctx: CommandContext, s: ImportSummary): void {
 async function askYesNo(ctx: CommandContext, question: string): Promise<boolean> {
   const rl = createInterface({ input: ctx.stdin, output: ctx.output.stderr });
   try {
-    const answer = await rl.question(`${question} [y/N] `);
+    const answer = await rl.question(`${ctx.output.safe(question)} [y/N] `);
     return /^y(es)?$/i.test(answer.trim());
   } finally {
     rl.close();

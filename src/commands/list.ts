@@ -46,6 +46,7 @@ export const listCommand = (ctx: CommandContext): CommandModule<object, ListArgs
       verifySnapshot(path, {
         signal: ctx.signal,
         ...(keys ? { keys } : {}),
+        warn: (message) => ctx.output.warn(message),
       });
     const result: ListResult = isStoreUrl(args.dir)
       ? await withStore(ctx, env, args, async (client) => {

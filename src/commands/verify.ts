@@ -43,6 +43,7 @@ export const verifyCommand = (ctx: CommandContext): CommandModule<object, Verify
         onProgress: progress.update,
         signal: ctx.signal,
         keys: await resolveDecryptionKeys(args, env, ctx.cwd),
+        warn: (message) => ctx.output.warn(message),
       });
     } finally {
       progress.stop();

@@ -2,6 +2,7 @@ import type pg from "pg";
 import type { SnapshotManifest } from "../snapshot/manifest.js";
 import { quoteIdent } from "../snapshot/models.js";
 import { type ImportMode, type PlannedCounts, plannedCounts, resolveConflicts } from "./conflicts.js";
+import { rowsPerFetch } from "./cursor.js";
 import type { DeadLetterFile } from "./dead-letter-file.js";
 import {
   affectedRows,
@@ -32,6 +33,8 @@ export interface FinalPlan {
   /** Checkpoint counts after staging: validated records and validation rejects per model. */
   stagedCounts: Record<string, number>;
   droppedFields: Record<string, string[]>;
+  /** Bytes of the snapshot's longest line: bounds the rows read back per cursor fetch. */
+  longestLineBytes: number;
   /** Dead-letter file, written (streamed from the reject table) when anything was rejected. */
   deadLetter: DeadLetterFile;
   statementTimeoutMs: number;
@@ -101,7 +104,9 @@ export async function finalizeImport(
       (await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${REJECT_TABLE}`)).rows[0]?.n ?? 0,
     );
     const rejects =
-      rejectCount > 0 ? await plan.deadLetter.write(streamRejects(client)) : { total: 0, validation: 0 };
+      rejectCount > 0
+        ? await plan.deadLetter.write(streamRejects(client, rowsPerFetch(plan.longestLineBytes)))
+        : { total: 0, validation: 0 };
     const outcome: FinalOutcome = {
       devUserId,
       createdUser,
@@ -156,6 +161,7 @@ export async function finalizeImport(
       devUserId,
       droppedFields: plan.droppedFields,
       partial,
+      fetchRows: rowsPerFetch(plan.longestLineBytes),
     });
     if (plan.dryRun) {
       await client.query("ROLLBACK");

@@ -51,7 +51,7 @@ import {
   settingsFor,
 } from "./options.js";
 import { chooseDevUser } from "./owner.js";
-import { confirmReplace } from "./preflight.js";
+import { confirmExpansion, confirmReplace } from "./preflight.js";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./retry.js";
 import { checkTargetSchema } from "./schema-check.js";
 import { ImportSession } from "./session.js";
@@ -80,6 +80,7 @@ export async function importSnapshot(options: ImportOptions, deps: ImportDeps): 
   const manifest = await loadManifest(paths);
   assertSafeTarget(options.targetUrl, manifest, options.allowRemoteTarget ?? false, options.env);
   await checkDataFile(paths.dataPath, manifest.data);
+  await confirmExpansion(manifest, options, deps);
   if (manifest.data.encryption) assertKeysFor(manifest.data.encryption, options.decryption);
   const retry: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
   const statementTimeoutMs = options.statementTimeoutMs ?? 60_000;
@@ -165,6 +166,7 @@ export async function importSnapshot(options: ImportOptions, deps: ImportDeps): 
         manifest,
         stagedCounts: staged.counts,
         droppedFields: schema.droppedFields,
+        longestLineBytes: staged.longestLineBytes,
         deadLetter,
         statementTimeoutMs: clampTimeout(statementTimeoutMs * 20),
         lockTimeoutMs,

@@ -76,6 +76,8 @@ interface Batch {
 
 export interface StagingLoadResult {
   checkpoint: StagingCheckpoint;
+  /** Bytes of the longest line in the whole file (staged by this run or before). */
+  longestLineBytes: number;
   retried: number;
   batchesThisRun: number;
 }
@@ -170,11 +172,13 @@ export async function loadIntoStaging(
   // The same model-order rule as verify; lines staged by an earlier run are checked again (not
   // staged) so a resumed run knows which model the file had reached.
   const order = new ModelOrderCheck();
+  let longestLineBytes = 0;
   try {
     for await (const line of readDataLines(options.dataPath, {
       maxUncompressedBytes: options.maxUncompressedBytes,
       ...(options.decryption ? { decryption: options.decryption } : {}),
     })) {
+      longestLineBytes = Math.max(longestLineBytes, line.bytes.length);
       if (line.lineNumber <= start.lastLine) {
         if (!line.overLong) checkOrder(order, line.lineNumber, decodeRecordLine(line.bytes));
         continue;
@@ -196,7 +200,7 @@ export async function loadIntoStaging(
     throw error;
   }
   await inFlight;
-  return { checkpoint, retried, batchesThisRun };
+  return { checkpoint, longestLineBytes, retried, batchesThisRun };
 }
 
 function newBatch(number: number, firstLine: number, counts: Record<string, number>): Batch {

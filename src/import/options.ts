@@ -59,6 +59,11 @@ export interface ImportOptions {
   tls?: TlsMode;
   /** PEM certificates trusted for --tls verify-full (--tls-ca / PGSSLROOTCERT). */
   tlsCa?: string;
+  /**
+   * Import a snapshot whose data file expands far more than booksnap's do (largeExpansion)
+   * without asking; without it a person is asked, and a script is refused (E_LARGE_EXPANSION).
+   */
+  allowLargeExpansion?: boolean;
   /** Keys for an encrypted snapshot: identities (--identity) and/or passphrase. */
   decryption?: DecryptionKeys;
 }

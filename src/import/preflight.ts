@@ -1,5 +1,6 @@
 import type pg from "pg";
 import { ConflictError, SnapshotIntegrityError, UsageError } from "../errors.js";
+import { largeExpansion } from "../snapshot/expansion.js";
 import type { SnapshotManifest } from "../snapshot/manifest.js";
 import { MODEL_NAMES } from "../snapshot/models.js";
 import type { ImportMode } from "./conflicts.js";
@@ -33,6 +34,34 @@ export function assertResumable(
         hint: "Resume with the same snapshot, --mode and user, or discard it with 'booksnap import --abort'.",
       },
     );
+  }
+}
+
+/**
+ * A data file declared to expand far beyond what its size suggests (a possible decompression
+ * bomb: time and disk, since memory stays bounded) is announced; importing it needs
+ * --allow-large-expansion or a person's yes.
+ */
+export async function confirmExpansion(
+  manifest: SnapshotManifest,
+  options: ImportOptions,
+  deps: ImportDeps,
+): Promise<void> {
+  const expansion = largeExpansion(manifest.data);
+  if (!expansion) return;
+  if (options.allowLargeExpansion) {
+    deps.warn?.(expansion.message);
+    return;
+  }
+  if (!deps.confirm) {
+    throw new UsageError(`Refusing to import without confirmation: ${expansion.message}`, {
+      code: "E_LARGE_EXPANSION",
+      hint: "If you trust this snapshot, pass --allow-large-expansion.",
+      details: { fileBytes: expansion.fileBytes, uncompressedBytes: expansion.uncompressedBytes },
+    });
+  }
+  if (!(await deps.confirm(`Warning: ${expansion.message}. Import it anyway?`))) {
+    throw new UsageError("Import cancelled; nothing was changed", { code: "E_NOT_CONFIRMED" });
   }
 }
 

@@ -75,8 +75,8 @@ function toRejectedRecord(row: Record<string, unknown>): RejectedRecord {
 }
 
 /** Every rejected record in line order, read through a cursor (one page in memory at a time). */
-export async function* streamRejects(client: pg.Client): AsyncGenerator<RejectedRecord> {
-  for await (const row of cursorRows<Record<string, unknown>>(client, rejectsQuery())) {
+export async function* streamRejects(client: pg.Client, fetchRows?: number): AsyncGenerator<RejectedRecord> {
+  for await (const row of cursorRows<Record<string, unknown>>(client, rejectsQuery(), [], fetchRows)) {
     yield toRejectedRecord(row);
   }
 }

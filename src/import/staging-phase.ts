@@ -63,6 +63,9 @@ export async function beginStaging(
   return { ...fresh, lastLine: 0, batches: 0, finished: false };
 }
 
+/** The checkpoint after staging, and the longest line of the file (bounds later reads by bytes). */
+export type StagedCheckpoint = StagingCheckpoint & { longestLineBytes: number };
+
 /**
  * Streams the rest of the data file into staging in resumable batches, then checks every line
  * was read and the counts agree with the manifest. Returns the final checkpoint.
@@ -73,8 +76,8 @@ export async function runStagingPhase(
   manifest: SnapshotManifest,
   options: Omit<StagingLoadOptions, "maxUncompressedBytes" | "totalLines">,
   deps: StagingLoadDeps,
-): Promise<StagingCheckpoint> {
-  let staged: StagingCheckpoint;
+): Promise<StagedCheckpoint> {
+  let staged: StagedCheckpoint;
   try {
     const loaded = await loadIntoStaging(
       session,
@@ -86,7 +89,7 @@ export async function runStagingPhase(
       },
       deps,
     );
-    staged = loaded.checkpoint;
+    staged = { ...loaded.checkpoint, longestLineBytes: loaded.longestLineBytes };
   } catch (error) {
     throw classifyImportError(error, "Loading the snapshot into staging failed", {});
   }

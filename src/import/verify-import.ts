@@ -34,6 +34,8 @@ export interface VerifyPlan {
   droppedFields: Record<string, string[]>;
   /** Models where some records were rejected or skipped: compare with the staged digest. */
   partial: Record<string, boolean>;
+  /** Rows per cursor fetch (rowsPerFetch of the snapshot's longest line). */
+  fetchRows: number;
 }
 
 /**
@@ -96,6 +98,7 @@ async function compareModel(
     client,
     sql,
     sql.includes("$1") ? [plan.devUserId] : [],
+    plan.fetchRows,
   )) {
     const sourceId = row.src_id as number;
     const expected: Record<string, unknown> = { id: sourceId };

@@ -1,7 +1,7 @@
-import { createReadStream } from "node:fs";
-import { DecompressStream } from "zstd-napi";
 import { SnapshotIntegrityError } from "../errors.js";
 import { createDecryptStream, type DecryptionKeys, type SnapshotEncryption } from "./encryption.js";
+import { openRegularFile } from "./regular-file.js";
+import { decompressChunks } from "./zstd-chunks.js";
 
 /** One physical line of the data file, before JSON decoding. */
 export interface RawLine {
@@ -21,12 +21,12 @@ export interface DataReaderOptions {
 
 /** Default ceiling for one record; the largest realistic book record is a few tens of KiB. */
 export const DEFAULT_MAX_LINE_BYTES = 1024 * 1024;
-/** zstd window limit (2^27 = 128 MiB, zstd's default maximum): bounds decoder memory. */
-const WINDOW_LOG_MAX = 27;
 
 /**
- * Streams the decompressed lines of a data file. Memory stays bounded by the longest
- * accepted line: an over-long line is yielded truncated with `overLong`, never buffered whole.
+ * Streams the decompressed lines of a data file (a regular file only: E_NOT_REGULAR_FILE).
+ * Memory stays bounded by the longest accepted line plus one decompression buffer, whatever
+ * the compression ratio: the file is decompressed only as fast as lines are taken, and an
+ * over-long line is yielded truncated with `overLong`, never buffered whole.
  */
 export async function* readDataLines(
   path: string,
@@ -34,18 +34,19 @@ export async function* readDataLines(
 ): AsyncGenerator<RawLine & { overLong?: boolean }> {
   const maxLine = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   const maxTotal = options.maxUncompressedBytes ?? Number.POSITIVE_INFINITY;
-  const decompressor = new DecompressStream({ windowLogMax: WINDOW_LOG_MAX });
-  const source = createReadStream(path, { highWaterMark: 256 * 1024 });
-  source.on("error", (error) => decompressor.destroy(error));
+  const { handle } = await openRegularFile(path, "data file").catch((error: unknown) => {
+    if (error instanceof SnapshotIntegrityError) throw error;
+    throw new SnapshotIntegrityError("E_DATA_MISSING", `Cannot open the data file ${path}`, { cause: error });
+  });
+  const source = handle.createReadStream({ highWaterMark: 256 * 1024, autoClose: false });
   const decryptor = options.decryption
     ? createDecryptStream(options.decryption.encryption, options.decryption.keys)
     : undefined;
   if (decryptor) {
-    decryptor.on("error", (error) => decompressor.destroy(error));
-    source.pipe(decryptor).pipe(decompressor);
-  } else {
-    source.pipe(decompressor);
+    source.on("error", (error) => decryptor.destroy(error));
+    source.pipe(decryptor);
   }
+  const compressed = (decryptor ?? source) as AsyncIterable<Buffer>;
 
   let pending: Buffer[] = [];
   let pendingBytes = 0;
@@ -53,7 +54,7 @@ export async function* readDataLines(
   let lineNumber = 0;
   let total = 0;
   try {
-    for await (const chunk of decompressor as AsyncIterable<Buffer>) {
+    for await (const chunk of decompressChunks(compressed)) {
       total += chunk.length;
       if (total > maxTotal) {
         throw new SnapshotIntegrityError(
@@ -97,7 +98,7 @@ export async function* readDataLines(
   } finally {
     source.destroy();
     decryptor?.destroy();
-    decompressor.destroy();
+    await handle.close().catch(() => {});
   }
   if (pendingBytes > 0 || overLong) {
     throw new SnapshotIntegrityError(

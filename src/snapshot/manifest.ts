@@ -6,6 +6,12 @@ import { MODEL_NAMES, type ModelName } from "./models.js";
 
 /** Current snapshot format. See docs/snapshot-format.md for the compatibility promise. */
 export const FORMAT_VERSION = 1;
+/**
+ * Largest manifest a reader parses; a larger file is refused before parsing. booksnap's manifests
+ * are ~7 KB (test/fixtures); only filters.owners grows with the input (--owner values), and
+ * 1 MiB leaves room for tens of thousands of them while parsing stays a few milliseconds.
+ */
+export const MAX_MANIFEST_BYTES = 1024 * 1024;
 /** Versions this build can read. */
 export const READABLE_FORMAT_VERSIONS: readonly number[] = [1];
 

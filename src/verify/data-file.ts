@@ -1,23 +1,39 @@
 import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
-import { readFile, stat } from "node:fs/promises";
+import type { FileHandle } from "node:fs/promises";
 import { SnapshotIntegrityError } from "../errors.js";
-import { parseManifest, type SnapshotManifest } from "../snapshot/manifest.js";
+import { MAX_MANIFEST_BYTES, parseManifest, type SnapshotManifest } from "../snapshot/manifest.js";
 import type { SnapshotPaths } from "../snapshot/paths.js";
+import { openRegularFile, readBounded } from "../snapshot/regular-file.js";
 
-/** Reads and parses a snapshot's manifest (JSON, version, shape, checksum). */
+/**
+ * Reads and parses a snapshot's manifest (JSON, version, shape, checksum). Only a regular file
+ * of at most MAX_MANIFEST_BYTES is read: its size is checked before any parsing.
+ */
 export async function loadManifest(paths: SnapshotPaths): Promise<SnapshotManifest> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(paths.manifestPath, "utf8");
+    const { handle } = await openRegularFile(paths.manifestPath, "manifest");
+    try {
+      bytes = await readBounded(handle, MAX_MANIFEST_BYTES);
+    } finally {
+      await handle.close();
+    }
   } catch (error) {
+    if (error instanceof SnapshotIntegrityError) throw error;
     throw new SnapshotIntegrityError("E_MANIFEST_MISSING", `Cannot read the manifest ${paths.manifestPath}`, {
       cause: error,
       hint: "Pass the snapshot's manifest (<name>.manifest.json), its data file, or the path without extensions.",
       details: { errno: (error as NodeJS.ErrnoException).code },
     });
   }
-  const manifest = parseManifest(text, paths.manifestPath);
+  if (bytes.length > MAX_MANIFEST_BYTES) {
+    throw new SnapshotIntegrityError(
+      "E_MANIFEST_TOO_LARGE",
+      `Manifest ${paths.manifestPath} is larger than ${MAX_MANIFEST_BYTES} bytes; it was not parsed`,
+      { hint: "booksnap manifests are a few KiB; this file was not written by booksnap or was altered." },
+    );
+  }
+  const manifest = parseManifest(bytes.toString("utf8"), paths.manifestPath);
   const expectedFile = paths.dataPath.slice(paths.dir.length + 1);
   if (manifest.data.file !== expectedFile) {
     throw new SnapshotIntegrityError(
@@ -29,25 +45,55 @@ export async function loadManifest(paths: SnapshotPaths): Promise<SnapshotManife
   return manifest;
 }
 
-/** Hex SHA-256 of a file, streamed. */
+/** Hex SHA-256 of a regular file, streamed (anything else is refused: E_NOT_REGULAR_FILE). */
 export async function sha256File(path: string): Promise<string> {
+  const { handle, stats } = await openRegularFile(path, "file");
+  try {
+    return await sha256Of(handle, stats.size);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Hashes the first `size` bytes (the size fstat reported): a file still growing cannot make this endless. */
+async function sha256Of(handle: FileHandle, size: number): Promise<string> {
   const hash = createHash("sha256");
-  for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 }))
-    hash.update(chunk as Buffer);
+  if (size === 0) return hash.digest("hex");
+  const stream = handle.createReadStream({
+    start: 0,
+    end: size - 1,
+    highWaterMark: 1024 * 1024,
+    autoClose: false,
+  });
+  for await (const chunk of stream) hash.update(chunk as Buffer);
   return hash.digest("hex");
 }
 
-/** Checks the data file's presence, byte size and SHA-256 against the manifest. */
+/** Checks the data file's presence, kind (a regular file), byte size and SHA-256 against the manifest. */
 export async function checkDataFile(dataPath: string, data: SnapshotManifest["data"]): Promise<void> {
-  let size: number;
+  let opened: Awaited<ReturnType<typeof openRegularFile>>;
   try {
-    size = (await stat(dataPath)).size;
+    opened = await openRegularFile(dataPath, "data file");
   } catch (error) {
+    if (error instanceof SnapshotIntegrityError) throw error;
     throw new SnapshotIntegrityError("E_DATA_MISSING", `Data file ${dataPath} is missing`, {
       cause: error,
       hint: "Copy the .ndjson.zst file next to its manifest.",
     });
   }
+  try {
+    await checkOpenedDataFile(dataPath, opened.handle, opened.stats.size, data);
+  } finally {
+    await opened.handle.close();
+  }
+}
+
+async function checkOpenedDataFile(
+  dataPath: string,
+  handle: FileHandle,
+  size: number,
+  data: SnapshotManifest["data"],
+): Promise<void> {
   if (size !== data.bytes) {
     throw new SnapshotIntegrityError(
       "E_DATA_SIZE",
@@ -58,7 +104,7 @@ export async function checkDataFile(dataPath: string, data: SnapshotManifest["da
       },
     );
   }
-  const actual = await sha256File(dataPath);
+  const actual = await sha256Of(handle, size);
   if (actual !== data.sha256) {
     throw new SnapshotIntegrityError(
       "E_DATA_SHA256",

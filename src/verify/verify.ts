@@ -2,6 +2,7 @@ import type { ProgressCallback } from "../cli/progress.js";
 import { InterruptedError } from "../errors.js";
 import { readDataLines } from "../snapshot/data-reader.js";
 import { assertKeysFor, type DecryptionKeys } from "../snapshot/encryption.js";
+import { largeExpansion } from "../snapshot/expansion.js";
 import type { SnapshotManifest } from "../snapshot/manifest.js";
 import type { ModelName } from "../snapshot/models.js";
 import { resolveSnapshotPaths, type SnapshotPaths } from "../snapshot/paths.js";
@@ -14,6 +15,8 @@ export interface VerifyDeps {
   signal?: AbortSignal;
   /** Keys for an encrypted snapshot (identities and/or passphrase); used only when the manifest says it is encrypted. */
   keys?: DecryptionKeys;
+  /** Told when the manifest declares an unusually large expansion (largeExpansion). */
+  warn?: (message: string) => void;
 }
 
 export interface VerifyResult {
@@ -38,6 +41,8 @@ export async function verifySnapshot(path: string, deps: VerifyDeps = {}): Promi
   await checkDataFile(paths.dataPath, manifest.data);
   const encryption = manifest.data.encryption;
   if (encryption) assertKeysFor(encryption, deps.keys);
+  const expansion = largeExpansion(manifest.data);
+  if (expansion) deps.warn?.(`${paths.name}: ${expansion.message}`);
   const checker = new SnapshotContentChecker(manifest);
   let lines = 0;
   for await (const line of readDataLines(paths.dataPath, {

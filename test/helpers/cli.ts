@@ -75,3 +75,13 @@ export function runBooksnap(args: readonly string[], options: CliRunOptions = {}
     child.stdin.end(options.input ?? "");
   });
 }
+
+/** node options that make a run report its peak RSS; read it back with peakRssMb. */
+export const REPORT_PEAK_RSS = ["--require", join(dirname(fileURLToPath(import.meta.url)), "peak-rss.cjs")];
+
+/** Peak resident set size (MB) a run started with REPORT_PEAK_RSS reported. */
+export function peakRssMb(run: CliRun): number {
+  const match = /peak-rss-kb=(\d+)/.exec(run.stderr);
+  if (!match) throw new Error(`no peak RSS in the output:\n${run.stderr}`);
+  return Number(match[1]) / 1024;
+}
