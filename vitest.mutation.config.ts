@@ -1,0 +1,47 @@
+import { fileURLToPath } from "node:url";
+import { defineConfig } from "vitest/config";
+
+/**
+ * Tests Stryker runs against each mutant (stryker.config.mjs; `npm run mutation`): those that
+ * exercise the safety modules in-process. CLI end-to-end tests call test/helpers/cli.ts, which
+ * spawns dist/cli.js; here it is replaced by an in-process runner, so they see the mutants too.
+ */
+const IN_PROCESS_CLI = fileURLToPath(new URL("./test/mutation/in-process-booksnap.ts", import.meta.url));
+
+export default defineConfig({
+  plugins: [
+    {
+      name: "booksnap-in-process-cli",
+      enforce: "pre",
+      resolveId(source, importer) {
+        if (/\/helpers\/cli\.js$/.test(source) && importer && importer !== IN_PROCESS_CLI)
+          return IN_PROCESS_CLI;
+        return null;
+      },
+    },
+  ],
+  test: {
+    globalSetup: ["test/global-setup.ts"],
+    include: [
+      // target guard
+      "test/integration/security-target.test.ts",
+      // read-only export session
+      "test/unit/url-export-settings.test.ts",
+      "test/unit/tls-mode.test.ts",
+      "test/integration/export-readonly.test.ts",
+      // checkpoint and resume
+      "test/integration/import-resume.test.ts",
+      // dead-letter
+      "test/integration/import-rejects.test.ts",
+      "test/integration/import-rejects-paging.test.ts",
+      // manifest and data-file checks
+      "test/corpus/corpus.test.ts",
+      "test/integration/export-verify.test.ts",
+      // new tests written against surviving mutants
+      "test/unit/manifest-checks.test.ts",
+      "test/integration/checkpoint-*.test.ts",
+    ],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+  },
+});
