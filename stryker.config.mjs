@@ -37,12 +37,20 @@ export default {
     "src/verify/data-file.ts",
   ],
   coverageAnalysis: "perTest",
+  // Code run only in beforeAll hooks or at import counts as "static": each such mutant would need
+  // the whole suite (about 2 minutes here). They are reported as Ignored, and counted in the doc.
+  ignoreStatic: true,
   // Two cores shared with other work, and one PostgreSQL server under every test.
   concurrency: 1,
   timeoutMS: 60_000,
   // Types are checked by `npm run typecheck`; mutants that do not compile fail their tests anyway.
   disableTypeChecks: true,
-  ignorePatterns: ["dist", "bench", "snapshots", "docs", "reports", "logs", ".booksnap"],
+  // No tsconfig rewriting: ours has no extends/references, and the rewriter needs the
+  // TypeScript JS API, which TypeScript 7 (native) no longer ships. A file that does not exist
+  // makes Stryker skip it.
+  tsconfigFile: "stryker-no-tsconfig-rewrite.json",
+  // dist/ is kept: import-resume.test.ts spawns dist/cli.js to kill it mid-import (unmutated code).
+  ignorePatterns: ["bench", "snapshots", "docs", "reports", "logs", ".booksnap"],
   reporters: ["clear-text", "progress", "json", "html"],
   jsonReporter: { fileName: "reports/mutation/mutation.json" },
   htmlReporter: { fileName: "reports/mutation/mutation.html" },
