@@ -1,5 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
+import { BaseSequencer, type TestSpecification } from "vitest/node";
 
 /**
  * Tests Stryker runs against each mutant (stryker.config.mjs; `npm run mutation`): those that
@@ -7,6 +8,18 @@ import { defineConfig } from "vitest/config";
  * spawns dist/cli.js; here it is replaced by an in-process runner, so they see the mutants too.
  */
 const IN_PROCESS_CLI = fileURLToPath(new URL("./test/mutation/in-process-booksnap.ts", import.meta.url));
+
+/**
+ * Unit test files first: Stryker stops a mutant at its first failing test, and most mutants
+ * are killed by a unit test in milliseconds instead of an import in seconds.
+ */
+class UnitTestsFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const sorted = await super.sort(files);
+    const isUnit = (file: TestSpecification) => file.moduleId.includes("/test/unit/");
+    return [...sorted.filter(isUnit), ...sorted.filter((file) => !isUnit(file))];
+  }
+}
 
 export default defineConfig({
   plugins: [
@@ -43,6 +56,7 @@ export default defineConfig({
       "test/unit/checkpoint-checks.test.ts",
       "test/integration/checkpoint-*.test.ts",
     ],
+    sequence: { sequencer: UnitTestsFirst },
     testTimeout: 60_000,
     hookTimeout: 120_000,
   },
