@@ -100,6 +100,10 @@ describe("assertCompleteRead", () => {
       `Book: ${manifest.models.Book.count + 1} records in the file, the manifest lists ${manifest.models.Book.count}`,
       `ReadingList: 0 records in the file, the manifest lists ${manifest.models.ReadingList.count}`,
     ]);
+    expect(error.message).toBe(
+      `The data file disagrees with its manifest: ${error.details.problems.join("; ")}`,
+    );
+    expect(error.hint).toBe("The snapshot was produced incorrectly; export it again.");
   });
 
   it("counts a model with no records staged as zero", () => {

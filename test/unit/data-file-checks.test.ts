@@ -107,6 +107,7 @@ describe("checkDataFile", () => {
       `Data file ${path} has 100 bytes, the manifest says ${content.length} (truncated)`,
     );
     expect(error.details).toEqual({ expected: content.length, actual: 100 });
+    expect(error.hint).toBe("The file is incomplete or altered; copy it again from its source.");
   });
 
   it("refuses a data file with bytes appended, without calling it truncated", async () => {
@@ -127,6 +128,7 @@ describe("checkDataFile", () => {
     expect(error.code).toBe("E_DATA_SHA256");
     expect(error.message).toBe(`Data file ${path} does not match the manifest's SHA-256`);
     expect(error.details).toEqual({ expected: sha256(content), actual: sha256(altered) });
+    expect(error.hint).toBe("The file was corrupted or altered after export; copy it again from its source.");
   });
 
   it("hashes a file larger than one read chunk completely", async () => {

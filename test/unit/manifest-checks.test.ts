@@ -187,6 +187,9 @@ describe("parseManifest", () => {
       "models.Book.count: Too small: expected number to be >=0",
       "data.file: must be a plain file name inside the snapshot directory",
     ]);
+    expect(error.message).toBe(
+      `Manifest ${WHERE} is malformed: models.Book.count: Too small: expected number to be >=0; data.file: must be a plain file name inside the snapshot directory`,
+    );
   });
 
   describe("encryption block", () => {
