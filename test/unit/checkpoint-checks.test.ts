@@ -96,13 +96,12 @@ describe("assertCompleteRead", () => {
   it("refuses per-model counts that differ from the manifest, listing each model", () => {
     const counts = { ...checkpoint.counts, Book: manifest.models.Book.count + 1, ReadingList: 0 };
     const error = refusal(() => assertCompleteRead({ ...checkpoint, counts }, manifest));
-    expect(error.details.problems).toEqual([
+    const problems = [
       `Book: ${manifest.models.Book.count + 1} records in the file, the manifest lists ${manifest.models.Book.count}`,
       `ReadingList: 0 records in the file, the manifest lists ${manifest.models.ReadingList.count}`,
-    ]);
-    expect(error.message).toBe(
-      `The data file disagrees with its manifest: ${error.details.problems.join("; ")}`,
-    );
+    ];
+    expect(error.details.problems).toEqual(problems);
+    expect(error.message).toBe(`The data file disagrees with its manifest: ${problems.join("; ")}`);
     expect(error.hint).toBe("The snapshot was produced incorrectly; export it again.");
   });
 
