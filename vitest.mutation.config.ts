@@ -9,6 +9,28 @@ import { BaseSequencer, type TestSpecification } from "vitest/node";
  */
 const IN_PROCESS_CLI = fileURLToPath(new URL("./test/mutation/in-process-booksnap.ts", import.meta.url));
 
+const MUTATION_TESTS = [
+  // target guard
+  "test/integration/security-target.test.ts",
+  // read-only export session
+  "test/unit/url-export-settings.test.ts",
+  "test/unit/tls-mode.test.ts",
+  "test/integration/export-readonly.test.ts",
+  // checkpoint and resume
+  "test/integration/import-resume.test.ts",
+  // dead-letter
+  "test/integration/import-rejects.test.ts",
+  "test/integration/import-rejects-paging.test.ts",
+  // manifest and data-file checks; test/corpus is left out: each of its 105 cases runs an
+  // import, about 90 s for every mutant that survives it (docs/security.md).
+  "test/integration/export-verify.test.ts",
+  // written against surviving mutants
+  "test/unit/manifest-checks.test.ts",
+  "test/unit/data-file-checks.test.ts",
+  "test/unit/checkpoint-checks.test.ts",
+  "test/integration/checkpoint-*.test.ts",
+];
+
 /**
  * Unit test files first: Stryker stops a mutant at its first failing test, and most mutants
  * are killed by a unit test in milliseconds instead of an import in seconds.
@@ -35,27 +57,9 @@ export default defineConfig({
   ],
   test: {
     globalSetup: ["test/global-setup.ts"],
-    include: [
-      // target guard
-      "test/integration/security-target.test.ts",
-      // read-only export session
-      "test/unit/url-export-settings.test.ts",
-      "test/unit/tls-mode.test.ts",
-      "test/integration/export-readonly.test.ts",
-      // checkpoint and resume
-      "test/integration/import-resume.test.ts",
-      // dead-letter
-      "test/integration/import-rejects.test.ts",
-      "test/integration/import-rejects-paging.test.ts",
-      // manifest and data-file checks; test/corpus is left out: each of its 105 cases runs an
-      // import, about 90 s for every mutant that survives it (docs/security.md).
-      "test/integration/export-verify.test.ts",
-      // written against surviving mutants
-      "test/unit/manifest-checks.test.ts",
-      "test/unit/data-file-checks.test.ts",
-      "test/unit/checkpoint-checks.test.ts",
-      "test/integration/checkpoint-*.test.ts",
-    ],
+    // MUTATION_TESTS (comma-separated paths) narrows a run to one module's own tests: every
+    // surviving mutant runs all tests that cover it, and an import covers nearly everything.
+    include: process.env.MUTATION_TESTS?.split(",") ?? MUTATION_TESTS,
     sequence: { sequencer: UnitTestsFirst },
     testTimeout: 60_000,
     hookTimeout: 120_000,
