@@ -19,8 +19,8 @@ import { createLegacyDecryptStream, LEGACY_ENCRYPTION_SCHEME } from "./legacy-ae
 /** Default environment variable holding the passphrase; a passphrase is never a flag value. */
 export const DEFAULT_PASSPHRASE_ENV = "BOOKSNAP_PASSPHRASE";
 
-/** Manifest `data.encryption`. Public information only: never a passphrase or an identity. */
-export const encryptionSchema = z.union([
+// Discriminated by `scheme`, then `mode`: a refusal names the field that is wrong.
+const ageEncryptionSchema = z.discriminatedUnion("mode", [
   z
     .object({
       /** age v1 (https://age-encryption.org/v1): `age -d` decrypts the data file. */
@@ -37,6 +37,11 @@ export const encryptionSchema = z.union([
       mode: z.literal("passphrase"),
     })
     .strict(),
+]);
+
+/** Manifest `data.encryption`. Public information only: never a passphrase or an identity. */
+export const encryptionSchema = z.discriminatedUnion("scheme", [
+  ageEncryptionSchema,
   z
     .object({
       /** Retired format of booksnap 0.1 (read-only support, see legacy-aes-gcm.ts). */
