@@ -14,7 +14,13 @@ export interface InProcessRun {
  */
 export async function runInProcess(
   args: readonly string[],
-  options: { env?: Record<string, string | undefined>; cwd?: string; signal?: AbortSignal } = {},
+  options: {
+    env?: Record<string, string | undefined>;
+    cwd?: string;
+    signal?: AbortSignal;
+    /** Written to stdin, which is then closed. */
+    input?: string;
+  } = {},
 ): Promise<InProcessRun> {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
@@ -23,7 +29,7 @@ export async function runInProcess(
   stdout.on("data", (chunk: Buffer) => out.push(chunk));
   stderr.on("data", (chunk: Buffer) => err.push(chunk));
   const stdin = new PassThrough();
-  stdin.end();
+  stdin.end(options.input ?? "");
   const code = await runCli(args, {
     stdout,
     stderr,

@@ -31,20 +31,26 @@ export interface CliRunOptions {
  */
 const INHERITED_BLOCKLIST = /^(DEWEY_|BOOKSNAP_|SYNC_|DATABASE_URL|DIRECT_URL|TEST_DATABASE_URL|FORCE_COLOR)/;
 
-/**
- * Runs `node -- dist/cli.js …args` as the `booksnap` bin does (its shebang passes `--`, so node
- * never reads the CLI's own `--env-file`) and returns its exit code and output.
- */
-export function runBooksnap(args: readonly string[], options: CliRunOptions = {}): Promise<CliRun> {
+/** A CLI run's environment: the test process's, less INHERITED_BLOCKLIST, no colour, then `overrides` (undefined removes). */
+export function cliEnvironment(overrides: Record<string, string | undefined> = {}): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) {
     if (value !== undefined && !INHERITED_BLOCKLIST.test(key)) env[key] = value;
   }
   env.NO_COLOR = "1";
-  for (const [key, value] of Object.entries(options.env ?? {})) {
+  for (const [key, value] of Object.entries(overrides)) {
     if (value === undefined) delete env[key];
     else env[key] = value;
   }
+  return env;
+}
+
+/**
+ * Runs `node -- dist/cli.js …args` as the `booksnap` bin does (its shebang passes `--`, so node
+ * never reads the CLI's own `--env-file`) and returns its exit code and output.
+ */
+export function runBooksnap(args: readonly string[], options: CliRunOptions = {}): Promise<CliRun> {
+  const env = cliEnvironment(options.env);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...(options.nodeArgs ?? []), "--", CLI_PATH, ...args], {
       cwd: options.cwd ?? process.cwd(),

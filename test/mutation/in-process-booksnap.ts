@@ -1,11 +1,7 @@
-import { PassThrough } from "node:stream";
-import { runCli } from "../../src/index.js";
-import type { CliRun, CliRunOptions } from "../helpers/cli.js";
+import { runInProcess } from "../fault/in-process-cli.js";
+import { type CliRun, type CliRunOptions, cliEnvironment } from "../helpers/cli.js";
 
 export { CLI_PATH, type CliRun, type CliRunOptions } from "../helpers/cli.js";
-
-/** What runBooksnap keeps out of a CLI run's environment (same list as test/helpers/cli.ts). */
-const INHERITED_BLOCKLIST = /^(DEWEY_|BOOKSNAP_|SYNC_|DATABASE_URL|DIRECT_URL|TEST_DATABASE_URL|FORCE_COLOR)/;
 
 /**
  * Stand-in for test/helpers/cli.ts under mutation testing (vitest.mutation.config.ts aliases it):
@@ -19,30 +15,9 @@ export async function runBooksnap(args: readonly string[], options: CliRunOption
   if (options.nodeArgs?.length || options.onSpawn) {
     throw new Error("runBooksnap in-process (mutation testing) cannot pass nodeArgs or onSpawn");
   }
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (value !== undefined && !INHERITED_BLOCKLIST.test(key)) env[key] = value;
-  }
-  env.NO_COLOR = "1";
-  for (const [key, value] of Object.entries(options.env ?? {})) {
-    if (value === undefined) delete env[key];
-    else env[key] = value;
-  }
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  stdout.on("data", (chunk: Buffer) => out.push(chunk));
-  stderr.on("data", (chunk: Buffer) => err.push(chunk));
-  const stdin = new PassThrough();
-  stdin.end(options.input ?? "");
-  const code = await runCli(args, {
-    stdout,
-    stderr,
-    stdin,
-    env,
-    cwd: options.cwd ?? process.cwd(),
-    signal: new AbortController().signal,
+  return runInProcess(args, {
+    env: cliEnvironment(options.env),
+    ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+    ...(options.input === undefined ? {} : { input: options.input }),
   });
-  return { code, stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") };
 }
