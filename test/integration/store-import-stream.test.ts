@@ -6,6 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compress, decompress } from "zstd-napi";
 import { generateLibrary } from "../../src/dataset/generate.js";
 import { loadLibrary } from "../../src/dataset/load.js";
+import { InterruptedError } from "../../src/errors.js";
+import { importSnapshot } from "../../src/import/import.js";
+import { openStoreSnapshot } from "../../src/store/data-stream.js";
 import { contentDump, createPreparedTarget, extraSchemas } from "../fault/targets.js";
 import { runBooksnap } from "../helpers/cli.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
@@ -173,5 +176,47 @@ describe("import from a store streams the data object", () => {
     } finally {
       await putData(original);
     }
+  });
+
+  it("--resume re-opens the stream from the start and skips the staged lines", async () => {
+    const resumed = await target();
+    const ref = { bucket: BUCKET, prefix: "prod", name: "latest" };
+    const rejectsPath = join(await emptyDir(), "monday.rejects.ndjson");
+    const controller = new AbortController();
+    const interrupted = await importSnapshot(
+      {
+        snapshot: await openStoreSnapshot(store.client, ref, controller.signal),
+        targetUrl: resumed.url,
+        batchSize: 40,
+        yes: true,
+        rejectsPath,
+      },
+      { now: () => new Date(), signal: controller.signal, onProgress: () => controller.abort() },
+    ).catch((error: unknown) => error);
+    expect(interrupted).toBeInstanceOf(InterruptedError);
+    expect(await extraSchemas(resumed)).toEqual(["booksnap_staging"]);
+
+    const summary = await importSnapshot(
+      {
+        snapshot: await openStoreSnapshot(store.client, ref),
+        targetUrl: resumed.url,
+        batchSize: 40,
+        yes: true,
+        resume: true,
+        rejectsPath,
+      },
+      { now: () => new Date(), signal: new AbortController().signal },
+    );
+    expect(summary.resumedFromLine).toBeGreaterThan(0);
+    expect(summary.models.Book?.imported).toBe(120);
+
+    const whole = await target();
+    const imported = await run(
+      ["import", `s3://${BUCKET}/prod/monday`, "--to", whole.url, "--yes"],
+      await emptyDir(),
+    );
+    expect(imported.code, imported.stderr).toBe(0);
+    expect(await contentDump(resumed)).toEqual(await contentDump(whole));
+    expect(await extraSchemas(resumed)).toEqual([]);
   });
 });
