@@ -44,7 +44,8 @@ export async function* readDataLines(
     source.on("error", (error) => decryptor.destroy(error));
     source.pipe(decryptor);
   }
-  const compressed = (decryptor ?? source) as AsyncIterable<Buffer>;
+  // Not destroyed when decompression stops early: a streamed source may still be read to its end.
+  const compressed = (decryptor ?? source.iterator({ destroyOnReturn: false })) as AsyncIterable<Buffer>;
 
   let pending: Buffer[] = [];
   let pendingBytes = 0;
@@ -116,6 +117,7 @@ export async function* readDataLines(
 
 /** Reads what is left of a streamed source only for its end-of-stream check: that check's error, if any. */
 async function mismatchAfter(source: Readable): Promise<Error | undefined> {
+  if (source.errored) return isBooksnapError(source.errored) ? source.errored : undefined;
   source.unpipe();
   try {
     for await (const _chunk of source);
