@@ -1,7 +1,7 @@
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compress, decompress } from "zstd-napi";
 import { generateLibrary } from "../../src/dataset/generate.js";
@@ -117,6 +117,28 @@ describe("import from a store streams the data object", () => {
     const local = await run(["import", "downloads/monday", "--to", fromDisk.url, "--yes"], laptop);
     expect(local.code, local.stderr).toBe(0);
     expect(await contentDump(fromBucket)).toEqual(await contentDump(fromDisk));
+  });
+
+  it("the target guard judges the target before the data object is requested", async () => {
+    await store.client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: DATA_KEY }));
+    try {
+      // The snapshot's own source as target: refused (exit 2), not "data object missing" (exit 4).
+      const refused = await run(
+        ["import", `s3://${BUCKET}/prod/monday`, "--to", source.url, "--yes"],
+        await emptyDir(),
+      );
+      expect(refused.code, refused.stderr).toBe(2);
+      expect(refused.stderr).toContain("E_TARGET_REFUSED");
+      // A target the guard accepts gets as far as the data object.
+      const missing = await run(
+        ["import", `s3://${BUCKET}/prod/monday`, "--to", (await target()).url, "--yes"],
+        await emptyDir(),
+      );
+      expect(missing.code, missing.stderr).toBe(4);
+      expect(missing.stderr).toContain("E_DATA_MISSING");
+    } finally {
+      await putData(original);
+    }
   });
 
   it("refuses an object with the declared size but other bytes (exit 4) before anything is committed", async () => {
