@@ -94,6 +94,7 @@ export async function importSnapshot(options: ImportOptions, deps: ImportDeps): 
   const lockTimeoutMs = options.lockTimeoutMs ?? 10_000;
   const rejectsPath = options.rejectsPath ?? source.rejectsPath;
   if (rejectsPath === undefined)
+    // Library misuse only: the CLI always names one (a store snapshot has no directory of its own).
     throw new TypeError("importSnapshot: rejectsPath is required for this source");
   // Before any connection: a path booksnap may not write fails here, not after the commit.
   const deadLetter = await DeadLetterFile.claim(rejectsPath);

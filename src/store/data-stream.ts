@@ -4,6 +4,7 @@ import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { SnapshotIntegrityError } from "../errors.js";
 import type { DataSource, SnapshotSource } from "../snapshot/data-source.js";
 import type { SnapshotManifest } from "../snapshot/manifest.js";
+import { shaMismatch, sizeMismatch } from "./data-integrity.js";
 import { fetchManifest, resolveRef } from "./download.js";
 import { classifyStoreError, isNotFound } from "./s3-client.js";
 import { dataKey, formatStoreObject, manifestKey, type StoreSnapshotRef } from "./s3-url.js";
@@ -100,26 +101,4 @@ export function verifyingStream(
       callback();
     },
   });
-}
-
-export function sizeMismatch(where: string, actual: number, expected: number): SnapshotIntegrityError {
-  return new SnapshotIntegrityError(
-    "E_DATA_SIZE",
-    `Data object ${where} has ${actual > expected ? "more than " : ""}${actual} bytes, the manifest says ${expected}`,
-    {
-      hint: "The object is incomplete or altered; export the snapshot again.",
-      details: { expected, actual },
-    },
-  );
-}
-
-export function shaMismatch(where: string, expected: string, actual: string): SnapshotIntegrityError {
-  return new SnapshotIntegrityError(
-    "E_DATA_SHA256",
-    `Data object ${where} does not match the manifest's SHA-256`,
-    {
-      hint: "The object was corrupted or altered in the store; export the snapshot again.",
-      details: { expected, actual },
-    },
-  );
 }

@@ -11,7 +11,7 @@ import { tempPathFor } from "../fs/temp-files.js";
 import { writeTempFile } from "../snapshot/data-writer.js";
 import { parseManifest, type SnapshotManifest } from "../snapshot/manifest.js";
 import { type SnapshotPaths, snapshotPaths } from "../snapshot/paths.js";
-import { shaMismatch, sizeMismatch } from "./data-stream.js";
+import { shaMismatch, sizeMismatch } from "./data-integrity.js";
 import { resolveLatest } from "./listing.js";
 import { classifyStoreError, isNotFound } from "./s3-client.js";
 import { dataKey, formatStoreObject, LATEST, manifestKey, type StoreSnapshotRef } from "./s3-url.js";
