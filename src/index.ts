@@ -48,6 +48,7 @@ export {
   readIdentityFile,
   readRecipientsFile,
 } from "./snapshot/age-keys.js";
+export type { DataSource, SnapshotSource } from "./snapshot/data-source.js";
 export {
   type AgeEncryptionKeys,
   assertKeysFor,

@@ -1,6 +1,7 @@
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { Argv } from "yargs";
 import type { Environment } from "../config/env.js";
+import type { SnapshotSource } from "../snapshot/data-source.js";
 import { isStoreUrl, parseStoreSnapshotRef } from "../store/s3-url.js";
 import { resolveStoreSettings, storeSecrets } from "../store/settings.js";
 import type { CommandContext } from "./context.js";
@@ -54,4 +55,22 @@ export async function localSnapshotFor(
   const { privateStoreCopy } = await import("../store/index.js");
   const copy = await withStore(ctx, env, args, (client) => privateStoreCopy(client, ref, ctx.signal));
   return { path: copy.paths.manifestPath, name: copy.paths.name, dispose: copy.dispose };
+}
+
+/**
+ * For import: runs `use` with the snapshot argument as importSnapshot takes it. A local path is
+ * passed on; an s3:// snapshot becomes a SnapshotSource (manifest fetched and checked, data
+ * streamed while it is read) whose store client lives until `use` returns.
+ */
+export async function withSnapshotSource<T>(
+  ctx: CommandContext,
+  env: Environment,
+  args: StoreArgs,
+  snapshot: string,
+  use: (source: string | SnapshotSource) => Promise<T>,
+): Promise<T> {
+  if (!isStoreUrl(snapshot)) return use(snapshot);
+  const ref = parseStoreSnapshotRef(snapshot);
+  const { openStoreSnapshot } = await import("../store/index.js");
+  return withStore(ctx, env, args, async (client) => use(await openStoreSnapshot(client, ref, ctx.signal)));
 }

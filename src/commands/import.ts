@@ -10,7 +10,7 @@ import {
   withDecryptionOptions,
 } from "../cli/encryption-options.js";
 import { createProgressReporter } from "../cli/progress.js";
-import { localSnapshotFor, type StoreArgs, withStoreOptions } from "../cli/store-options.js";
+import { type StoreArgs, withSnapshotSource, withStoreOptions } from "../cli/store-options.js";
 import { devUserFlag } from "../config/dev-user-flag.js";
 import { intSetting } from "../config/env.js";
 import { MAX_TIMEOUT_MS } from "../config/limits.js";
@@ -221,48 +221,48 @@ export const importCommand = (ctx: CommandContext): CommandModule<object, Import
     const progress = createProgressReporter(ctx.output);
     const startedAt = ctx.now();
     let summary: ImportSummary;
-    let local: Awaited<ReturnType<typeof localSnapshotFor>> | undefined;
     try {
-      // From a store: a private copy, checked against the manifest while downloading, is imported.
-      local = await localSnapshotFor(ctx, env, args, snapshot);
-      // A store snapshot's dead-letter file goes to the working directory, under the resolved name.
-      const rejectsPath =
-        args.rejects !== undefined
-          ? resolve(ctx.cwd, args.rejects)
-          : local.name !== undefined
-            ? resolve(ctx.cwd, `${local.name}${REJECTS_SUFFIX}`)
-            : resolveSnapshotPaths(snapshot).rejectsPath;
       const decryption = await resolveDecryptionKeys(args, env, ctx.cwd);
-      summary = await importSnapshot(
-        {
-          snapshot: local.path,
-          targetUrl: url,
-          env,
-          allowRemoteTarget,
-          mode: args.mode,
-          ...(user === undefined ? {} : { user }),
-          ...(args["create-user"] === undefined ? {} : { createUser: args["create-user"] }),
-          yes: args.yes,
-          allowCascade: args["allow-cascade"],
-          dryRun: args["dry-run"],
-          resume: args.resume,
-          ...settings,
-          rejectsPath,
-          schemaDrift: args["schema-drift"],
-          allowLargeExpansion: args["allow-large-expansion"],
-          ...connection,
-          decryption,
-        },
-        {
-          now: ctx.now,
-          signal: ctx.signal,
-          onProgress: progress.update,
-          warn: (message) => ctx.output.warn(message),
-          ...(interactive
-            ? { confirm: (q: string) => askYesNo(ctx, q), chooseUser: (u: TargetUser[]) => askUser(ctx, u) }
-            : {}),
-        },
-      );
+      // From a store: the data object streams into the import, checked as it passes; no local copy.
+      summary = await withSnapshotSource(ctx, env, args, snapshot, (source) => {
+        // A store snapshot's dead-letter file goes to the working directory, under the resolved name.
+        const rejectsPath =
+          args.rejects !== undefined
+            ? resolve(ctx.cwd, args.rejects)
+            : typeof source !== "string"
+              ? resolve(ctx.cwd, `${source.name}${REJECTS_SUFFIX}`)
+              : resolveSnapshotPaths(snapshot).rejectsPath;
+        return importSnapshot(
+          {
+            snapshot: source,
+            targetUrl: url,
+            env,
+            allowRemoteTarget,
+            mode: args.mode,
+            ...(user === undefined ? {} : { user }),
+            ...(args["create-user"] === undefined ? {} : { createUser: args["create-user"] }),
+            yes: args.yes,
+            allowCascade: args["allow-cascade"],
+            dryRun: args["dry-run"],
+            resume: args.resume,
+            ...settings,
+            rejectsPath,
+            schemaDrift: args["schema-drift"],
+            allowLargeExpansion: args["allow-large-expansion"],
+            ...connection,
+            decryption,
+          },
+          {
+            now: ctx.now,
+            signal: ctx.signal,
+            onProgress: progress.update,
+            warn: (message) => ctx.output.warn(message),
+            ...(interactive
+              ? { confirm: (q: string) => askYesNo(ctx, q), chooseUser: (u: TargetUser[]) => askUser(ctx, u) }
+              : {}),
+          },
+        );
+      });
     } catch (error) {
       progress.stop();
       await appendAuditRecord(logDir, {
@@ -277,8 +277,6 @@ export const importCommand = (ctx: CommandContext): CommandModule<object, Import
           : { code: "E_UNEXPECTED", message: ctx.output.redact(String((error as Error)?.message ?? error)) },
       }).catch(() => {});
       throw error;
-    } finally {
-      await local?.dispose();
     }
     progress.stop();
     await appendAuditRecord(logDir, {

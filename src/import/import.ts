@@ -4,6 +4,9 @@
  * - Order: manifest (checksum, format version) → target guard → data file size + SHA-256 →
  *   advisory lock → schema check → dev user → leftover-checkpoint check → confirmation →
  *   staging → final transaction. Nothing is written before the integrity and guard checks pass.
+ *   A data source that can only be checked as it streams (a store object) is checked when its
+ *   last byte has passed, after staging and before the final transaction: a mismatch is exit 4,
+ *   the staging area is dropped and the final transaction never runs.
  * - Owner remap: every book and reading list goes to ONE dev user; snapshot User records are
  *   validated but never inserted (all owners collapse onto the dev user). Every id is new, taken
  *   from the target's sequences; list entries point at the remapped book and list.
@@ -36,6 +39,8 @@ import { clampTimeout } from "../config/limits.js";
 import { connect, disconnect, isTransientError } from "../db/connect.js";
 import { describeLocation } from "../db/url.js";
 import { BooksnapError, InterruptedError } from "../errors.js";
+import type { SnapshotSource } from "../snapshot/data-source.js";
+import { localDataFile } from "../snapshot/data-source.js";
 import { assertKeysFor } from "../snapshot/encryption.js";
 import { resolveSnapshotPaths } from "../snapshot/paths.js";
 import { checkDataFile, loadManifest } from "../verify/data-file.js";
@@ -76,16 +81,21 @@ export type { ImportSummary, ModelImportCounts } from "./summary.js";
 export async function importSnapshot(options: ImportOptions, deps: ImportDeps): Promise<ImportSummary> {
   const startedAt = deps.now();
   const mode = options.mode ?? "replace";
-  const paths = resolveSnapshotPaths(options.snapshot);
-  const manifest = await loadManifest(paths);
+  const source =
+    typeof options.snapshot === "string" ? await openLocalSnapshot(options.snapshot) : options.snapshot;
+  const manifest = source.manifest;
+  // The guard judges the target before a byte of data is read (or, from a store, downloaded).
   assertSafeTarget(options.targetUrl, manifest, options.allowRemoteTarget ?? false, options.env);
-  await checkDataFile(paths.dataPath, manifest.data);
+  await source.data.precheck();
   await confirmExpansion(manifest, options, deps);
   if (manifest.data.encryption) assertKeysFor(manifest.data.encryption, options.decryption);
   const retry: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
   const statementTimeoutMs = options.statementTimeoutMs ?? 60_000;
   const lockTimeoutMs = options.lockTimeoutMs ?? 10_000;
-  const rejectsPath = options.rejectsPath ?? paths.rejectsPath;
+  const rejectsPath = options.rejectsPath ?? source.rejectsPath;
+  if (rejectsPath === undefined)
+    // Library misuse only: the CLI always names one (a store snapshot has no directory of its own).
+    throw new TypeError("importSnapshot: rejectsPath is required for this source");
   // Before any connection: a path booksnap may not write fails here, not after the commit.
   const deadLetter = await DeadLetterFile.claim(rejectsPath);
   const location = describeLocation(options.targetUrl, options.env);
@@ -106,7 +116,7 @@ export async function importSnapshot(options: ImportOptions, deps: ImportDeps): 
     );
     const identity = {
       snapshotSha256: manifest.data.sha256,
-      snapshotName: paths.name,
+      snapshotName: source.name,
       mode,
       userRef: devUser.create ? `create:${devUser.email}` : String(devUser.id),
     };
@@ -132,7 +142,7 @@ export async function importSnapshot(options: ImportOptions, deps: ImportDeps): 
       checkpoint,
       manifest,
       {
-        dataPath: paths.dataPath,
+        data: source.data,
         ...(manifest.data.encryption && options.decryption
           ? { decryption: { encryption: manifest.data.encryption, keys: options.decryption } }
           : {}),
@@ -195,7 +205,7 @@ export async function importSnapshot(options: ImportOptions, deps: ImportDeps): 
     return buildSummary({
       options,
       mode,
-      paths: { manifestPath: paths.manifestPath },
+      paths: { manifestPath: source.manifestLocation },
       location,
       devUser,
       manifest,
@@ -224,6 +234,19 @@ export async function importSnapshot(options: ImportOptions, deps: ImportDeps): 
     await session.close(deps.warn);
     await disconnect(lockClient, deps.warn);
   }
+}
+
+/** A local snapshot: its manifest read and checked; the data file is fully checked by `precheck`. */
+async function openLocalSnapshot(path: string): Promise<SnapshotSource> {
+  const paths = resolveSnapshotPaths(path);
+  const manifest = await loadManifest(paths);
+  return {
+    name: paths.name,
+    manifestLocation: paths.manifestPath,
+    manifest,
+    data: localDataFile(paths.dataPath, () => checkDataFile(paths.dataPath, manifest.data)),
+    rejectsPath: paths.rejectsPath,
+  };
 }
 
 /**

@@ -5,6 +5,7 @@ import { CsvChunks, copyInto } from "../db/copy.js";
 import { CopyBinaryRows } from "../db/copy-binary.js";
 import { ConflictError, InterruptedError } from "../errors.js";
 import { type DataReaderOptions, readDataLines } from "../snapshot/data-reader.js";
+import type { DataSource } from "../snapshot/data-source.js";
 import { type FieldSpec, MODEL_NAMES, type ModelName, modelSpec } from "../snapshot/models.js";
 import { type DecodedLine, decodeRecordLine } from "../snapshot/record-line.js";
 import { validateRecord } from "../snapshot/validate.js";
@@ -42,7 +43,8 @@ const MAX_RAW_CHARS = 4096;
 const REJECT_COLUMNS = ["line", "model", "src_id", "reason", "category", "record", "raw"];
 
 export interface StagingLoadOptions {
-  dataPath: string;
+  /** Where the data bytes come from (re-opened from the start on every run, resumed or not). */
+  data: DataSource;
   decryption?: DataReaderOptions["decryption"];
   maxUncompressedBytes: number;
   /** Lines per batch transaction. */
@@ -174,7 +176,7 @@ export async function loadIntoStaging(
   const order = new ModelOrderCheck();
   let longestLineBytes = 0;
   try {
-    for await (const line of readDataLines(options.dataPath, {
+    for await (const line of readDataLines(options.data, {
       maxUncompressedBytes: options.maxUncompressedBytes,
       ...(options.decryption ? { decryption: options.decryption } : {}),
     })) {

@@ -1,6 +1,7 @@
 import type { ProgressCallback } from "../cli/progress.js";
 import type { ConnectionSettings, TlsMode } from "../db/connect.js";
 import type { ConnectionEnvironment } from "../db/target.js";
+import type { SnapshotSource } from "../snapshot/data-source.js";
 import type { DecryptionKeys } from "../snapshot/encryption.js";
 import type { ImportMode } from "./conflicts.js";
 import type { TargetUser } from "./owner.js";
@@ -18,8 +19,11 @@ export const IMPORT_LOCK_APPLICATION_NAME = "booksnap-import-lock";
 export const DEFAULT_BATCH_SIZE = 1000;
 
 export interface ImportOptions {
-  /** Manifest path, data file path, or the shared path without extensions. */
-  snapshot: string;
+  /**
+   * Manifest path, data file path, or the shared path without extensions; or an opened
+   * SnapshotSource (a store snapshot, whose data is streamed and checked as it is read).
+   */
+  snapshot: string | SnapshotSource;
   /** Target database URL (may hold a password; never printed). */
   targetUrl: string;
   /** Where PG* variables come from for what the URL leaves out (ConnectionSettings.env). */
@@ -47,7 +51,7 @@ export interface ImportOptions {
   maxRejects?: number;
   /** Lines per staging batch transaction. */
   batchSize?: number;
-  /** Dead-letter file (default <name>.rejects.ndjson next to the snapshot). */
+  /** Dead-letter file (default <name>.rejects.ndjson next to a local snapshot; required for a SnapshotSource without one). */
   rejectsPath?: string;
   /** What to do when the target's schema differs from the snapshot's (default refuse). */
   schemaDrift?: SchemaDriftPolicy;

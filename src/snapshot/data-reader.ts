@@ -1,6 +1,7 @@
-import { SnapshotIntegrityError } from "../errors.js";
+import type { Readable } from "node:stream";
+import { isBooksnapError, SnapshotIntegrityError } from "../errors.js";
+import { type DataSource, localDataFile } from "./data-source.js";
 import { createDecryptStream, type DecryptionKeys, type SnapshotEncryption } from "./encryption.js";
-import { openRegularFile } from "./regular-file.js";
 import { decompressChunks } from "./zstd-chunks.js";
 
 /** One physical line of the data file, before JSON decoding. */
@@ -23,22 +24,19 @@ export interface DataReaderOptions {
 export const DEFAULT_MAX_LINE_BYTES = 1024 * 1024;
 
 /**
- * Streams the decompressed lines of a data file (a regular file only: E_NOT_REGULAR_FILE).
+ * Streams the decompressed lines of a data file (a path: a regular file only, E_NOT_REGULAR_FILE)
+ * or of any DataSource (a store object streams through here without a local copy).
  * Memory stays bounded by the longest accepted line plus one decompression buffer, whatever
  * the compression ratio: the file is decompressed only as fast as lines are taken, and an
  * over-long line is yielded truncated with `overLong`, never buffered whole.
  */
 export async function* readDataLines(
-  path: string,
+  from: string | DataSource,
   options: DataReaderOptions = {},
 ): AsyncGenerator<RawLine & { overLong?: boolean }> {
   const maxLine = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   const maxTotal = options.maxUncompressedBytes ?? Number.POSITIVE_INFINITY;
-  const { handle } = await openRegularFile(path, "data file").catch((error: unknown) => {
-    if (error instanceof SnapshotIntegrityError) throw error;
-    throw new SnapshotIntegrityError("E_DATA_MISSING", `Cannot open the data file ${path}`, { cause: error });
-  });
-  const source = handle.createReadStream({ highWaterMark: 256 * 1024, autoClose: false });
+  const source = await (typeof from === "string" ? localDataFile(from) : from).open();
   const decryptor = options.decryption
     ? createDecryptStream(options.decryption.encryption, options.decryption.keys)
     : undefined;
@@ -46,7 +44,8 @@ export async function* readDataLines(
     source.on("error", (error) => decryptor.destroy(error));
     source.pipe(decryptor);
   }
-  const compressed = (decryptor ?? source) as AsyncIterable<Buffer>;
+  // Not destroyed when decompression stops early: a streamed source may still be read to its end.
+  const compressed = (decryptor ?? source.iterator({ destroyOnReturn: false })) as AsyncIterable<Buffer>;
 
   let pending: Buffer[] = [];
   let pendingBytes = 0;
@@ -85,8 +84,9 @@ export async function* readDataLines(
       }
     }
   } catch (error) {
-    if (error instanceof SnapshotIntegrityError) throw error;
-    throw new SnapshotIntegrityError(
+    // Integrity, store and interrupt errors of the source keep their own code.
+    if (isBooksnapError(error)) throw error;
+    const undecodable = new SnapshotIntegrityError(
       "E_DATA_DECODE",
       `Cannot decompress the data file: ${(error as Error).message}`,
       {
@@ -95,10 +95,14 @@ export async function* readDataLines(
         details: { afterLine: lineNumber },
       },
     );
+    // A streamed source is checked only at its end: read on to tell an altered object
+    // (E_DATA_SIZE / E_DATA_SHA256) from a snapshot that was written broken.
+    if (typeof from !== "string" && !from.checkedBeforeReading)
+      throw (await mismatchAfter(source)) ?? undecodable;
+    throw undecodable;
   } finally {
     source.destroy();
     decryptor?.destroy();
-    await handle.close().catch(() => {});
   }
   if (pendingBytes > 0 || overLong) {
     throw new SnapshotIntegrityError(
@@ -108,5 +112,17 @@ export async function* readDataLines(
         hint: "The file is truncated; get a fresh copy.",
       },
     );
+  }
+}
+
+/** Reads what is left of a streamed source only for its end-of-stream check: that check's error, if any. */
+async function mismatchAfter(source: Readable): Promise<Error | undefined> {
+  if (source.errored) return isBooksnapError(source.errored) ? source.errored : undefined;
+  source.unpipe();
+  try {
+    for await (const _chunk of source);
+    return undefined;
+  } catch (error) {
+    return isBooksnapError(error) ? error : undefined;
   }
 }

@@ -11,6 +11,7 @@ import { tempPathFor } from "../fs/temp-files.js";
 import { writeTempFile } from "../snapshot/data-writer.js";
 import { parseManifest, type SnapshotManifest } from "../snapshot/manifest.js";
 import { type SnapshotPaths, snapshotPaths } from "../snapshot/paths.js";
+import { shaMismatch, sizeMismatch } from "./data-integrity.js";
 import { resolveLatest } from "./listing.js";
 import { classifyStoreError, isNotFound } from "./s3-client.js";
 import { dataKey, formatStoreObject, LATEST, manifestKey, type StoreSnapshotRef } from "./s3-url.js";
@@ -129,14 +130,7 @@ export async function downloadSnapshot(
     if (bytes !== manifest.data.bytes) throw sizeMismatch(where, bytes, manifest.data.bytes);
     const actual = hash.digest("hex");
     if (actual !== manifest.data.sha256) {
-      throw new SnapshotIntegrityError(
-        "E_DATA_SHA256",
-        `Data object ${where} does not match the manifest's SHA-256`,
-        {
-          hint: "The object was corrupted or altered in the store; export the snapshot again.",
-          details: { expected: manifest.data.sha256, actual },
-        },
-      );
+      throw shaMismatch(where, manifest.data.sha256, actual);
     }
     // pull checks the names first and refuses without --force; a private copy's directory is new.
     await publishReplacing(tempPath, paths.dataPath);
@@ -151,17 +145,6 @@ export async function downloadSnapshot(
   }
   await publishReplacing(await writeTempFile(paths.manifestPath, text), paths.manifestPath);
   return { paths, manifest };
-}
-
-function sizeMismatch(where: string, actual: number, expected: number): SnapshotIntegrityError {
-  return new SnapshotIntegrityError(
-    "E_DATA_SIZE",
-    `Data object ${where} has ${actual > expected ? "more than " : ""}${actual} bytes, the manifest says ${expected}`,
-    {
-      hint: "The object is incomplete or altered; export the snapshot again.",
-      details: { expected, actual },
-    },
-  );
 }
 
 /** A verified private copy of a store snapshot; `dispose` removes it. */
