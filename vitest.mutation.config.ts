@@ -11,16 +11,22 @@ const IN_PROCESS_CLI = fileURLToPath(new URL("./test/mutation/in-process-booksna
 
 const MUTATION_TESTS = [
   // target guard
+  "test/unit/connection-target.test.ts",
   "test/integration/security-target.test.ts",
+  "test/integration/security-target-effective.test.ts",
   // read-only export session
   "test/unit/url-export-settings.test.ts",
   "test/unit/tls-mode.test.ts",
   "test/integration/export-readonly.test.ts",
+  "test/integration/export-readonly-layers.test.ts",
   // checkpoint and resume
   "test/integration/import-resume.test.ts",
-  // dead-letter
+  "test/integration/import-resume-checkpoint.test.ts",
+  // dead-letter file
+  "test/unit/private-file.test.ts",
   "test/integration/import-rejects.test.ts",
   "test/integration/import-rejects-paging.test.ts",
+  "test/integration/security-written-files.test.ts",
   // manifest and data-file checks; test/corpus is left out: each of its 105 cases runs an
   // import, about 90 s for every mutant that survives it (docs/security.md).
   "test/integration/export-verify.test.ts",
