@@ -37,6 +37,7 @@ const MUTATION_TESTS = [
   "test/unit/host-class-boundaries.test.ts",
   "test/unit/target-guard-rules.test.ts",
   "test/unit/export-session-config.test.ts",
+  "test/unit/dead-letter-claim.test.ts",
 ];
 
 /**
