@@ -15,23 +15,28 @@ export default {
   },
   plugins: ["@stryker-mutator/vitest-runner"],
   mutate: [
-    // Target guard and the host classification it relies on.
+    // Target guard: the effective connection target, the strict host classification, the guard.
     "src/import/target-guard.ts",
-    "src/db/url.ts:102-120",
-    // Read-only export session: session settings, URL overrides removed, transaction checked.
-    "src/db/connect.ts:48-107",
-    "src/export/export.ts:96-107",
-    "src/export/export.ts:140-143",
-    "src/export/export.ts:311-323",
+    "src/db/host-class.ts",
+    "src/db/target.ts",
+    "src/db/url.ts:101-114",
+    // Read-only export session: TLS decision and session settings, URL overrides removed,
+    // the read-only transaction opened and checked.
+    "src/db/connect.ts:58-120",
+    "src/export/export.ts:98-108",
+    "src/export/export.ts:148-151",
+    "src/export/export.ts:322-334",
     // Checkpoint and resume.
     "src/import/staging.ts",
     "src/import/staging-phase.ts",
-    "src/import/preflight.ts:10-31",
-    "src/import/preflight.ts:63-90",
-    "src/import/load-staging.ts:89-200",
-    "src/import/load-staging.ts:310-349",
-    // Dead-letter file.
+    "src/import/preflight.ts:18-38",
+    "src/import/preflight.ts:121-148",
+    "src/import/load-staging.ts:91-204",
+    "src/import/load-staging.ts:314-353",
+    // Dead-letter file: its content, claiming and publishing it, the private-file helpers.
     "src/import/rejects.ts",
+    "src/import/dead-letter-file.ts",
+    "src/fs/private-file.ts",
     // Manifest and data-file checks.
     "src/snapshot/manifest.ts",
     "src/verify/data-file.ts",
