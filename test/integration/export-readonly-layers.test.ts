@@ -19,6 +19,8 @@ import { type Rewrite, RewriteProxy } from "../helpers/rewrite-proxy.js";
  * remaining layer must still stop the write, and removing any one layer in the code fails a test.
  */
 const role = `booksnap_reader_${randomBytes(4).toString("hex")}`;
+// Servers that check passwords (the embedded one) need one; a trust server ignores it.
+const rolePassword = randomBytes(12).toString("hex");
 let source: TestDatabase;
 let work: string;
 let readerUrl: string;
@@ -36,7 +38,7 @@ beforeAll(async () => {
   source = await createTestDatabase();
   await source.withClient(async (c) => {
     await loadLibrary(c, generateLibrary({ users: 1, books: 3 }));
-    await c.query(`CREATE ROLE ${role} LOGIN`);
+    await c.query(`CREATE ROLE ${role} LOGIN PASSWORD '${rolePassword}'`);
     await c.query(`GRANT SELECT ON "User", "Book", "ReadingList", "BookInReadingList" TO ${role}`);
     await c.query(`CREATE SCHEMA trace; CREATE TABLE trace.writes (id serial, transaction_read_only text)`);
     await c.query(`CREATE FUNCTION trace.record_read() RETURNS boolean LANGUAGE plpgsql SECURITY DEFINER
@@ -50,6 +52,7 @@ beforeAll(async () => {
   });
   const url = new URL(source.url);
   url.username = role;
+  url.password = rolePassword;
   readerUrl = url.toString();
 });
 afterAll(async () => {
