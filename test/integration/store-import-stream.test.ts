@@ -141,10 +141,9 @@ describe("import from a store streams the data object", () => {
     }
   });
 
-  it("refuses an object with the declared size but other bytes (exit 4) before anything is committed", async () => {
-    const altered = sameSizeOtherData(original);
-    expect(altered.length).toBe(original.length);
-    await putData(altered);
+  /** Stores `data` as the object, imports it, and checks the refusal left the target as it was. */
+  async function expectRefusedObject(data: Buffer, code: "E_DATA_SHA256" | "E_DATA_SIZE"): Promise<void> {
+    await putData(data);
     try {
       const untouched = await target();
       const before = await contentDump(untouched);
@@ -153,51 +152,29 @@ describe("import from a store streams the data object", () => {
         await emptyDir(),
       );
       expect(refused.code, refused.stderr).toBe(4);
-      expect(refused.stderr).toContain("E_DATA_SHA256");
+      expect(refused.stderr).toContain(code);
       expect(await contentDump(untouched)).toEqual(before);
       expect(await extraSchemas(untouched)).toEqual([]);
     } finally {
       await putData(original);
     }
+  }
+
+  it("refuses an object with the declared size but other bytes (exit 4) before anything is committed", async () => {
+    const altered = sameSizeOtherData(original);
+    expect(altered.length).toBe(original.length);
+    await expectRefusedObject(altered, "E_DATA_SHA256");
   });
 
   it("a byte flipped inside the compressed data is reported as the object not matching (exit 4)", async () => {
     const flipped = Buffer.from(original);
     const middle = Math.floor(flipped.length / 2);
     flipped[middle] = (flipped[middle] ?? 0) ^ 0x01;
-    await putData(flipped);
-    try {
-      const untouched = await target();
-      const before = await contentDump(untouched);
-      const refused = await run(
-        ["import", `s3://${BUCKET}/prod/monday`, "--to", untouched.url, "--yes"],
-        await emptyDir(),
-      );
-      expect(refused.code, refused.stderr).toBe(4);
-      expect(refused.stderr).toContain("E_DATA_SHA256");
-      expect(await contentDump(untouched)).toEqual(before);
-      expect(await extraSchemas(untouched)).toEqual([]);
-    } finally {
-      await putData(original);
-    }
+    await expectRefusedObject(flipped, "E_DATA_SHA256");
   });
 
   it("an object longer than its manifest declares is cut off (exit 4)", async () => {
-    await putData(Buffer.concat([original, Buffer.alloc(4096, 0x20)]));
-    try {
-      const untouched = await target();
-      const before = await contentDump(untouched);
-      const refused = await run(
-        ["import", `s3://${BUCKET}/prod/monday`, "--to", untouched.url, "--yes"],
-        await emptyDir(),
-      );
-      expect(refused.code, refused.stderr).toBe(4);
-      expect(refused.stderr).toContain("E_DATA_SIZE");
-      expect(await contentDump(untouched)).toEqual(before);
-      expect(await extraSchemas(untouched)).toEqual([]);
-    } finally {
-      await putData(original);
-    }
+    await expectRefusedObject(Buffer.concat([original, Buffer.alloc(4096, 0x20)]), "E_DATA_SIZE");
   });
 
   it("--resume re-opens the stream from the start and skips the staged lines", async () => {
