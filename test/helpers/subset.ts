@@ -1,9 +1,9 @@
 import type pg from "pg";
-import type { SchemaDescription } from "../../src/schema/description.js";
-import { introspectSchema } from "../../src/schema/introspect.js";
 import { parseOwnerRefs } from "../../src/export/selection.js";
 import { type OwnerScope, type SubsetSelection, selectSubset } from "../../src/export/subset.js";
 import { parseWherePredicates } from "../../src/export/where-predicate.js";
+import type { SchemaDescription } from "../../src/schema/description.js";
+import { introspectSchema } from "../../src/schema/introspect.js";
 import { withClient } from "./db.js";
 
 /** The book app's owners: an entry belongs to its list, not to the book it points at. */

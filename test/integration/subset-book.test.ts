@@ -31,7 +31,8 @@ describe("subset selection on the book schema", () => {
     await db?.drop();
   });
 
-  const entries = (...lists: number[]) => lists.flatMap((l) => entriesOfList.get(l) ?? []).sort((a, b) => a - b);
+  const entries = (...lists: number[]) =>
+    lists.flatMap((l) => entriesOfList.get(l) ?? []).sort((a, b) => a - b);
 
   it("--owner: the owner's rows, entries of their lists, referenced books and their owners (today's selection)", async () => {
     await inReadOnlySnapshot(db.url, async (c) => {
@@ -131,7 +132,9 @@ describe("subset selection on the book schema", () => {
           scope: { ...BOOK_OWNERS, idColumn: "uid", belongsThrough: { BookInReadingList: ["listId"] } },
         }),
       ).rejects.toMatchObject({ code: "E_OWNERS_CONFIG", exitCode: 2 });
-      await expect(subsetOf(c, { owners: ["1"], scope: null })).rejects.toMatchObject({ code: "E_BAD_OWNER" });
+      await expect(subsetOf(c, { owners: ["1"], scope: null })).rejects.toMatchObject({
+        code: "E_BAD_OWNER",
+      });
     });
   });
 });
