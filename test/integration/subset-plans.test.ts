@@ -1,16 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { APP_FOREIGN_KEY_INDEXES } from "../../src/dataset/app-indexes.js";
 import { generateLibrary } from "../../src/dataset/generate.js";
 import { loadLibrary } from "../../src/dataset/load.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
 import { inReadOnlySnapshot, subsetOf } from "../helpers/subset.js";
-
-/** The book app's own indexes on the foreign-key columns (its prisma schema, issue 11). */
-export const APP_INDEXES = `
-CREATE INDEX IF NOT EXISTS "ReadingList_ownerId_idx" ON "ReadingList" ("ownerId");
-CREATE INDEX IF NOT EXISTS "BookInReadingList_readingListId_position_idx" ON "BookInReadingList" ("readingListId", position);
-CREATE INDEX IF NOT EXISTS "BookInReadingList_bookId_idx" ON "BookInReadingList" ("bookId");
-CREATE INDEX IF NOT EXISTS "Book_ownerId_idx" ON "Book" ("ownerId");
-`;
 
 interface PlanNode {
   "Node Type": string;
@@ -37,7 +30,7 @@ describe("one-owner subset queries are index lookups", () => {
       await c.query(
         `INSERT INTO "BookInReadingList" ("bookId", "readingListId", "addedAt") VALUES (2, 1, now()), (3, 2, now())`,
       );
-      await c.query(APP_INDEXES);
+      await c.query(APP_FOREIGN_KEY_INDEXES);
       await c.query("ANALYZE");
     });
   });
