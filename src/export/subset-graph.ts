@@ -57,7 +57,7 @@ export class SubsetGraph {
     );
   }
 
-  keyFromRow(table: TableDescription, row: Record<string, unknown>): Key {
+  keyFromRow(table: TableDescription, row: readonly unknown[]): Key {
     return keyFromRow(this.rowKey(table), row);
   }
 
