@@ -1,7 +1,6 @@
 import { UsageError } from "../errors.js";
 import type { TableDescription } from "../schema/description.js";
 import type { OwnerRef } from "./selection.js";
-import type { OwnerScope } from "./subset.js";
 import type { SubsetGraph } from "./subset-graph.js";
 import { type Key, quoteIdent } from "./subset-keys.js";
 
@@ -22,11 +21,11 @@ type Run = (text: string, values: string[]) => Promise<unknown[][]>;
  */
 export async function resolveOwnerRows(
   graph: SubsetGraph,
-  scope: OwnerScope,
   refs: readonly OwnerRef[],
   run: Run,
   from: string,
 ): Promise<Array<ResolvedOwner & { key: Key }>> {
+  const scope = graph.ownerScope();
   const table = graph.ownersTable();
   const idColumn = columnOf(table, scope.idColumn);
   const email = scope.emailColumn === null ? null : `o.${quoteIdent(scope.emailColumn)}`;

@@ -137,16 +137,9 @@ export async function selectSubset(
   // 1–2: owners and what they own.
   const base = graph.emptySets();
   const owners =
-    request.ownerRefs.length > 0 && request.owners
-      ? await resolveOwnerRows(
-          graph,
-          request.owners,
-          request.ownerRefs,
-          run,
-          queries.from(graph.ownersTable()),
-        )
+    request.ownerRefs.length > 0
+      ? await resolveOwnerRows(graph, request.ownerRefs, run, queries.from(graph.ownersTable()))
       : [];
-  if (request.ownerRefs.length > 0 && !request.owners) graph.ownersTable(); // throws the usage error
   if (owners.length > 0) {
     const ownersTable = graph.ownersTable();
     const frontier = graph.emptyFrontier();
