@@ -24,16 +24,6 @@ export {
   exportSnapshot,
 } from "./export/export.js";
 export { createRedactor, pseudonymise, REDACTED_USER_FIELDS } from "./export/redact.js";
-export {
-  FRONTIER_BATCH,
-  type OwnerScope,
-  type ResolvedOwner,
-  type SubsetRequest,
-  type SubsetSelection,
-  selectSubset,
-  type TableSubset,
-} from "./export/subset.js";
-export { parseWherePredicates, type WherePredicate } from "./export/where-predicate.js";
 export type { ImportMode } from "./import/conflicts.js";
 export {
   abortImport,
