@@ -446,6 +446,21 @@ describe("schema introspection: other schemas and cycles", () => {
     expect(description.enums).toEqual({ Size: ["S", "M"], "public.Colour": ["red", "green"] });
   });
 
+  it("marks stored and (PostgreSQL 18+) virtual generated columns as generated, with no default", async () => {
+    const { rows } = await onDb("SELECT current_setting('server_version_num')::int AS version");
+    const virtual = rows[0].version >= 180000;
+    await onDb(`CREATE TABLE "Priced" (id integer PRIMARY KEY, net numeric(10,2) NOT NULL,
+      gross numeric(10,2) GENERATED ALWAYS AS (net * 1.2) STORED
+      ${virtual ? ", half numeric GENERATED ALWAYS AS (net / 2) VIRTUAL" : ""})`);
+    const { description } = await introspectReadOnly(db, { include: ["Priced"] });
+    const generated = description.tables[0]?.columns.filter((c) => c.generated);
+    expect(generated?.map((c) => [c.name, c.default, c.identity])).toEqual([
+      ["gross", null, null],
+      ...(virtual ? [["half", null, null]] : []),
+    ]);
+    await onDb(`DROP TABLE "Priced"`);
+  });
+
   it("refuses a foreign-key cycle, naming its tables and constraints and not the tables after it", async () => {
     await onDb(`
       CREATE TABLE "Author" (id integer PRIMARY KEY, best_book_id integer);
