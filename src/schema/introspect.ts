@@ -46,23 +46,80 @@ const DEFAULT_EXCLUDED = ["_prisma_migrations"];
  * Describes the tables of one schema from pg_catalog: columns and their carried types, keys,
  * foreign keys, unique constraints and indexes, enums, in foreign-key order. Only reads the
  * catalog (five queries whatever the number of tables), so it runs inside the caller's READ ONLY
- * REPEATABLE READ transaction and describes the very snapshot the rows are read from.
+ * REPEATABLE READ transaction and describes the very snapshot the rows are read from. Call it in
+ * a transaction: that is where the names it prints are pinned (see withDescribedSearchPath).
  */
 export async function introspectSchema(
   client: pg.ClientBase,
   options: IntrospectOptions = {},
 ): Promise<IntrospectionResult> {
   const schema = options.schema ?? "public";
+  const catalog = await withDescribedSearchPath(client, schema, () => readCatalog(client, schema, options));
+  return describeCatalog(schema, catalog);
+}
+
+interface CatalogRows {
+  tables: TableRow[];
+  columns: ColumnRow[];
+  types: Map<number, CatalogType>;
+  constraints: ConstraintRow[];
+  indexes: IndexRow[];
+}
+
+async function readCatalog(
+  client: pg.ClientBase,
+  schema: string,
+  options: IntrospectOptions,
+): Promise<CatalogRows> {
   const tables = selectTables(schema, (await client.query<TableRow>(TABLES_SQL, [schema])).rows, options);
   if (tables.length === 0) await refuseMissingSchema(client, schema);
   const oids = tables.map((table) => table.oid);
   const columns = (await client.query<ColumnRow>(COLUMNS_SQL, [oids])).rows;
-  const types = new Map(
-    (await client.query<TypeRow>(TYPES_SQL, [oids])).rows.map((row) => [Number(row.oid), catalogType(row)]),
-  );
-  const constraints = (await client.query<ConstraintRow>(CONSTRAINTS_SQL, [oids])).rows;
-  const indexes = (await client.query<IndexRow>(INDEXES_SQL, [oids])).rows;
+  const typeOids = [...new Set(columns.map((column) => column.type_oid))];
+  const typeRows = (await client.query<TypeRow>(TYPES_SQL, [typeOids])).rows;
+  return {
+    tables,
+    columns,
+    types: new Map(typeRows.map((row) => [Number(row.oid), catalogType(row)])),
+    constraints: (await client.query<ConstraintRow>(CONSTRAINTS_SQL, [oids])).rows,
+    indexes: (await client.query<IndexRow>(INDEXES_SQL, [oids])).rows,
+  };
+}
 
+/**
+ * format_type, pg_get_expr (regclass, enum casts) print names relative to search_path. Pinned to
+ * the described schema for the transaction, the description reads the same whatever the session's
+ * search_path (a locked-down read-only role often has an empty one), so source and target compare.
+ * Restored after reading; on failure the caller's transaction is aborted and rolls it back itself.
+ */
+async function withDescribedSearchPath<T>(
+  client: pg.ClientBase,
+  schema: string,
+  read: () => Promise<T>,
+): Promise<T> {
+  // The MATERIALIZED CTE is read before set_config runs in the outer select list.
+  const { rows } = await client.query<{ previous: string }>(
+    `WITH saved AS MATERIALIZED (SELECT current_setting('search_path') AS previous)
+     SELECT previous, set_config('search_path', quote_ident($1), true) FROM saved`,
+    [schema],
+  );
+  const restore = () => client.query("SELECT set_config('search_path', $1, true)", [rows[0]?.previous ?? ""]);
+  let result: T;
+  try {
+    result = await read();
+  } catch (error) {
+    // Fails only in a transaction a catalog query aborted, whose rollback restores the setting.
+    await restore().catch(() => undefined);
+    throw error;
+  }
+  await restore();
+  return result;
+}
+
+function describeCatalog(
+  schema: string,
+  { tables, columns, types, constraints, indexes }: CatalogRows,
+): IntrospectionResult {
   const enums: Record<string, string[]> = {};
   const unsupported: UnsupportedColumn[] = [];
   const described = tables.map((table): TableDescription => {

@@ -383,6 +383,23 @@ describe("schema introspection: type matrix", () => {
     expect(leaves.unsupported).toEqual([]);
   });
 
+  it("prints the same names whatever the session's search_path, and leaves it as it was", async () => {
+    const usual = await introspectReadOnly(db);
+    const locked = await db.withClient(async (client) => {
+      await client.query("SET search_path = ''");
+      const searchPath = async () =>
+        (await client.query("SELECT current_setting('search_path') AS path")).rows[0].path;
+      const before = await searchPath();
+      await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+      const result = await introspectSchema(client);
+      const after = await searchPath();
+      await client.query("ROLLBACK");
+      return { result, before, after };
+    });
+    expect(locked.after).toBe(locked.before);
+    expect(locked.result).toStrictEqual(usual);
+  });
+
   it("includes _prisma_migrations only when asked by name, and names unknown tables and schemas", async () => {
     const { description } = await introspectReadOnly(db, { include: ["_prisma_migrations"] });
     expect(description.tables.map((t) => t.name)).toEqual(["_prisma_migrations"]);
@@ -439,8 +456,8 @@ describe("schema introspection: other schemas and cycles", () => {
     const columns = description.tables[0]?.columns;
     expect(columns?.map((c) => [c.name, c.type.kind, c.type.enumName, c.type.sql])).toEqual([
       ["id", "uuid", undefined, "uuid"],
-      ["colour", "enum", "public.Colour", '"Colour"'],
-      ["size", "enum", "Size", 'side."Size"[]'],
+      ["colour", "enum", "public.Colour", 'public."Colour"'],
+      ["size", "enum", "Size", '"Size"[]'],
       ["owner_id", "int4", undefined, "integer"],
     ]);
     expect(description.enums).toEqual({ Size: ["S", "M"], "public.Colour": ["red", "green"] });
