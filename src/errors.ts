@@ -105,8 +105,8 @@ export class SchemaMismatchError extends BooksnapError {
 /**
  * The source schema cannot be carried as introspected (exit 5, like a mismatch): a foreign-key
  * cycle between tables (E_SCHEMA_CYCLE), a foreign key to a table left out of the export
- * (E_SCHEMA_EXCLUDED_REFERENCE), a column type it cannot carry exactly (E_SCHEMA_UNSUPPORTED_TYPE),
- * a missing schema (E_SCHEMA_NOT_FOUND) or included table (E_SCHEMA_UNKNOWN_TABLE). See src/schema/.
+ * (E_SCHEMA_EXCLUDED_REFERENCE), a missing schema (E_SCHEMA_NOT_FOUND) or included table
+ * (E_SCHEMA_UNKNOWN_TABLE). See src/schema/introspect.ts and src/schema/order.ts.
  */
 export class SchemaError extends BooksnapError {
   constructor(code: string, message: string, options?: BooksnapErrorOptions) {

@@ -44,7 +44,6 @@ export * from "./schema/description.js";
 export { schemaFingerprint } from "./schema/fingerprint.js";
 export { type IntrospectionResult, type IntrospectOptions, introspectSchema } from "./schema/introspect.js";
 export { orderTables } from "./schema/order.js";
-export { refuseUnsupportedColumns, unsupportedColumnsError } from "./schema/unsupported.js";
 export {
   defaultIdentityPath,
   type GeneratedKey,

@@ -9,7 +9,6 @@ import type {
 } from "../../src/schema/description.js";
 import { schemaFingerprint } from "../../src/schema/fingerprint.js";
 import { type IntrospectOptions, introspectSchema } from "../../src/schema/introspect.js";
-import { refuseUnsupportedColumns } from "../../src/schema/unsupported.js";
 import { sha256Hex, stableStringify } from "../../src/snapshot/canonical.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
 import { TYPE_MATRIX_SQL } from "./schema-fixture.js";
@@ -363,23 +362,6 @@ describe("schema introspection: type matrix", () => {
       enums: { Mood: ["sad", "meh", "ok", "happy"] },
     });
     expect(unsupported).toStrictEqual(unsupportedMatrix);
-
-    // Export refuses them all at once, before reading any row.
-    const refusal = (() => {
-      try {
-        refuseUnsupportedColumns(unsupported);
-      } catch (error) {
-        return error as SchemaError;
-      }
-    })();
-    expect(refusal?.code).toBe("E_SCHEMA_UNSUPPORTED_TYPE");
-    expect(refusal?.exitCode).toBe(5);
-    expect(refusal?.message).toContain(
-      `"Matrix"."u_matrix" integer[]: multi-dimensional array (2 dimensions declared)`,
-    );
-    expect(refusal?.message.split("\n")).toHaveLength(1 + unsupportedMatrix.length);
-    expect(refusal?.hint).toContain(`Exclude "Matrix"`);
-    expect(() => refuseUnsupportedColumns([])).not.toThrow();
   });
 
   it("describes only the included tables, and refuses a reference to a table left out", async () => {
