@@ -46,16 +46,19 @@ const DEFAULT_EXCLUDED = ["_prisma_migrations"];
  * Describes the tables of one schema from pg_catalog: columns and their carried types, keys,
  * foreign keys, unique constraints and indexes, enums, in foreign-key order. Only reads the
  * catalog (five queries whatever the number of tables), so it runs inside the caller's READ ONLY
- * REPEATABLE READ transaction and describes the very snapshot the rows are read from. Call it in
- * a transaction: that is where the names it prints are pinned (see withDescribedSearchPath).
+ * REPEATABLE READ transaction and describes the very snapshot the rows are read from.
+ *
+ * Type names and defaults are printed as PostgreSQL prints them for this session: a name its
+ * search_path does not find is schema-qualified, so a `type.sql` always resolves, in the session
+ * that read it, to the column's very type (a role with an empty search_path reads `public."Mood"`
+ * where the usual one reads `"Mood"`; the structure, which is what gets compared, is the same).
  */
 export async function introspectSchema(
   client: pg.ClientBase,
   options: IntrospectOptions = {},
 ): Promise<IntrospectionResult> {
   const schema = options.schema ?? "public";
-  const catalog = await withDescribedSearchPath(client, schema, () => readCatalog(client, schema, options));
-  return describeCatalog(schema, catalog);
+  return describeCatalog(schema, await readCatalog(client, schema, options));
 }
 
 interface CatalogRows {
@@ -84,36 +87,6 @@ async function readCatalog(
     constraints: (await client.query<ConstraintRow>(CONSTRAINTS_SQL, [oids])).rows,
     indexes: (await client.query<IndexRow>(INDEXES_SQL, [oids])).rows,
   };
-}
-
-/**
- * format_type, pg_get_expr (regclass, enum casts) print names relative to search_path. Pinned to
- * the described schema for the transaction, the description reads the same whatever the session's
- * search_path (a locked-down read-only role often has an empty one), so source and target compare.
- * Restored after reading; on failure the caller's transaction is aborted and rolls it back itself.
- */
-async function withDescribedSearchPath<T>(
-  client: pg.ClientBase,
-  schema: string,
-  read: () => Promise<T>,
-): Promise<T> {
-  // The MATERIALIZED CTE is read before set_config runs in the outer select list.
-  const { rows } = await client.query<{ previous: string }>(
-    `WITH saved AS MATERIALIZED (SELECT current_setting('search_path') AS previous)
-     SELECT previous, set_config('search_path', quote_ident($1), true) FROM saved`,
-    [schema],
-  );
-  const restore = () => client.query("SELECT set_config('search_path', $1, true)", [rows[0]?.previous ?? ""]);
-  let result: T;
-  try {
-    result = await read();
-  } catch (error) {
-    // Fails only in a transaction a catalog query aborted, whose rollback restores the setting.
-    await restore().catch(() => undefined);
-    throw error;
-  }
-  await restore();
-  return result;
 }
 
 function describeCatalog(

@@ -383,21 +383,35 @@ describe("schema introspection: type matrix", () => {
     expect(leaves.unsupported).toEqual([]);
   });
 
-  it("prints the same names whatever the session's search_path, and leaves it as it was", async () => {
-    const usual = await introspectReadOnly(db);
-    const locked = await db.withClient(async (client) => {
-      await client.query("SET search_path = ''");
-      const searchPath = async () =>
-        (await client.query("SELECT current_setting('search_path') AS path")).rows[0].path;
-      const before = await searchPath();
-      await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-      const result = await introspectSchema(client);
-      const after = await searchPath();
-      await client.query("ROLLBACK");
-      return { result, before, after };
-    });
-    expect(locked.after).toBe(locked.before);
-    expect(locked.result).toStrictEqual(usual);
+  it("prints type names that resolve to the column's type in the session that read them", async () => {
+    for (const searchPath of ["DEFAULT", "''"]) {
+      await db.withClient(async (client) => {
+        await client.query(`SET search_path = ${searchPath}`);
+        await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+        const { description } = await introspectSchema(client);
+        // to_regtype resolves a type name with the session's search_path, as a cast would.
+        const { rows } = await client.query<{ table: string; column: string; sql: string }>(
+          `SELECT d.table, d.column, d.sql
+             FROM jsonb_to_recordset($1::jsonb) AS d("table" text, "column" text, sql text)
+             JOIN pg_attribute a ON a.attrelid = ('public.' || quote_ident(d.table))::regclass AND a.attname = d.column
+            WHERE to_regtype(d.sql) IS DISTINCT FROM a.atttypid`,
+          [
+            JSON.stringify(
+              description.tables.flatMap((t) =>
+                t.columns.map((c) => ({ table: t.name, column: c.name, sql: c.type.sql })),
+              ),
+            ),
+          ],
+        );
+        expect(rows, `search_path ${searchPath}`).toEqual([]);
+        if (searchPath === "''") {
+          const matrix = description.tables.find((t) => t.name === "Matrix");
+          expect(matrix?.columns.find((c) => c.name === "c_enum")?.type.sql).toBe('public."Mood"');
+          expect(matrix?.columns.find((c) => c.name === "c_enum")?.type.enumName).toBe("Mood");
+        }
+        await client.query("ROLLBACK");
+      });
+    }
   });
 
   it("includes _prisma_migrations only when asked by name, and names unknown tables and schemas", async () => {
@@ -456,8 +470,8 @@ describe("schema introspection: other schemas and cycles", () => {
     const columns = description.tables[0]?.columns;
     expect(columns?.map((c) => [c.name, c.type.kind, c.type.enumName, c.type.sql])).toEqual([
       ["id", "uuid", undefined, "uuid"],
-      ["colour", "enum", "public.Colour", 'public."Colour"'],
-      ["size", "enum", "Size", '"Size"[]'],
+      ["colour", "enum", "public.Colour", '"Colour"'],
+      ["size", "enum", "Size", 'side."Size"[]'],
       ["owner_id", "int4", undefined, "integer"],
     ]);
     expect(description.enums).toEqual({ Size: ["S", "M"], "public.Colour": ["red", "green"] });
