@@ -5,6 +5,7 @@
  * indexes, self-references, every foreign-key action, and columns booksnap does not carry.
  */
 export const TYPE_MATRIX_SQL = `
+CREATE EXTENSION citext;
 CREATE TYPE "Mood" AS ENUM ('sad', 'ok', 'happy');
 ALTER TYPE "Mood" ADD VALUE 'meh' BEFORE 'ok';
 CREATE DOMAIN short_code AS varchar(5) NOT NULL CHECK (VALUE <> '');
@@ -35,6 +36,8 @@ CREATE TABLE "Matrix" (
   c_timetz timetz,
   c_interval interval,
   c_interval3 interval day to second(3),
+  c_interval_ym interval year to month,
+  c_bpchar bpchar,
   c_uuid uuid DEFAULT gen_random_uuid(),
   c_json json,
   c_jsonb jsonb DEFAULT '{}'::jsonb,
@@ -71,7 +74,9 @@ CREATE TABLE "Matrix" (
   u_range int4range,
   u_inet inet,
   u_money money,
-  u_tag_lists tag_list[]
+  u_tag_lists tag_list[],
+  u_name name,
+  u_citext citext
 );
 ALTER TABLE "Matrix" DROP COLUMN c_numeric;
 ALTER TABLE "Matrix" ADD COLUMN c_numeric numeric;
