@@ -133,7 +133,14 @@ export function parseConfigText(bytes: Uint8Array, path: string): ConfigFile {
   }
   const parsed = configFileSchema.safeParse(raw);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`);
+    const problems = parsed.error.issues.map((issue) => {
+      // A record key that fails its check: zod's own message is only "Invalid key in record".
+      const message =
+        issue.code === "invalid_key"
+          ? `invalid name: ${issue.issues.map((i) => i.message).join("; ")}`
+          : issue.message;
+      return `${formatPath(issue.path)}: ${message}`;
+    });
     throw new ConfigError(
       "E_CONFIG_INVALID",
       `The config file ${path} is invalid:\n  ${problems.join("\n  ")}`,
