@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { ConfigError } from "../config/config-error.js";
 import type { PseudonymKind } from "../config/config-file-schema.js";
 import { BooksnapError } from "../errors.js";
@@ -5,7 +6,7 @@ import type { ColumnDescription, SchemaDescription, TableDescription } from "../
 import { CollisionGuard } from "./collision-guard.js";
 import { uniqueColumns } from "./column-fit.js";
 import { planTableRedaction, type RedactionRules, type TableRedactionPlan } from "./plan.js";
-import { keyedDigest, pseudonymFor, UNIQUE_HASH_CHARS } from "./pseudonym.js";
+import { keyedDigest, pseudonymFor } from "./pseudonym.js";
 import { constantReplacementValue } from "./uncovered.js";
 
 /** Two distinct values of a unique column got the same pseudonym: the snapshot could not be imported. */
@@ -90,6 +91,17 @@ export function createRowRedactor(
   return Object.assign(redactor, { plan });
 }
 
+/**
+ * A pseudonym cut to a short varchar(n) has fewer than 96 bits: the guard then keys on the cut
+ * text itself (hashed to 96 bits), with the input digest's check bits, so it sees the collisions
+ * the cut makes.
+ */
+function cutPseudonymKey(pseudonym: string, digest: Buffer): Buffer {
+  const key = createHash("sha256").update(pseudonym).digest();
+  digest.copy(key, 12, 12, 16);
+  return key;
+}
+
 function firstEnumLabel(
   column: ColumnDescription,
   description: Pick<SchemaDescription, "enums"> | undefined,
@@ -124,14 +136,15 @@ function pseudonymTransform(
     if (typeof value !== "string") {
       throw new Error(`BUG: ${table}.${column.name} holds a ${typeof value}, expected a string`);
     }
-    const digest = keyedDigest(key, domain, value);
-    if (guard && !guard.add(digest)) throw new RedactionCollisionError(table, column.name);
+    const bytes = keyedDigest(key, domain, value);
+    const digest = bytes.toString("hex");
     let pseudonym = pseudonymFor(kind, value, digest, shape);
-    if (length !== undefined && !shape.uuid) {
-      if (fitLength && pseudonym.length > length)
-        pseudonym = digest.slice(0, Math.min(length, UNIQUE_HASH_CHARS * 2));
-      if (fixedLength) pseudonym = pseudonym.padEnd(length, " ");
+    const cut = fitLength && length !== undefined && !shape.uuid && pseudonym.length > length;
+    if (cut) pseudonym = digest.slice(0, length);
+    if (guard && !guard.add(cut ? cutPseudonymKey(pseudonym, bytes) : bytes)) {
+      throw new RedactionCollisionError(table, column.name);
     }
+    if (fixedLength && length !== undefined) pseudonym = pseudonym.padEnd(length, " ");
     return pseudonym;
   };
   if (!column.type.array) return one;

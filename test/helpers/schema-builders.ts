@@ -48,7 +48,11 @@ export function table(
     columns,
     primaryKey: options.primaryKey ?? ["id"],
     foreignKeys: options.foreignKeys ?? [],
-    uniques: (options.uniques ?? []).map((cols) => ({ name: `${name}_${cols.join("_")}_key`, columns: cols, index: true })),
+    uniques: (options.uniques ?? []).map((cols) => ({
+      name: `${name}_${cols.join("_")}_key`,
+      columns: cols,
+      index: true,
+    })),
     indexes: [],
   };
 }
@@ -81,8 +85,11 @@ export function bookUserTable(extra: ColumnDescription[] = []): TableDescription
 }
 
 /** The book app's schema (moonejon/penumbra, current), as introspection describes it. */
-export function bookAppDescription(options: { user?: TableDescription; appSettings?: boolean } = {}): SchemaDescription {
-  const enumColumn = (name: string, enumName: string) => column(name, "enum", { enumName, sql: `"${enumName}"` });
+export function bookAppDescription(
+  options: { user?: TableDescription; appSettings?: boolean } = {},
+): SchemaDescription {
+  const enumColumn = (name: string, enumName: string) =>
+    column(name, "enum", { enumName, sql: `"${enumName}"` });
   const tables: TableDescription[] = [
     options.user ?? bookUserTable(),
     table(

@@ -44,7 +44,10 @@ describe("resolveProjectConfig: where the configuration comes from", () => {
     expect(config.redaction.User?.email).toEqual({ kind: "email", domain: "User.email" });
     expect(config.redaction.User?.clerkId?.kind).toBe("opaqueId");
     expect(config.redaction.User?.createdAt?.kind).toBe("keep");
-    expect(config.redaction.AppSettings?.defaultUserClerkId).toEqual({ kind: "opaqueId", domain: "User.clerkId" });
+    expect(config.redaction.AppSettings?.defaultUserClerkId).toEqual({
+      kind: "opaqueId",
+      domain: "User.clerkId",
+    });
     expect(config.identity.Book).toEqual(["isbn13"]);
     expect(config.identity.ReadingList).toEqual(["ownerId", "title", "type", "year"]);
     expect(config.perOwnerRules.map((rule) => [rule.where, rule.uniqueBy])).toEqual([
@@ -111,7 +114,10 @@ describe("resolveProjectConfig: where the configuration comes from", () => {
   });
 
   it("names that are Object methods are plain keys (null-prototype records)", async () => {
-    await writeConfig({ redaction: { constructor: { toString: "email" } }, identity: { hasOwnProperty: ["x"] } });
+    await writeConfig({
+      redaction: { constructor: { toString: "email" } },
+      identity: { hasOwnProperty: ["x"] },
+    });
     const config = await resolveProjectConfig({ cwd: dir });
     expect(config.redaction.constructor?.toString).toEqual({ kind: "email", domain: "constructor.toString" });
     expect(config.identity.hasOwnProperty).toEqual(["x"]);
@@ -142,7 +148,9 @@ describe("resolveProjectConfig: malformed and hostile files", () => {
       owners: "postgres://admin:hunter2@db/prod",
       redaction: { User: { email: "hash", name: "name" } },
       tables: { exclude: ["x"], includes: ["y"] },
-      perOwnerRules: [{ table: "ReadingList", owner: "ownerId", where: { type: ["A"] }, uniqueBy: [], extra: 1 }],
+      perOwnerRules: [
+        { table: "ReadingList", owner: "ownerId", where: { type: ["A"] }, uniqueBy: [], extra: 1 },
+      ],
     });
     const error = await configError();
     expect(error.code).toBe("E_CONFIG_INVALID");
@@ -168,7 +176,10 @@ describe("resolveProjectConfig: malformed and hostile files", () => {
     await writeConfig({ redaction: { Settings: { owner: { kind: "opaqueId", sameAs: "User.clerkId" } } } });
     expect((await configError()).message).toMatch(/User\.clerkId has no redaction rule/);
     await writeConfig({
-      redaction: { User: { clerkId: "email" }, Settings: { owner: { kind: "opaqueId", sameAs: "User.clerkId" } } },
+      redaction: {
+        User: { clerkId: "email" },
+        Settings: { owner: { kind: "opaqueId", sameAs: "User.clerkId" } },
+      },
     });
     expect((await configError()).message).toMatch(/differs from User\.clerkId's kind email/);
     await writeConfig({
