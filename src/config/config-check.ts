@@ -125,6 +125,19 @@ export function checkConfigAgainstSchema(config: ProjectConfig, description: Sch
       ...rule.uniqueBy,
     ]);
     if (!table) return;
+    const owners = config.owners;
+    const referencesOwners = table.foreignKeys.some(
+      (fk) =>
+        fk.columns.length === 1 && fk.columns[0] === rule.owner && fk.references.table === owners?.table,
+    );
+    if (owners && hasColumn(table, rule.owner) && !referencesOwners) {
+      check.errors.push({
+        path: `${path}.owner`,
+        table: rule.table,
+        column: rule.owner,
+        message: `${rule.table}.${rule.owner} is not a foreign key to the owners table ${owners.table}`,
+      });
+    }
     for (const [columnName, value] of Object.entries(rule.where)) {
       const column = table.columns.find((c) => c.name === columnName);
       const labels = column?.type.enumName ? description.enums[column.type.enumName] : undefined;

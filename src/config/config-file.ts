@@ -120,6 +120,10 @@ export function parseConfigText(bytes: Uint8Array, path: string): ConfigFile {
       return value;
     });
   } catch (error) {
+    // Nesting deep enough to exhaust the stack (within the size cap) is a RangeError, not a syntax error.
+    if (error instanceof RangeError) {
+      throw new ConfigError("E_CONFIG_JSON", `The config file ${path} nests too deeply`);
+    }
     throw new ConfigError(
       "E_CONFIG_JSON",
       `The config file ${path} is not valid JSON${jsonErrorPlace(error, text)}`,

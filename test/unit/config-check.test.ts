@@ -45,6 +45,7 @@ describe("checkConfigAgainstSchema", () => {
       identity: { Book: ["isbn"], Ghost: ["id"] },
       perOwnerRules: [
         { table: "ReadingList", owner: "ownerId", where: { type: "FAVOURITES" }, uniqueBy: ["yr"] },
+        { table: "BookInReadingList", owner: "bookId", where: {}, uniqueBy: [] },
       ],
     });
     const { errors, unused } = checkConfigAgainstSchema(config, bookAppDescription());
@@ -56,6 +57,7 @@ describe("checkConfigAgainstSchema", () => {
       ["identity.Book", "Book", "isbn"],
       ["perOwnerRules[0]", "ReadingList", "yr"],
       ["perOwnerRules[0].where.type", "ReadingList", "type"],
+      ["perOwnerRules[1].owner", "BookInReadingList", "bookId"],
     ]);
     expect(errors.find((e) => e.column === "createdAt")?.message).toMatch(/kind name needs a text column/);
     expect(errors.find((e) => e.column === "type")?.message).toMatch(/no label "FAVOURITES"/);

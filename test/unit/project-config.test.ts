@@ -165,6 +165,15 @@ describe("resolveProjectConfig: malformed and hostile files", () => {
     expect(problems.every((p) => !p.includes("redaction.User.name"))).toBe(true);
   });
 
+  it("refuses nesting deep enough to exhaust the stack with a clear error, not a crash", async () => {
+    const depth = 40_000;
+    await writeConfig(`{"identity": {"a": ${'{"a":'.repeat(depth)}1${"}".repeat(depth)}}}`);
+    const error = await configError();
+    // Node 20's reviver walk overflows here (E_CONFIG_JSON "nests too deeply"); a runtime that
+    // does not overflow reaches the schema, which refuses the shape.
+    expect(["E_CONFIG_JSON", "E_CONFIG_INVALID"]).toContain(error.code);
+  });
+
   it("refuses names PostgreSQL could never match, and the __proto__ key", async () => {
     await writeConfig({ identity: { ["T".repeat(64)]: ["id"] } });
     expect((await configError()).message).toMatch(/63 bytes/);
