@@ -56,10 +56,6 @@ export type { RejectedRecord } from "./import/rejects.js";
 export { CHECKPOINT_TABLE, IMPORT_LOCK_KEY, STAGING_SCHEMA } from "./import/staging.js";
 export { inspectSnapshot, type SnapshotSummary } from "./inspect.js";
 export { type PrepareOptions, type PrepareResult, prepareDatabase } from "./prepare.js";
-export * from "./schema/description.js";
-export { schemaFingerprint } from "./schema/fingerprint.js";
-export { type IntrospectionResult, type IntrospectOptions, introspectSchema } from "./schema/introspect.js";
-export { orderTables } from "./schema/order.js";
 export {
   type AppliedRule,
   planRedaction,
@@ -68,6 +64,10 @@ export {
 } from "./redact/plan.js";
 export { createRowRedactor, RedactionCollisionError, type RowRedactor } from "./redact/row-redactor.js";
 export { formatSuggestedRules, type UncoveredColumn, type UncoveredReplacement } from "./redact/uncovered.js";
+export * from "./schema/description.js";
+export { schemaFingerprint } from "./schema/fingerprint.js";
+export { type IntrospectionResult, type IntrospectOptions, introspectSchema } from "./schema/introspect.js";
+export { orderTables } from "./schema/order.js";
 export {
   defaultIdentityPath,
   type GeneratedKey,
