@@ -46,6 +46,7 @@ describe("checkConfigAgainstSchema", () => {
       perOwnerRules: [
         { table: "ReadingList", owner: "ownerId", where: { type: "FAVOURITES" }, uniqueBy: ["yr"] },
         { table: "BookInReadingList", owner: "bookId", where: {}, uniqueBy: [] },
+        { table: "ReadingList", owner: "ownerId", where: { year: 2024, title: null }, uniqueBy: [] },
       ],
     });
     const { errors, unused } = checkConfigAgainstSchema(config, bookAppDescription());
@@ -58,7 +59,12 @@ describe("checkConfigAgainstSchema", () => {
       ["perOwnerRules[0]", "ReadingList", "yr"],
       ["perOwnerRules[0].where.type", "ReadingList", "type"],
       ["perOwnerRules[1].owner", "BookInReadingList", "bookId"],
+      ["perOwnerRules[2].where.year", "ReadingList", "year"],
+      ["perOwnerRules[2].where.title", "ReadingList", "title"],
     ]);
+    expect(errors.find((e) => e.path === "perOwnerRules[2].where.year")?.message).toMatch(
+      /give a JSON string/,
+    );
     expect(errors.find((e) => e.column === "createdAt")?.message).toMatch(/kind name needs a text column/);
     expect(errors.find((e) => e.column === "type")?.message).toMatch(/no label "FAVOURITES"/);
     expect(unused.map((u) => u.path)).toEqual(["identity.Ghost"]);
