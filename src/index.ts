@@ -62,7 +62,12 @@ export {
   type RedactionPlan,
   type TableRedactionPlan,
 } from "./redact/plan.js";
-export { createRowRedactor, RedactionCollisionError, type RowRedactor } from "./redact/row-redactor.js";
+export {
+  createRowRedactor,
+  RedactionCollisionError,
+  type RowRedactor,
+  redactColumnValue,
+} from "./redact/row-redactor.js";
 export { formatSuggestedRules, type UncoveredColumn, type UncoveredReplacement } from "./redact/uncovered.js";
 export * from "./schema/description.js";
 export { schemaFingerprint } from "./schema/fingerprint.js";

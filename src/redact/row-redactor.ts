@@ -4,7 +4,7 @@ import type { PseudonymKind } from "../config/config-file-schema.js";
 import { BooksnapError } from "../errors.js";
 import type { ColumnDescription, SchemaDescription, TableDescription } from "../schema/description.js";
 import { CollisionGuard } from "./collision-guard.js";
-import { uniqueColumns } from "./column-fit.js";
+import { carriedColumns, uniqueColumns } from "./column-fit.js";
 import { planTableRedaction, type RedactionRules, type TableRedactionPlan } from "./plan.js";
 import { keyedDigest, pseudonymFor } from "./pseudonym.js";
 import { constantReplacementValue } from "./uncovered.js";
@@ -153,4 +153,27 @@ function pseudonymTransform(
     if (!Array.isArray(value)) throw new Error(`BUG: ${table}.${column.name} holds a non-array value`);
     return value.map(one);
   };
+}
+
+/**
+ * What one value of `column` becomes in a snapshot redacted with `key`: e.g. to find the
+ * snapshot owner a developer names by their real email (`import --as`), or to write an owner
+ * filter without the address in clear. Undefined when the table has no such column.
+ */
+export function redactColumnValue(
+  table: TableDescription,
+  redaction: RedactionRules,
+  key: string,
+  columnName: string,
+  value: unknown,
+  description?: Pick<SchemaDescription, "tables" | "enums">,
+): unknown {
+  const columns = carriedColumns(table);
+  const index = columns.findIndex((column) => column.name === columnName);
+  if (index < 0) return undefined;
+  const redactor = createRowRedactor(table, redaction, key, description);
+  if (!redactor) return value;
+  const row: unknown[] = columns.map(() => null);
+  row[index] = value;
+  return redactor(row)[index];
 }

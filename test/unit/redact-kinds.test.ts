@@ -7,7 +7,7 @@ import {
   type PseudonymShape,
   pseudonymFor,
 } from "../../src/redact/pseudonym.js";
-import { createRowRedactor } from "../../src/redact/row-redactor.js";
+import { createRowRedactor, redactColumnValue } from "../../src/redact/row-redactor.js";
 import { bookAppDescription, bookUserTable, column, table } from "../helpers/schema-builders.js";
 
 const plain: PseudonymShape = { unique: false, column: "githubUrl", uuid: false };
@@ -89,6 +89,15 @@ describe("createRowRedactor on positional rows", () => {
     expect(row[2]).toBe("alice@example.com"); // the input row is not modified
     expect(createRowRedactor(user, config.redaction, "k1", description)?.(row)).toEqual(out);
     expect(createRowRedactor(user, config.redaction, "k2", description)?.(row)[2]).not.toBe(out[2]);
+  });
+
+  it("redactColumnValue gives one value's pseudonym, as in a redacted row (e.g. an owner's email)", () => {
+    const out = createRowRedactor(user, config.redaction, "k1", description)?.(row) ?? [];
+    expect(redactColumnValue(user, config.redaction, "k1", "email", "alice@example.com", description)).toBe(
+      out[2],
+    );
+    expect(redactColumnValue(user, config.redaction, "k1", "id", 7, description)).toBe(7);
+    expect(redactColumnValue(user, config.redaction, "k1", "nope", "x", description)).toBeUndefined();
   });
 
   it("leaves tables without rules alone (no redactor), and keeps foreign keys to kept columns", () => {
