@@ -92,7 +92,7 @@ export function checkInterval(text: string, precision?: number): string | undefi
     const count = m[i];
     if (count === undefined) continue;
     const n = Number(count);
-    if (Math.abs(n) > INT32_MAX) return `interval field ${count} out of range`;
+    if (n > INT32_MAX || n < -INT32_MAX - 1) return `interval field ${count} out of range`;
     const unit = m[i + 1] as string;
     // PostgreSQL writes the unit singular for exactly 1 and plural otherwise.
     if (unit.endsWith("s") !== (n !== 1)) return `"${count} ${unit}" is not how PostgreSQL writes it`;

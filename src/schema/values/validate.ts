@@ -21,7 +21,6 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const FLOAT = /^-?\d+(?:\.\d+)?(?:e[+-]\d{2,3})?$/;
 const FLOAT_ZERO = /^-?0(?:\.0+)?(?:e|$)/;
 const BYTEA = /^\\x[0-9a-f]*$/;
-const FLOAT4_MAX = 3.4028234663852886e38;
 
 /** A validator for values of `type`; `enums` must hold the labels of an enum kind. */
 export function compileValidator(type: ColumnType, enums: EnumLabels = {}): ValueValidator {
@@ -126,7 +125,7 @@ function checkFloat(text: string, kind: "float4" | "float8"): string | undefined
   const value = Number(text);
   const stored = kind === "float4" ? Math.fround(value) : value;
   // PostgreSQL refuses what overflows to infinity or underflows to zero (subnormals load).
-  if (!Number.isFinite(stored) || (kind === "float4" && Math.abs(value) > FLOAT4_MAX)) {
+  if (!Number.isFinite(stored)) {
     return `out of range for ${kind}`;
   }
   if (stored === 0 && !FLOAT_ZERO.test(text)) return `out of range for ${kind} (underflows to 0)`;
