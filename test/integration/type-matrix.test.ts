@@ -65,7 +65,10 @@ describe("type matrix", () => {
   beforeAll(async () => {
     db = await createTestDatabase({ migrate: false });
     await db.withClient(async (c) => {
-      serverVersion = Number((await c.query<{ v: string }>("SHOW server_version_num")).rows[0]?.v);
+      serverVersion = Number(
+        (await c.query<{ v: string }>("SELECT current_setting('server_version_num') AS v")).rows[0]?.v,
+      );
+      expect(serverVersion).toBeGreaterThanOrEqual(150_000);
       await c.query(matrixEnumDdl());
       await c.query(matrixDdl("src"));
       await c.query(matrixDdl("dst"));
