@@ -99,7 +99,8 @@ describe("validateValue agrees with PostgreSQL", () => {
     doubles.push(1e15, 1e14, 123456789012345, 0.0001, 0.00009999, 2 ** 53 + 2, 5e-324, -0);
     floats.push(1e6, 999999, 100000, 0.0001, 1.4e-45, 16777216, -0);
     // Where float4 values fall exactly halfway between two shortest decimals (ties go to even).
-    for (let i = 0; i < 2000; i++) floats.push(2_435_000 + i * 0.25, 8_388_000 + i * 0.5, 0.000_1 + i * 2 ** -20);
+    for (let i = 0; i < 2000; i++)
+      floats.push(2_435_000 + i * 0.25, 8_388_000 + i * 0.5, 0.000_1 + i * 2 ** -20);
     await db.withClient(async (client) => {
       await client.query(sessionSettingsSql());
       for (const [kind, values] of [
