@@ -153,6 +153,10 @@ function forms(table: TableDescription): Record<string, string> {
   };
   if (raw.length <= 100)
     out["json_build_array(cols) (native types, ', ')"] = `json_build_array(${raw.join(", ")})::text`;
+  if (raw.length <= 100) {
+    out["json_build_array(encoded args) (', ')"] =
+      `json_build_array(${table.columns.map((c) => encodedArg(c)).join(", ")})::text`;
+  }
   return out;
 }
 
