@@ -1,0 +1,213 @@
+import type {
+  ColumnDescription,
+  ColumnType,
+  ForeignKeyDescription,
+  SchemaDescription,
+  TableDescription,
+} from "../schema/description.js";
+
+/**
+ * The schema every format-1 snapshot was written under, frozen. Format 1 did not record its
+ * schema: its records were named fields of the four book models of booksnap 0.1-0.2
+ * (prisma/migrations/20261127000000_init). This describes that file format, not the app: it
+ * never changes, and import / check compare it with the target like a format-2 description.
+ */
+
+const type = (kind: ColumnType["kind"], sql: string, extra: Partial<ColumnType> = {}): ColumnType => ({
+  kind,
+  array: false,
+  sql,
+  ...extra,
+});
+const INTEGER = type("int4", "integer");
+const TEXT = type("text", "text");
+const TEXT_ARRAY = type("text", "text[]", { array: true });
+const TIMESTAMP3 = type("timestamp", "timestamp(3) without time zone", { precision: 3 });
+const varchar = (length: number) => type("text", `character varying(${length})`, { length });
+const enumType = (name: string) => type("enum", `"${name}"`, { enumName: name });
+
+function column(
+  name: string,
+  columnType: ColumnType,
+  options: { nullable?: boolean; default?: string } = {},
+): ColumnDescription {
+  return {
+    name,
+    type: columnType,
+    nullable: options.nullable ?? false,
+    default: options.default ?? null,
+    identity: null,
+    generated: false,
+  };
+}
+const serialId = (table: string) =>
+  column("id", INTEGER, { default: `nextval('"${table}_id_seq"'::regclass)` });
+const createdAt = (name = "createdAt") => column(name, TIMESTAMP3, { default: "CURRENT_TIMESTAMP" });
+const nullableText = (name: string) => column(name, TEXT, { nullable: true });
+
+function reference(table: string, columnName: string, target: string): ForeignKeyDescription {
+  return {
+    name: `${table}_${columnName}_fkey`,
+    columns: [columnName],
+    references: { table: target, columns: ["id"] },
+    onDelete: "cascade",
+    onUpdate: "cascade",
+    deferrable: false,
+  };
+}
+const unique = (table: string, ...columns: string[]) => ({
+  name: `${table}_${columns.join("_")}_key`,
+  columns,
+  index: true,
+});
+const index = (table: string, ...columns: string[]) => ({
+  name: `${table}_${columns.join("_")}_idx`,
+  definition: `CREATE INDEX "${table}_${columns.join("_")}_idx" ON public."${table}" USING btree (${columns.map((c) => `"${c}"`).join(", ")})`,
+});
+
+const VISIBILITY = ["PRIVATE", "PUBLIC", "FRIENDS", "UNLISTED"];
+
+const USER: TableDescription = {
+  name: "User",
+  columns: [
+    serialId("User"),
+    column("clerkId", TEXT),
+    column("email", TEXT),
+    ...[
+      "name",
+      "profileImageUrl",
+      "githubUrl",
+      "instagramUrl",
+      "linkedinUrl",
+      "letterboxdUrl",
+      "spotifyUrl",
+    ].map(nullableText),
+    createdAt(),
+    column("updatedAt", TIMESTAMP3),
+  ],
+  primaryKey: ["id"],
+  foreignKeys: [],
+  uniques: [unique("User", "clerkId"), unique("User", "email")],
+  indexes: [],
+};
+
+const BOOK: TableDescription = {
+  name: "Book",
+  columns: [
+    serialId("Book"),
+    column("ownerId", INTEGER),
+    column("isbn10", varchar(10)),
+    column("isbn13", varchar(13)),
+    ...["title", "titleLong", "language", "synopsis", "image", "imageOriginal", "publisher"].map((name) =>
+      column(name, TEXT),
+    ),
+    nullableText("edition"),
+    column("pageCount", INTEGER),
+    column("datePublished", TEXT),
+    column("subjects", TEXT_ARRAY, { nullable: true }),
+    column("authors", TEXT_ARRAY, { nullable: true }),
+    column("binding", TEXT),
+    column("visibility", enumType("BookVisibility"), { default: `'PUBLIC'::"BookVisibility"` }),
+    column("readDate", TIMESTAMP3, { nullable: true }),
+    createdAt(),
+    column("updatedAt", TIMESTAMP3),
+  ],
+  primaryKey: ["id"],
+  foreignKeys: [reference("Book", "ownerId", "User")],
+  uniques: [unique("Book", "isbn10"), unique("Book", "isbn13")],
+  indexes: [
+    index("Book", "ownerId"),
+    index("Book", "visibility"),
+    index("Book", "title"),
+    index("Book", "readDate"),
+    index("Book", "ownerId", "readDate"),
+  ],
+};
+
+const READING_LIST: TableDescription = {
+  name: "ReadingList",
+  columns: [
+    serialId("ReadingList"),
+    column("ownerId", INTEGER),
+    column("title", TEXT),
+    nullableText("description"),
+    column("visibility", enumType("ReadingListVisibility"), {
+      default: `'PRIVATE'::"ReadingListVisibility"`,
+    }),
+    column("type", enumType("ReadingListType"), { default: `'STANDARD'::"ReadingListType"` }),
+    column("year", INTEGER, { nullable: true }),
+    nullableText("coverImage"),
+    createdAt(),
+    column("updatedAt", TIMESTAMP3),
+  ],
+  primaryKey: ["id"],
+  foreignKeys: [reference("ReadingList", "ownerId", "User")],
+  uniques: [],
+  indexes: [],
+};
+
+const BOOK_IN_READING_LIST: TableDescription = {
+  name: "BookInReadingList",
+  columns: [
+    serialId("BookInReadingList"),
+    column("bookId", INTEGER),
+    column("readingListId", INTEGER),
+    column("position", INTEGER, { default: "0" }),
+    nullableText("notes"),
+    createdAt("addedAt"),
+  ],
+  primaryKey: ["id"],
+  foreignKeys: [
+    reference("BookInReadingList", "bookId", "Book"),
+    reference("BookInReadingList", "readingListId", "ReadingList"),
+  ],
+  uniques: [unique("BookInReadingList", "bookId", "readingListId")],
+  indexes: [],
+};
+
+export const FORMAT1_SCHEMA: SchemaDescription = deepFreeze({
+  schema: "public",
+  tables: [USER, BOOK, READING_LIST, BOOK_IN_READING_LIST],
+  enums: {
+    BookVisibility: VISIBILITY,
+    ReadingListVisibility: [...VISIBILITY],
+    ReadingListType: ["STANDARD", "FAVORITES_YEAR", "FAVORITES_ALL"],
+  },
+});
+
+/**
+ * The field list a format-1 manifest records under `schema.models` for this layout
+ * (`{name, type, nullable}` with types int, text, varchar(n), timestamp, text[], enum:T[labels]),
+ * so a reader can check that a manifest was written under exactly this layout.
+ */
+export function format1FieldList(
+  description: SchemaDescription = FORMAT1_SCHEMA,
+): Record<string, { name: string; type: string; nullable: boolean }[]> {
+  return Object.fromEntries(
+    description.tables.map((table) => [
+      table.name,
+      table.columns.map((c) => ({
+        name: c.name,
+        type: format1TypeName(c.type, description),
+        nullable: c.nullable,
+      })),
+    ]),
+  );
+}
+
+function format1TypeName(t: ColumnType, description: SchemaDescription): string {
+  if (t.kind === "enum")
+    return `enum:${t.enumName}[${(description.enums[t.enumName ?? ""] ?? []).join(",")}]`;
+  if (t.kind === "int4") return "int";
+  if (t.kind === "timestamp") return "timestamp";
+  if (t.array) return "text[]";
+  return t.length === undefined ? "text" : `varchar(${t.length})`;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === "object") {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,47 @@
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { isBooksnapError } from "../../src/errors.js";
+import { FORMAT1_SCHEMA, format1FieldList } from "../../src/snapshot/format1-layout.js";
+import { parseManifest } from "../../src/snapshot/manifest.js";
+import { snapshotSchemaOf } from "../../src/snapshot/snapshot-schema.js";
+
+const fixtures = join(import.meta.dirname, "..", "fixtures");
+const manifests = (await readdir(fixtures)).filter((name) => name.endsWith(".manifest.json"));
+
+describe("snapshotSchemaOf", () => {
+  it.each(manifests)("format 1 (%s): the frozen format-1 description", async (name) => {
+    const manifest = parseManifest(await readFile(join(fixtures, name), "utf8"), name);
+    expect(manifest.formatVersion).toBe(1);
+    expect(snapshotSchemaOf(manifest)).toBe(FORMAT1_SCHEMA);
+  });
+
+  it("the frozen description renders exactly the field list format-1 manifests record", async () => {
+    const manifest = JSON.parse(await readFile(join(fixtures, "normal-library.manifest.json"), "utf8"));
+    expect(format1FieldList()).toEqual(manifest.schema.models);
+    expect(Object.isFrozen(FORMAT1_SCHEMA.tables[0]?.columns[0]?.type)).toBe(true);
+  });
+
+  it("a format-1 field list no booksnap wrote is refused, not guessed", () => {
+    const models = format1FieldList();
+    models.Book = models.Book?.filter((f) => f.name !== "edition") ?? [];
+    const refused = (() => {
+      try {
+        snapshotSchemaOf({ formatVersion: 1, schema: { fingerprint: "x", models } });
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(isBooksnapError(refused) && refused.code).toBe("E_FORMAT_VERSION");
+  });
+
+  it("format 2: the description the manifest records", () => {
+    const description = { schema: "public", tables: [], enums: {} };
+    expect(snapshotSchemaOf({ formatVersion: 2, schema: { fingerprint: "x", description } })).toBe(
+      description,
+    );
+    expect(() => snapshotSchemaOf({ formatVersion: 2, schema: { fingerprint: "x" } })).toThrow(
+      /schema description/,
+    );
+  });
+});
