@@ -2,6 +2,13 @@
  * booksnap's public API. The CLI uses only what is exported here; so can scripts and tests.
  */
 
+export {
+  CHECK_APPLICATION_NAME,
+  type CheckedManifest,
+  type CheckOptions,
+  type CheckResult,
+  checkSnapshot,
+} from "./check.js";
 export { runCli } from "./cli/main.js";
 export type { ProgressCallback, ProgressUpdate } from "./cli/progress.js";
 export {
@@ -40,6 +47,18 @@ export type { RejectedRecord } from "./import/rejects.js";
 export { CHECKPOINT_TABLE, IMPORT_LOCK_KEY, STAGING_SCHEMA } from "./import/staging.js";
 export { inspectSnapshot, type SnapshotSummary } from "./inspect.js";
 export { type PrepareOptions, type PrepareResult, prepareDatabase } from "./prepare.js";
+export {
+  type ColumnAction,
+  type CompareOptions,
+  type CompatibilityCode,
+  type CompatibilityEntry,
+  type CompatibilityReport,
+  compareSchemas,
+  DEFAULT_COMPARE_OPTIONS,
+  type RecordRule,
+  type TableCompatibility,
+  type Verdict,
+} from "./schema/compatibility.js";
 export {
   defaultIdentityPath,
   type GeneratedKey,

@@ -68,23 +68,23 @@ function compareScalars(from: ColumnType, to: ColumnType, enumLabels: readonly s
   const toInt = INTEGER_RANK[to.kind];
   if (fromInt !== undefined && toInt !== undefined) {
     return fromInt < toInt
-      ? cast("TYPE_WIDENED", `${from.kind} → ${to.kind} is a lossless widening`)
-      : refuse("TYPE_NARROWED", `${from.kind} → ${to.kind} can overflow`);
+      ? cast("TYPE_WIDENED", `${from.sql} → ${to.sql} is a lossless widening`)
+      : refuse("TYPE_NARROWED", `${from.sql} → ${to.sql} can overflow`);
   }
   if (fromInt !== undefined && to.kind === "numeric") {
     const digits = INTEGER_DIGITS[from.kind] ?? 0;
     const room = to.precision === undefined ? Number.POSITIVE_INFINITY : to.precision - (to.scale ?? 0);
     return room >= digits
-      ? cast("TYPE_WIDENED", `${from.kind} → ${to.sql} holds every ${from.kind} exactly`)
+      ? cast("TYPE_WIDENED", `${from.sql} → ${to.sql} holds every value exactly`)
       : refuse(
           "TYPE_NARROWED",
-          `${to.sql} has room for ${room} digits before the point, ${from.kind} needs ${digits}`,
+          `${to.sql} has room for ${room} digits before the point, ${from.sql} needs ${digits}`,
         );
   }
   if (fromInt !== undefined && (to.kind === "float4" || to.kind === "float8")) {
     return FLOAT_EXACT_INTEGERS[to.kind]?.includes(from.kind)
-      ? cast("TYPE_WIDENED", `${from.kind} → ${to.kind} holds every ${from.kind} exactly`)
-      : refuse("TYPE_NARROWED", `${to.kind} cannot hold every ${from.kind} exactly`);
+      ? cast("TYPE_WIDENED", `${from.sql} → ${to.sql} holds every value exactly`)
+      : refuse("TYPE_NARROWED", `${to.sql} cannot hold every ${from.sql} value exactly`);
   }
   if (from.kind === "float4" && to.kind === "float8") {
     return cast("TYPE_WIDENED", "float4 → float8 holds every float4 exactly (its text may show more digits)");
@@ -106,7 +106,7 @@ function compareScalars(from: ColumnType, to: ColumnType, enumLabels: readonly s
   }
   if (isTimestamp(from.kind) && isTimestamp(to.kind)) return timestamps(from, to);
   if (from.kind === "date" && isTimestamp(to.kind)) {
-    return cast("TYPE_WIDENED", `date → ${to.kind}: each date becomes its midnight (UTC)`);
+    return cast("TYPE_WIDENED", `date → ${to.sql}: each date becomes its midnight (UTC)`);
   }
   if (from.kind === "json" && to.kind === "jsonb") {
     return cast(
