@@ -102,6 +102,18 @@ export class SchemaMismatchError extends BooksnapError {
   }
 }
 
+/**
+ * The source schema cannot be carried as introspected (exit 5, like a mismatch): a foreign-key
+ * cycle between tables (E_SCHEMA_CYCLE), a foreign key to a table left out of the export
+ * (E_SCHEMA_EXCLUDED_REFERENCE), a missing schema (E_SCHEMA_NOT_FOUND) or included table
+ * (E_SCHEMA_UNKNOWN_TABLE). See src/schema/introspect.ts and src/schema/order.ts.
+ */
+export class SchemaError extends BooksnapError {
+  constructor(code: string, message: string, options?: BooksnapErrorOptions) {
+    super(code, "schema", message, options);
+  }
+}
+
 export class ValidationError extends BooksnapError {
   constructor(code: string, message: string, options?: BooksnapErrorOptions) {
     super(code, "validation", message, options);
