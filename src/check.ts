@@ -6,22 +6,15 @@ import { exportConnectionSettings } from "./export/export.js";
 import { classifyQueryError } from "./export/query-errors.js";
 import { type CompareOptions, type CompatibilityReport, compareSchemas } from "./schema/compatibility.js";
 import { type IntrospectOptions, introspectSchema } from "./schema/introspect.js";
-import { type ManifestSchemaPart, snapshotSchemaOf } from "./snapshot/snapshot-schema.js";
+import { manifestTableCounts, type SnapshotManifest } from "./snapshot/manifest.js";
+import { snapshotSchemaOf } from "./snapshot/snapshot-schema.js";
 
 /** application_name of the check session, visible to DBAs in pg_stat_activity. */
 export const CHECK_APPLICATION_NAME = "booksnap-check";
 
-/** The manifest fields check reads: the schema, and the record counts of either format. */
-export interface CheckedManifest extends ManifestSchemaPart {
-  /** Format 1: record count per model. */
-  models?: Record<string, { count: number }>;
-  /** Format 2: record count and digest per table. */
-  tables?: Record<string, { count: number }>;
-}
-
 export interface CheckOptions {
   /** The snapshot's checked manifest (checksum verified by whoever loaded it). */
-  manifest: CheckedManifest;
+  manifest: SnapshotManifest;
   /** The snapshot's name or location, for the result. */
   snapshot: string;
   /** Target connection; opened read-only as "booksnap-check", like the export's session. */
@@ -67,13 +60,12 @@ export async function checkSnapshot(
     ...options.compare,
     targetUnsupported: target.unsupported,
   });
-  const counts = options.manifest.tables ?? options.manifest.models ?? {};
   return {
     snapshot: {
       name: options.snapshot,
       formatVersion: options.manifest.formatVersion,
       tables: snapshotSchema.tables.length,
-      records: Object.fromEntries(Object.entries(counts).map(([table, stats]) => [table, stats.count])),
+      records: manifestTableCounts(options.manifest),
     },
     target: {
       host: where.host,

@@ -4,7 +4,6 @@
 
 export {
   CHECK_APPLICATION_NAME,
-  type CheckedManifest,
   type CheckOptions,
   type CheckResult,
   checkSnapshot,
