@@ -7,10 +7,11 @@ import type {
 } from "../schema/description.js";
 
 /**
- * The schema every format-1 snapshot was written under, frozen. Format 1 did not record its
- * schema: its records were named fields of the four book models of booksnap 0.1-0.2
- * (prisma/migrations/20261127000000_init). This describes that file format, not the app: it
- * never changes, and import / check compare it with the target like a format-2 description.
+ * The schema format-1 snapshots were written under, frozen. Format 1 did not record its schema:
+ * its records were named fields of the four book models of booksnap 0.1-0.2
+ * (prisma/migrations/20261127000000_init); its manifest lists only their names, types and
+ * nullability (`schema.models`). This describes that file format, not the app: it never changes,
+ * and import / check compare it with the target like a format-2 description.
  */
 
 const type = (kind: ColumnType["kind"], sql: string, extra: Partial<ColumnType> = {}): ColumnType => ({
@@ -175,14 +176,20 @@ export const FORMAT1_SCHEMA: SchemaDescription = deepFreeze({
   },
 });
 
+/** One field of a format-1 manifest's `schema.models`. */
+export interface Format1Field {
+  name: string;
+  type: string;
+  nullable: boolean;
+}
+
 /**
- * The field list a format-1 manifest records under `schema.models` for this layout
- * (`{name, type, nullable}` with types int, text, varchar(n), timestamp, text[], enum:T[labels]),
- * so a reader can check that a manifest was written under exactly this layout.
+ * The field list a format-1 manifest records under `schema.models` for a description
+ * (`{name, type, nullable}` with types int, text, varchar(n), timestamp, text[], enum:T[labels]).
  */
 export function format1FieldList(
   description: SchemaDescription = FORMAT1_SCHEMA,
-): Record<string, { name: string; type: string; nullable: boolean }[]> {
+): Record<string, Format1Field[]> {
   return Object.fromEntries(
     description.tables.map((table) => [
       table.name,
@@ -193,6 +200,58 @@ export function format1FieldList(
       })),
     ]),
   );
+}
+
+/**
+ * The description of a format-1 snapshot from the field list its manifest recorded: the frozen
+ * layout's tables, columns, keys and defaults, with each column's type and nullability as recorded
+ * (format-1 writers differ there: 0.1-0.2 wrote ReadingList.year as int, later ones as text).
+ * Undefined when the tables or column names are not the frozen layout's.
+ */
+export function format1Description(
+  models: Readonly<Record<string, readonly Format1Field[]>>,
+): SchemaDescription | undefined {
+  const enums: Record<string, string[]> = {};
+  const tables: TableDescription[] = [];
+  if (
+    Object.keys(models).sort().join() !==
+    FORMAT1_SCHEMA.tables
+      .map((t) => t.name)
+      .sort()
+      .join()
+  )
+    return undefined;
+  for (const frozen of FORMAT1_SCHEMA.tables) {
+    const fields = models[frozen.name] ?? [];
+    if (fields.map((f) => f.name).join() !== frozen.columns.map((c) => c.name).join()) return undefined;
+    const columns: ColumnDescription[] = [];
+    for (const [i, field] of fields.entries()) {
+      const parsed = format1Type(field.type);
+      if (!parsed) return undefined;
+      if (parsed.labels && parsed.type.enumName) enums[parsed.type.enumName] = parsed.labels;
+      columns.push({
+        ...(frozen.columns[i] as ColumnDescription),
+        type: parsed.type,
+        nullable: field.nullable,
+      });
+    }
+    tables.push({ ...frozen, columns });
+  }
+  return deepFreeze({ schema: FORMAT1_SCHEMA.schema, tables, enums });
+}
+
+function format1Type(name: string): { type: ColumnType; labels?: string[] } | undefined {
+  if (name === "int") return { type: INTEGER };
+  if (name === "text") return { type: TEXT };
+  if (name === "text[]") return { type: TEXT_ARRAY };
+  if (name === "timestamp") return { type: TIMESTAMP3 };
+  const length = /^varchar\((\d{1,5})\)$/.exec(name)?.[1];
+  if (length) return { type: varchar(Number(length)) };
+  const enumMatch = /^enum:([A-Za-z_]\w*)\[(.*)\]$/.exec(name);
+  if (enumMatch?.[1] && enumMatch[2] !== undefined) {
+    return { type: enumType(enumMatch[1]), labels: enumMatch[2].split(",") };
+  }
+  return undefined;
 }
 
 function format1TypeName(t: ColumnType, description: SchemaDescription): string {

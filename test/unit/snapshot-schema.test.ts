@@ -14,7 +14,7 @@ describe("snapshotSchemaOf", () => {
   it.each(manifests)("format 1 (%s): the frozen format-1 description", async (name) => {
     const manifest = parseManifest(await readFile(join(fixtures, name), "utf8"), name);
     expect(manifest.formatVersion).toBe(1);
-    expect(snapshotSchemaOf(manifest)).toBe(FORMAT1_SCHEMA);
+    expect(snapshotSchemaOf(manifest)).toEqual(FORMAT1_SCHEMA);
   });
 
   it("the frozen description renders exactly the field list format-1 manifests record", async () => {
@@ -23,12 +23,39 @@ describe("snapshotSchemaOf", () => {
     expect(Object.isFrozen(FORMAT1_SCHEMA.tables[0]?.columns[0]?.type)).toBe(true);
   });
 
-  it("a format-1 field list no booksnap wrote is refused, not guessed", () => {
+  it("format 1 written with ReadingList.year as text: that column is text, the rest is the frozen layout", () => {
     const models = format1FieldList();
-    models.Book = models.Book?.filter((f) => f.name !== "edition") ?? [];
+    const year = models.ReadingList?.find((f) => f.name === "year");
+    if (year) year.type = "text";
+    const manifest = JSON.parse(readFileSync(join(fixtures, "normal-library.manifest.json"), "utf8"));
+    const description = snapshotSchemaOf({ ...manifest, schema: { fingerprint: "x", models } });
+    const lists = description.tables.find((t) => t.name === "ReadingList");
+    expect(lists?.columns.find((c) => c.name === "year")?.type).toEqual({
+      kind: "text",
+      array: false,
+      sql: "text",
+    });
+    expect({ ...description, tables: description.tables.filter((t) => t.name !== "ReadingList") }).toEqual({
+      ...FORMAT1_SCHEMA,
+      tables: FORMAT1_SCHEMA.tables.filter((t) => t.name !== "ReadingList"),
+    });
+  });
+
+  it.each([
+    ["a column missing", (m: Record<string, { name: string; type: string }[]>) => m.Book?.splice(3, 1)],
+    ["a table missing", (m: Record<string, unknown>) => delete m.BookInReadingList],
+    [
+      "an unknown type",
+      (m: Record<string, { name: string; type: string }[]>) => {
+        if (m.Book?.[0]) m.Book[0].type = "bigint";
+      },
+    ],
+  ] as const)("a format-1 field list no booksnap wrote (%s) is refused, not guessed", (_what, change) => {
+    const models = format1FieldList();
+    change(models as never);
+    const manifest = JSON.parse(readFileSync(join(fixtures, "normal-library.manifest.json"), "utf8"));
     const refused = (() => {
       try {
-        const manifest = JSON.parse(readFileSync(join(fixtures, "normal-library.manifest.json"), "utf8"));
         snapshotSchemaOf({ ...manifest, schema: { fingerprint: "x", models } });
       } catch (error) {
         return error;
