@@ -61,10 +61,17 @@ const unique = (table: string, ...columns: string[]) => ({
   columns,
   index: true,
 });
-const index = (table: string, ...columns: string[]) => ({
-  name: `${table}_${columns.join("_")}_idx`,
-  definition: `CREATE INDEX "${table}_${columns.join("_")}_idx" ON public."${table}" USING btree (${columns.map((c) => `"${c}"`).join(", ")})`,
-});
+/** PostgreSQL quotes an identifier in pg_get_indexdef only when it is not a plain lower-case name. */
+const sqlName = (name: string) => (/^[a-z_][a-z0-9_]*$/.test(name) ? name : `"${name}"`);
+/** Every index of a table as pg_get_indexdef prints it (primary key and unique ones too), by name. */
+function indexes(table: string, definitions: Array<[name: string, unique: boolean, columns: string[]]>) {
+  return definitions
+    .map(([name, isUnique, columns]) => ({
+      name,
+      definition: `CREATE ${isUnique ? "UNIQUE " : ""}INDEX "${name}" ON public."${table}" USING btree (${columns.map(sqlName).join(", ")})`,
+    }))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
 
 const VISIBILITY = ["PRIVATE", "PUBLIC", "FRIENDS", "UNLISTED"];
 
@@ -89,7 +96,11 @@ const USER: TableDescription = {
   primaryKey: ["id"],
   foreignKeys: [],
   uniques: [unique("User", "clerkId"), unique("User", "email")],
-  indexes: [],
+  indexes: indexes("User", [
+    ["User_clerkId_key", true, ["clerkId"]],
+    ["User_email_key", true, ["email"]],
+    ["User_pkey", true, ["id"]],
+  ]),
 };
 
 const BOOK: TableDescription = {
@@ -116,13 +127,16 @@ const BOOK: TableDescription = {
   primaryKey: ["id"],
   foreignKeys: [reference("Book", "ownerId", "User")],
   uniques: [unique("Book", "isbn10"), unique("Book", "isbn13")],
-  indexes: [
-    index("Book", "ownerId"),
-    index("Book", "visibility"),
-    index("Book", "title"),
-    index("Book", "readDate"),
-    index("Book", "ownerId", "readDate"),
-  ],
+  indexes: indexes("Book", [
+    ["Book_isbn10_key", true, ["isbn10"]],
+    ["Book_isbn13_key", true, ["isbn13"]],
+    ["Book_ownerId_idx", false, ["ownerId"]],
+    ["Book_ownerId_readDate_idx", false, ["ownerId", "readDate"]],
+    ["Book_pkey", true, ["id"]],
+    ["Book_readDate_idx", false, ["readDate"]],
+    ["Book_title_idx", false, ["title"]],
+    ["Book_visibility_idx", false, ["visibility"]],
+  ]),
 };
 
 const READING_LIST: TableDescription = {
@@ -144,7 +158,7 @@ const READING_LIST: TableDescription = {
   primaryKey: ["id"],
   foreignKeys: [reference("ReadingList", "ownerId", "User")],
   uniques: [],
-  indexes: [],
+  indexes: indexes("ReadingList", [["ReadingList_pkey", true, ["id"]]]),
 };
 
 const BOOK_IN_READING_LIST: TableDescription = {
@@ -163,7 +177,10 @@ const BOOK_IN_READING_LIST: TableDescription = {
     reference("BookInReadingList", "readingListId", "ReadingList"),
   ],
   uniques: [unique("BookInReadingList", "bookId", "readingListId")],
-  indexes: [],
+  indexes: indexes("BookInReadingList", [
+    ["BookInReadingList_bookId_readingListId_key", true, ["bookId", "readingListId"]],
+    ["BookInReadingList_pkey", true, ["id"]],
+  ]),
 };
 
 export const FORMAT1_SCHEMA: SchemaDescription = deepFreeze({
