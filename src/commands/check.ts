@@ -1,9 +1,11 @@
 import { resolve } from "node:path";
 import type { CommandModule } from "yargs";
-import { type CheckResult, checkSnapshot } from "../check.js";
+import { type CheckOptions, type CheckResult, checkSnapshot } from "../check.js";
+import { type ConfigArgs, resolveConfigOption, withConfigOption } from "../cli/config-option.js";
 import { type ConnectionArgs, resolveConnection, withConnectionOptions } from "../cli/connection-options.js";
 import type { CommandContext } from "../cli/context.js";
 import { type StoreArgs, withSnapshotSource, withStoreOptions } from "../cli/store-options.js";
+import type { Environment } from "../config/env.js";
 import { ExitCode } from "../errors.js";
 import {
   type CompatibilityEntry,
@@ -15,7 +17,7 @@ import { resolveSnapshotPaths } from "../snapshot/paths.js";
 import { isStoreUrl } from "../store/s3-url.js";
 import { loadManifest } from "../verify/data-file.js";
 
-interface CheckArgs extends ConnectionArgs, StoreArgs {
+interface CheckArgs extends ConnectionArgs, StoreArgs, ConfigArgs {
   snapshot: string;
   "on-missing-enum": "reject-records" | "refuse";
 }
@@ -51,14 +53,16 @@ export const checkCommand = (ctx: CommandContext): CommandModule<object, CheckAr
   command: "check <snapshot>",
   describe: "Will this snapshot load into that database? The compatibility report, without writing anything",
   builder: (y) =>
-    withStoreOptions(
-      withConnectionOptions(
-        y.positional("snapshot", {
-          type: "string",
-          demandOption: true,
-          describe: "The manifest, the data file, their common path, or s3://bucket/prefix/<name|latest>",
-        }),
-        "target",
+    withConfigOption(
+      withStoreOptions(
+        withConnectionOptions(
+          y.positional("snapshot", {
+            type: "string",
+            demandOption: true,
+            describe: "The manifest, the data file, their common path, or s3://bucket/prefix/<name|latest>",
+          }),
+          "target",
+        ),
       ),
     )
       .option("on-missing-enum", {
@@ -73,38 +77,57 @@ export const checkCommand = (ctx: CommandContext): CommandModule<object, CheckAr
       )
       .example("$0 check snapshots/alice --to-env DEV_URL --json", "The report as JSON") as never,
   handler: async (args) => {
-    const {
-      env,
-      url,
-      urlFrom: _from,
-      urlFallback: _fallback,
-      ...connection
-    } = resolveConnection(ctx, args, "target");
-    const snapshot = isStoreUrl(args.snapshot) ? args.snapshot : resolve(ctx.cwd, args.snapshot);
-    const manifest = await withSnapshotSource(ctx, env, args, snapshot, async (source) =>
+    const plan = await resolveCheckPlan(ctx, args);
+    const manifest = await withSnapshotSource(ctx, plan.env, args, plan.snapshot, async (source) =>
       typeof source === "string" ? loadManifest(resolveSnapshotPaths(source)) : source.manifest,
     );
-    const result = await checkSnapshot(
-      {
-        manifest,
-        snapshot,
-        connection: {
-          url,
-          env,
-          ...connection,
-          statementTimeoutMs: CHECK_STATEMENT_TIMEOUT_MS,
-          lockTimeoutMs: CHECK_LOCK_TIMEOUT_MS,
-        },
-        compare: { onMissingEnum: args["on-missing-enum"] },
-      },
-      { signal: ctx.signal },
-    );
+    const result = await checkSnapshot({ ...plan.check, manifest }, { signal: ctx.signal });
     const exitCode = CHECK_EXIT_CODES[result.report.verdict];
     if (exitCode !== ExitCode.ok) ctx.exitCode = exitCode;
     if (ctx.output.json) return ctx.output.result({ ok: exitCode === ExitCode.ok, exitCode, ...result });
     printReport(ctx, result);
   },
 });
+
+/** Everything check needs, resolved once from flags, environment and the project configuration. */
+interface CheckPlan {
+  /** Local path (absolute) or s3:// URL. */
+  snapshot: string;
+  env: Environment;
+  check: Omit<CheckOptions, "manifest">;
+}
+
+async function resolveCheckPlan(ctx: CommandContext, args: CheckArgs): Promise<CheckPlan> {
+  const {
+    env,
+    url,
+    urlFrom: _from,
+    urlFallback: _fallback,
+    ...connection
+  } = resolveConnection(ctx, args, "target");
+  const config = await resolveConfigOption(args, ctx.cwd);
+  const snapshot = isStoreUrl(args.snapshot) ? args.snapshot : resolve(ctx.cwd, args.snapshot);
+  return {
+    snapshot,
+    env,
+    check: {
+      snapshot,
+      connection: {
+        url,
+        env,
+        ...connection,
+        statementTimeoutMs: CHECK_STATEMENT_TIMEOUT_MS,
+        lockTimeoutMs: CHECK_LOCK_TIMEOUT_MS,
+      },
+      compare: { onMissingEnum: args["on-missing-enum"] },
+      introspect: {
+        schema: config.schema,
+        ...(config.tables.include === null ? {} : { include: config.tables.include }),
+        exclude: config.tables.exclude,
+      },
+    },
+  };
+}
 
 function printReport(ctx: CommandContext, result: CheckResult): void {
   const o = ctx.output;
