@@ -2,7 +2,8 @@
  * The catalog queries introspection runs: pg_catalog only (information_schema hides what the
  * role cannot read and is slower), no writes, no temporary objects, so they run inside the
  * export's READ ONLY REPEATABLE READ transaction and see the same snapshot as the rows.
- * Each query covers every described table at once ($1 = their OIDs): five queries in all.
+ * Each query covers every described table at once ($1 = their OIDs, or their columns' types):
+ * five queries in all.
  */
 
 /** Ordinary and partitioned tables of schema $1; partitions are read through their parent. */
@@ -43,13 +44,12 @@ export interface ColumnRow {
 }
 
 /**
- * Every pg_type row the columns' types reach through array elements and domain bases, with enum
- * labels in their sort order.
+ * Every pg_type row the columns' types ($1) reach through array elements and domain bases, with
+ * enum labels in their sort order.
  */
 export const TYPES_SQL = `
 WITH RECURSIVE reached(oid) AS (
-  SELECT a.atttypid FROM pg_attribute a
-   WHERE a.attrelid = ANY($1::oid[]) AND a.attnum > 0 AND NOT a.attisdropped
+  SELECT unnest($1::oid[])
   UNION
   SELECT next.oid
     FROM reached r
