@@ -1,11 +1,11 @@
+import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { exportSnapshot } from "../../src/export/export.js";
 import type { CompatibilityEntry, CompatibilityReport } from "../../src/schema/compatibility.js";
 import { runBooksnap } from "../helpers/cli.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
-import { testConnection, useLoadedSource } from "../helpers/export.js";
+import { useLoadedSource } from "../helpers/export.js";
 
 /**
  * `booksnap check` against real databases: a snapshot exported from the bundled schema, and
@@ -54,11 +54,13 @@ describe("booksnap check", () => {
   const targets: TestDatabase[] = [];
 
   beforeAll(async () => {
-    const result = await exportSnapshot(
-      { connection: testConnection(source.db.url), outDir: source.work, name: "snap", redactionKey: null },
-      { now: () => new Date() },
+    // Through the CLI, as a user would: whatever snapshot format this build writes.
+    const exported = await runBooksnap(
+      ["export", "--from", source.db.url, "--out", source.work, "--name", "snap", "--no-redact"],
+      { cwd: source.work },
     );
-    snapshot = result.paths.manifestPath;
+    expect(exported.code, exported.stderr).toBe(0);
+    snapshot = join(source.work, "snap.manifest.json");
   });
   afterAll(async () => {
     await Promise.all(targets.map((t) => t.drop()));
