@@ -46,10 +46,6 @@ export type { RejectedRecord } from "./import/rejects.js";
 export { CHECKPOINT_TABLE, IMPORT_LOCK_KEY, STAGING_SCHEMA } from "./import/staging.js";
 export { inspectSnapshot, type SnapshotSummary } from "./inspect.js";
 export { type PrepareOptions, type PrepareResult, prepareDatabase } from "./prepare.js";
-export * from "./schema/description.js";
-export { schemaFingerprint } from "./schema/fingerprint.js";
-export { type IntrospectionResult, type IntrospectOptions, introspectSchema } from "./schema/introspect.js";
-export { orderTables } from "./schema/order.js";
 export {
   type ColumnAction,
   type CompareOptions,
@@ -62,6 +58,10 @@ export {
   type TableCompatibility,
   type Verdict,
 } from "./schema/compatibility.js";
+export * from "./schema/description.js";
+export { schemaFingerprint } from "./schema/fingerprint.js";
+export { type IntrospectionResult, type IntrospectOptions, introspectSchema } from "./schema/introspect.js";
+export { orderTables } from "./schema/order.js";
 export {
   defaultIdentityPath,
   type GeneratedKey,
