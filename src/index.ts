@@ -6,6 +6,7 @@ export {
   CHECK_APPLICATION_NAME,
   type CheckOptions,
   type CheckResult,
+  checkConnectionSettings,
   checkSnapshot,
 } from "./check.js";
 export { runCli } from "./cli/main.js";
