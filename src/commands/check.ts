@@ -75,7 +75,10 @@ export const checkCommand = (ctx: CommandContext): CommandModule<object, CheckAr
         "$0 check snapshots/alice --env-file .env",
         "Compare the snapshot's schema with your dev database's",
       )
-      .example("$0 check snapshots/alice --to-env DEV_URL --json", "The report as JSON") as never,
+      .example("$0 check snapshots/alice --to-env DEV_URL --json", "The report as JSON")
+      .epilogue(
+        "Exit status: 0 loads (as is, or with the adaptations listed), 6 some records would go to the dead-letter file, 5 refused. Reads only; see docs/compatibility.md.",
+      ) as never,
   handler: async (args) => {
     const plan = await resolveCheckPlan(ctx, args);
     const manifest = await withSnapshotSource(ctx, plan.env, args, plan.snapshot, async (source) =>
