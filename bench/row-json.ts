@@ -141,8 +141,9 @@ function forms(table: TableDescription): Record<string, string> {
     Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, i * size + size));
   const withCommas = rendered.flatMap((r, i) => (i === 0 ? [r] : ["','", r]));
   const out: Record<string, string> = {
-    "|| (rowJsonSql, guarded)": rowJsonSql(table, "t"),
-    "|| (rowJsonSql, unguarded)": rowJsonSql(table, "t", { guardArrayShapes: false }),
+    "rowJsonSql (json_build_array, guarded)": rowJsonSql(table, "t"),
+    "rowJsonSql (json_build_array, unguarded)": rowJsonSql(table, "t", { guardArrayShapes: false }),
+    "|| chain (compact ',')": `'[' || ${rendered.join(" || ',' || ")} || ']'`,
     "|| balanced tree": `'[' || ${balanced(withCommas)} || ']'`,
     "concat() in chunks of 99": `concat('[', ${chunks(withCommas, 99)
       .map((c) => `concat(${c.join(", ")})`)
