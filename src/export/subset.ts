@@ -43,11 +43,11 @@ import type pg from "pg";
 import Cursor from "pg-cursor";
 import type { SchemaDescription, TableDescription } from "../schema/description.js";
 import type { OwnerRef } from "./selection.js";
+import { changedSessionState, readSessionState } from "./session-state.js";
 import { SubsetGraph } from "./subset-graph.js";
 import { type Key, type KeySet, keyMatch, quoteIdent, type RowKey } from "./subset-keys.js";
 import { type ResolvedOwner, resolveOwnerRows } from "./subset-owners.js";
 import { type Edge, EdgeQueries } from "./subset-queries.js";
-import { changedSessionState, readSessionState } from "./session-state.js";
 import {
   checkPredicateForSession,
   predicateError,
