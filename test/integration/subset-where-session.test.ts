@@ -69,25 +69,25 @@ describe("--where cannot change the export session or slip past the lexical chec
   });
 
   it("a -- comment ends at a carriage return, as PostgreSQL's lexer ends it", async () => {
-    const escape = `false --\r) OR (true`;
-    expect(lexicalProblem(escape)).toMatchObject({ position: 10 });
-    expect(await whereOutcome(`Book: ${escape}`)).toMatchObject({
+    const breakout = `false --\r) OR (true`;
+    expect(lexicalProblem(breakout)).toMatchObject({ position: 10 });
+    expect(await whereOutcome(`Book: ${breakout}`)).toMatchObject({
       code: "E_BAD_WHERE",
       details: { position: 10 },
     });
   });
 
-  it("a non-ASCII letter continues an identifier: é$$ is no dollar quote, éE'…' no escape string", () => {
+  it("a non-ASCII letter continues an identifier: é$$ is no dollar quote, éE'…' no breakout string", () => {
     expect(lexicalProblem(`é$$ ) OR ( $$ = ''`)).toMatchObject({ position: 5 });
     expect(lexicalProblem(`title = éE'\\' ) OR (true '`)).toMatchObject({ position: 15 });
   });
 
   it("with standard_conforming_strings off, '\\'' is read as the server reads it", async () => {
     // scs on: '\' then a string holding ") OR (true --"; scs off: the first string runs on and ')' escapes.
-    const escape = `title = '\\' AND title = ') OR (true --'`;
-    expect(lexicalProblem(escape)).toBeUndefined();
-    expect(await whereOutcome(`Book: ${escape}`)).toBe(0);
-    const off = await whereOutcome(`Book: ${escape}`, "SET LOCAL standard_conforming_strings = off");
+    const breakout = `title = '\\' AND title = ') OR (true --'`;
+    expect(lexicalProblem(breakout)).toBeUndefined();
+    expect(await whereOutcome(`Book: ${breakout}`)).toBe(0);
+    const off = await whereOutcome(`Book: ${breakout}`, "SET LOCAL standard_conforming_strings = off");
     expect(off).toMatchObject({ code: "E_BAD_WHERE", details: { position: 26 } });
   });
 });
