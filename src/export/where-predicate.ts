@@ -80,6 +80,31 @@ export function sessionChangedError(where: WherePredicate, changed: readonly str
 export interface LexicalOptions {
   /** Off: a backslash escapes in plain '…' strings too (PostgreSQL's standard_conforming_strings). */
   standardConformingStrings: boolean;
+  /** Told of each string constant (quotes included; dollar quotes too) and comment, [start, end). */
+  onConstant?: (start: number, end: number, kind: "string" | "comment") => void;
+}
+
+/**
+ * The predicate as a manifest records it when the export redacts: string constants become '…'
+ * and comments a space, because that is where a predicate holds personal data (`"email" =
+ * 'ann@example.com'`), and a redacted snapshot must not carry it in clear. Identifiers, numbers
+ * and the shape stay, so a reader still sees how rows were chosen. An unscannable predicate
+ * (never the case after parseWherePredicate) is recorded as '…' whole.
+ */
+export function predicateForRedactedManifest(predicate: string): string {
+  const spans: Array<[number, number, "string" | "comment"]> = [];
+  const problem = lexicalProblem(predicate, {
+    standardConformingStrings: true,
+    onConstant: (start, end, kind) => spans.push([start, end, kind]),
+  });
+  if (problem) return "'…'";
+  let out = "";
+  let at = 0;
+  for (const [start, end, kind] of spans) {
+    out += `${predicate.slice(at, start)}${kind === "string" ? "'…'" : " "}`;
+    at = end;
+  }
+  return `${out}${predicate.slice(at)}`.trim();
 }
 
 /** A bare name matches a table exactly, else case-insensitively when only one table matches. */
@@ -118,6 +143,7 @@ export function lexicalProblem(
         else i += 1;
       }
       i += 1;
+      options.onConstant?.(start, i, "string");
     } else if (c === '"') {
       const end = sql.indexOf('"', i + 1);
       if (end < 0) return unterminated("quoted identifier", start);
@@ -126,6 +152,7 @@ export function lexicalProblem(
       // PostgreSQL ends a -- comment at a carriage return too.
       const end = sql.slice(i).search(/[\n\r]/);
       i = end < 0 ? sql.length : i + end + 1;
+      options.onConstant?.(start, i, "comment");
     } else if (c === "/" && sql[i + 1] === "*") {
       let nesting = 1;
       i += 2;
@@ -137,12 +164,14 @@ export function lexicalProblem(
           i += 2;
         } else i += 1;
       }
+      options.onConstant?.(start, i, "comment");
     } else if (c === "$" && !IDENTIFIER_CHAR.test(sql[i - 1] ?? "")) {
       const tag = /^\$(?:[A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$/.exec(sql.slice(i))?.[0];
       if (tag) {
         const end = sql.indexOf(tag, i + tag.length);
         if (end < 0) return unterminated("dollar-quoted string", start);
         i = end + tag.length;
+        options.onConstant?.(start, i, "string");
       } else i += 1;
     } else if (c === ";") {
       return { message: "';' ends the statement (only one expression is allowed)", position: i + 1 };
