@@ -34,7 +34,7 @@ export function parseWherePredicate(raw: string, description: SchemaDescription)
   const table = quoted ?? matchBareName(head[2] ?? "", description);
   if (!description.tables.some((t) => t.name === table)) {
     throw badWhere(raw, `there is no table ${JSON.stringify(table ?? head[2])} in the exported schema`, {
-      hint: `Tables: ${description.tables.map((t) => t.name).join(", ")}.`,
+      hint: `Tables: ${tableList(description)}.`,
     });
   }
   const predicate = raw.slice(head[0].length).trim();
@@ -105,6 +105,15 @@ export function predicateForRedactedManifest(predicate: string): string {
     at = end;
   }
   return `${out}${predicate.slice(at)}`.trim();
+}
+
+/** Tables a hint lists at most: a 10,000-table schema must not print 10,000 names. */
+const HINT_TABLES = 30;
+
+function tableList(description: SchemaDescription): string {
+  const names = description.tables.map((t) => t.name);
+  const shown = names.slice(0, HINT_TABLES).join(", ");
+  return names.length > HINT_TABLES ? `${shown} … and ${names.length - HINT_TABLES} more` : shown;
 }
 
 /** A bare name matches a table exactly, else case-insensitively when only one table matches. */

@@ -73,4 +73,19 @@ describe("--where parsing", () => {
     expect(lexicalProblem(twoStrings)).toBeUndefined();
     expect(lexicalProblem(twoStrings, { standardConformingStrings: false })?.position).toBe(18);
   });
+
+  it("an unknown table's hint lists at most 30 of 10,000 tables", () => {
+    const wide: SchemaDescription = {
+      schema: "public",
+      tables: Array.from({ length: 10_000 }, (_, i) => table(`t${i}`)),
+      enums: {},
+    };
+    let hint = "";
+    try {
+      parseWherePredicate("Shelf: true", wide);
+    } catch (error) {
+      hint = (error as { hint: string }).hint;
+    }
+    expect(hint).toMatch(/^Tables: t0, t1, .* t29 … and 9970 more\.$/);
+  });
 });
