@@ -59,10 +59,16 @@ export function keyMatch(
   expressions: string[],
   keys: readonly Key[],
   firstParam: number,
+  /**
+   * How the i-th array literal is written into the SQL: a parameter by default. Inlining goes
+   * through here too, never by search-and-replace in the finished text (a key value or a column
+   * name holding "$1::" would otherwise be rewritten).
+   */
+  placeholder: (i: number, value: string) => string = (i) => `$${firstParam + i}`,
 ): { sql: string; values: string[] } {
   if (keys.length === 0) return { sql: "FALSE", values: [] };
   const values = key.columns.map((_, i) => arrayLiteral(keys, key, i));
-  const params = key.columns.map((c, i) => `$${firstParam + i}::${c.sqlType}[]`);
+  const params = key.columns.map((c, i) => `${placeholder(i, values[i] as string)}::${c.sqlType}[]`);
   if (key.columns.length === 1) return { sql: `${expressions[0]} = ANY(${params[0]})`, values };
   return {
     sql: `(${expressions.join(", ")}) IN (SELECT * FROM unnest(${params.join(", ")}))`,

@@ -43,11 +43,17 @@ import type pg from "pg";
 import Cursor from "pg-cursor";
 import type { SchemaDescription, TableDescription } from "../schema/description.js";
 import type { OwnerRef } from "./selection.js";
+import { changedSessionState, readSessionState } from "./session-state.js";
 import { SubsetGraph } from "./subset-graph.js";
 import { type Key, type KeySet, keyMatch, quoteIdent, type RowKey } from "./subset-keys.js";
 import { type ResolvedOwner, resolveOwnerRows } from "./subset-owners.js";
 import { type Edge, EdgeQueries } from "./subset-queries.js";
-import { predicateError, type WherePredicate } from "./where-predicate.js";
+import {
+  checkPredicateForSession,
+  predicateError,
+  sessionChangedError,
+  type WherePredicate,
+} from "./where-predicate.js";
 
 export type { ResolvedOwner } from "./subset-owners.js";
 
@@ -154,14 +160,21 @@ export async function selectSubset(
       }),
     );
   }
-  // 3: --where rows.
+  // 3: --where rows. Each predicate is checked against how this session lexes strings, and must
+  // leave the session's settings, role and locks as they were (see session-state.ts).
+  const session = request.where.length > 0 ? await readSessionState(client) : new Map<string, string>();
   for (const where of request.where) {
+    checkPredicateForSession(where, {
+      standardConformingStrings: session.get("standard_conforming_strings") !== "off",
+    });
     const table = graph.table(where.table);
     const text = `SELECT ${graph.keySelect(table)} FROM ${queries.from(table)} WHERE (\n`;
     const query = { text: `${text}${where.predicate}\n)`, values: [] };
     await addKeys(graph.set(base, table), table, query).catch((error: unknown) => {
       throw predicateError(error, where, text.length);
     });
+    const changed = changedSessionState(session, await readSessionState(client));
+    if (changed.length > 0) throw sessionChangedError(where, changed);
   }
   // 4: closure under references, from every base row.
   const selected = graph.emptySets();
@@ -246,14 +259,8 @@ function tableSubset(
     count: keys.size,
     addedByReference,
     condition,
-    inlineCondition: (alias) => {
-      const { sql, values } = condition(alias, 1);
-      // Replace from the highest number down so $1 does not match inside $10.
-      return values.reduceRight(
-        (text, value, i) => text.replaceAll(`$${i + 1}::`, `${quoteLiteral(value)}::`),
-        sql,
-      );
-    },
+    inlineCondition: (alias) =>
+      keyMatch(key, expressions(alias), keys.toArray(), 1, (_, value) => quoteLiteral(value)).sql,
   };
 }
 
@@ -281,5 +288,8 @@ async function fetchInChunks(
   await cursor.close();
 }
 
-/** A standard-conforming string literal (the export session keeps standard_conforming_strings on). */
-const quoteLiteral = (value: string) => `'${value.replace(/'/g, "''")}'`;
+/**
+ * A string literal that means the same whatever standard_conforming_strings is (a database can
+ * default it to off, and a --where predicate can change it): E'' with quotes and backslashes escaped.
+ */
+const quoteLiteral = (value: string) => `E'${value.replace(/[\\']/g, "\\$&")}'`;

@@ -34,19 +34,86 @@ export function parseWherePredicate(raw: string, description: SchemaDescription)
   const table = quoted ?? matchBareName(head[2] ?? "", description);
   if (!description.tables.some((t) => t.name === table)) {
     throw badWhere(raw, `there is no table ${JSON.stringify(table ?? head[2])} in the exported schema`, {
-      hint: `Tables: ${description.tables.map((t) => t.name).join(", ")}.`,
+      hint: `Tables: ${tableList(description)}.`,
     });
   }
   const predicate = raw.slice(head[0].length).trim();
   if (predicate === "") throw badWhere(raw, "the predicate after the colon is empty");
-  const problem = lexicalProblem(predicate);
+  refuseLexicalProblem(raw, predicate, { standardConformingStrings: true });
+  return { table: table as string, predicate };
+}
+
+function refuseLexicalProblem(raw: string, predicate: string, options: LexicalOptions): void {
+  const problem = lexicalProblem(predicate, options);
   if (problem) {
     throw badWhere(raw, `${problem.message} at character ${problem.position} of the predicate`, {
       hint: "A --where predicate is one SQL boolean expression over the table's columns (no ';', balanced parentheses).",
       details: { position: problem.position },
     });
   }
-  return { table: table as string, predicate };
+}
+
+/**
+ * Scans a parsed predicate again the way this session's server will read it: with
+ * standard_conforming_strings off (a database or role default), a backslash escapes a quote in
+ * every '…' string, so `'\' ) OR (…'` ends elsewhere than the first scan assumed.
+ */
+export function checkPredicateForSession(where: WherePredicate, options: LexicalOptions): void {
+  refuseLexicalProblem(`${where.table}: ${where.predicate}`, where.predicate, options);
+}
+
+/**
+ * A predicate changed session state (set_config(…, false), or SET run through query_to_xml):
+ * later statements of the export would run with another role, search_path, TimeZone, DateStyle…
+ */
+export function sessionChangedError(where: WherePredicate, changed: readonly string[]): UsageError {
+  return badWhere(
+    `${where.table}: ${where.predicate}`,
+    `it changed the session's ${changed.join(", ")}; a predicate may only read`,
+    {
+      hint: "Remove set_config() (and anything that runs SET) from the predicate: the export's role, search_path and value formats must stay as booksnap set them.",
+      details: { table: where.table, changed: [...changed] },
+    },
+  );
+}
+
+export interface LexicalOptions {
+  /** Off: a backslash escapes in plain '…' strings too (PostgreSQL's standard_conforming_strings). */
+  standardConformingStrings: boolean;
+  /** Told of each string constant (quotes included; dollar quotes too) and comment, [start, end). */
+  onConstant?: (start: number, end: number, kind: "string" | "comment") => void;
+}
+
+/**
+ * The predicate as a manifest records it when the export redacts: string constants become '…'
+ * and comments a space, because that is where a predicate holds personal data (`"email" =
+ * 'ann@example.com'`), and a redacted snapshot must not carry it in clear. Identifiers, numbers
+ * and the shape stay, so a reader still sees how rows were chosen. An unscannable predicate
+ * (never the case after parseWherePredicate) is recorded as '…' whole.
+ */
+export function predicateForRedactedManifest(predicate: string): string {
+  const spans: Array<[number, number, "string" | "comment"]> = [];
+  const problem = lexicalProblem(predicate, {
+    standardConformingStrings: true,
+    onConstant: (start, end, kind) => spans.push([start, end, kind]),
+  });
+  if (problem) return "'…'";
+  let out = "";
+  let at = 0;
+  for (const [start, end, kind] of spans) {
+    out += `${predicate.slice(at, start)}${kind === "string" ? "'…'" : " "}`;
+    at = end;
+  }
+  return `${out}${predicate.slice(at)}`.trim();
+}
+
+/** Tables a hint lists at most: a 10,000-table schema must not print 10,000 names. */
+const HINT_TABLES = 30;
+
+function tableList(description: SchemaDescription): string {
+  const names = description.tables.map((t) => t.name);
+  const shown = names.slice(0, HINT_TABLES).join(", ");
+  return names.length > HINT_TABLES ? `${shown} … and ${names.length - HINT_TABLES} more` : shown;
 }
 
 /** A bare name matches a table exactly, else case-insensitively when only one table matches. */
@@ -62,7 +129,10 @@ function matchBareName(name: string, description: SchemaDescription): string | u
  * outside them: either would let the text escape the `WHERE (…)` it is wrapped in.
  * Positions are 1-based, like PostgreSQL's.
  */
-export function lexicalProblem(sql: string): { message: string; position: number } | undefined {
+export function lexicalProblem(
+  sql: string,
+  options: LexicalOptions = { standardConformingStrings: true },
+): { message: string; position: number } | undefined {
   let depth = 0;
   let i = 0;
   const unterminated = (what: string, at: number) => ({ message: `unterminated ${what}`, position: at + 1 });
@@ -70,7 +140,9 @@ export function lexicalProblem(sql: string): { message: string; position: number
     const c = sql[i];
     const start = i;
     if (c === "'") {
-      const escapes = i > 0 && /[eE]/.test(sql[i - 1] ?? "") && !/[A-Za-z0-9_$]/.test(sql[i - 2] ?? "");
+      const escapes =
+        !options.standardConformingStrings ||
+        (i > 0 && /[eE]/.test(sql[i - 1] ?? "") && !IDENTIFIER_CHAR.test(sql[i - 2] ?? ""));
       i += 1;
       for (;;) {
         if (i >= sql.length) return unterminated("string constant", start);
@@ -80,13 +152,16 @@ export function lexicalProblem(sql: string): { message: string; position: number
         else i += 1;
       }
       i += 1;
+      options.onConstant?.(start, i, "string");
     } else if (c === '"') {
       const end = sql.indexOf('"', i + 1);
       if (end < 0) return unterminated("quoted identifier", start);
       i = end + 1; // a doubled "" is two adjacent quoted parts: same outcome
     } else if (c === "-" && sql[i + 1] === "-") {
-      const end = sql.indexOf("\n", i);
-      i = end < 0 ? sql.length : end + 1;
+      // PostgreSQL ends a -- comment at a carriage return too.
+      const end = sql.slice(i).search(/[\n\r]/);
+      i = end < 0 ? sql.length : i + end + 1;
+      options.onConstant?.(start, i, "comment");
     } else if (c === "/" && sql[i + 1] === "*") {
       let nesting = 1;
       i += 2;
@@ -98,12 +173,14 @@ export function lexicalProblem(sql: string): { message: string; position: number
           i += 2;
         } else i += 1;
       }
-    } else if (c === "$" && !/[A-Za-z0-9_$]/.test(sql[i - 1] ?? "")) {
-      const tag = /^\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$/.exec(sql.slice(i))?.[0];
+      options.onConstant?.(start, i, "comment");
+    } else if (c === "$" && !IDENTIFIER_CHAR.test(sql[i - 1] ?? "")) {
+      const tag = /^\$(?:[A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$/.exec(sql.slice(i))?.[0];
       if (tag) {
         const end = sql.indexOf(tag, i + tag.length);
         if (end < 0) return unterminated("dollar-quoted string", start);
         i = end + tag.length;
+        options.onConstant?.(start, i, "string");
       } else i += 1;
     } else if (c === ";") {
       return { message: "';' ends the statement (only one expression is allowed)", position: i + 1 };
@@ -119,6 +196,13 @@ export function lexicalProblem(sql: string): { message: string; position: number
   if (depth > 0) return { message: "a parenthesis is not closed", position: sql.length };
   return undefined;
 }
+
+/**
+ * A character that continues an identifier for PostgreSQL's lexer: letters, digits, _ and $, and
+ * every non-ASCII character (its scanner takes bytes 0x80-0xFF as letters), so `éE'…'` is an
+ * identifier and a plain string, and `é$$` one identifier, not a dollar quote.
+ */
+const IDENTIFIER_CHAR = /[A-Za-z0-9_$\u0080-\uffff]/;
 
 function badWhere(
   raw: string,

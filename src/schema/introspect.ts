@@ -95,11 +95,15 @@ function describeCatalog(
 ): IntrospectionResult {
   const enums: Record<string, string[]> = {};
   const unsupported: UnsupportedColumn[] = [];
+  // Rows grouped by table once: filtering every list per table was O(tables × rows), minutes at 10k tables.
+  const columnsOf = groupByTable(columns);
+  const constraintsOf = groupByTable(constraints);
+  const indexesOf = groupByTable(indexes);
   const described = tables.map((table): TableDescription => {
-    const own = <T extends { table_oid: string }>(rows: readonly T[]) =>
-      rows.filter((row) => row.table_oid === table.oid);
+    const own = <T extends { table_oid: string }>(grouped: ReadonlyMap<string, T[]>) =>
+      grouped.get(table.oid) ?? [];
     const tableColumns: ColumnDescription[] = [];
-    for (const row of own(columns)) {
+    for (const row of own(columnsOf)) {
       const resolved = resolveColumnType(
         { typeOid: Number(row.type_oid), typmod: row.typmod, declaredDims: row.dims, sql: row.sql },
         types,
@@ -121,18 +125,29 @@ function describeCatalog(
         generated,
       });
     }
-    const tableConstraints = own(constraints);
+    const tableConstraints = own(constraintsOf);
     return {
       name: table.name,
       columns: tableColumns,
       primaryKey: tableConstraints.find((c) => c.type === "p")?.columns ?? [],
       foreignKeys: tableConstraints.filter((c) => c.type === "f").map((c) => foreignKey(c, schema)),
-      uniques: uniques(tableConstraints, own(indexes)),
-      indexes: own(indexes).map((index) => ({ name: index.name, definition: index.definition })),
+      uniques: uniques(tableConstraints, own(indexesOf)),
+      indexes: own(indexesOf).map((index) => ({ name: index.name, definition: index.definition })),
     };
   });
   const sortedEnums = Object.fromEntries(Object.entries(enums).sort(([a], [b]) => compareNames(a, b)));
   return { description: { schema, tables: orderTables(described), enums: sortedEnums }, unsupported };
+}
+
+/** Catalog rows by their table's OID, in query order. */
+function groupByTable<T extends { table_oid: string }>(rows: readonly T[]): Map<string, T[]> {
+  const grouped = new Map<string, T[]>();
+  for (const row of rows) {
+    const list = grouped.get(row.table_oid);
+    if (list) list.push(row);
+    else grouped.set(row.table_oid, [row]);
+  }
+  return grouped;
 }
 
 function selectTables(schema: string, rows: readonly TableRow[], options: IntrospectOptions): TableRow[] {

@@ -14,17 +14,81 @@ export function orderTables(tables: readonly TableDescription[]): TableDescripti
   const byName = new Map(tables.map((table) => [table.name, table]));
   refuseMissingReferences(tables, byName);
 
-  const placed = new Set<string>();
+  // Kahn's algorithm, always placing the first ready table by name (a heap): the same order as
+  // scanning the sorted list for the first ready table, in O(n log n) instead of O(n²) (10k tables).
+  const waitingOn = new Map<string, number>();
+  const referencedBy = new Map<string, TableDescription[]>();
+  for (const table of tables) {
+    const references = new Set(referencedTables(table));
+    waitingOn.set(table.name, references.size);
+    for (const name of references) {
+      const children = referencedBy.get(name);
+      if (children) children.push(table);
+      else referencedBy.set(name, [table]);
+    }
+  }
+  const ready = new NameHeap(tables.filter((table) => waitingOn.get(table.name) === 0));
   const ordered: TableDescription[] = [];
-  let remaining = [...tables].sort((a, b) => compareNames(a.name, b.name));
-  while (remaining.length > 0) {
-    const next = remaining.find((table) => referencedTables(table).every((name) => placed.has(name)));
-    if (!next) throw cycleError(remaining);
-    placed.add(next.name);
+  for (let next = ready.pop(); next; next = ready.pop()) {
     ordered.push(next);
-    remaining = remaining.filter((table) => table !== next);
+    for (const child of referencedBy.get(next.name) ?? []) {
+      const left = (waitingOn.get(child.name) ?? 0) - 1;
+      waitingOn.set(child.name, left);
+      if (left === 0) ready.push(child);
+    }
+  }
+  if (ordered.length < tables.length) {
+    const placed = new Set(ordered);
+    throw cycleError(
+      [...tables].filter((table) => !placed.has(table)).sort((a, b) => compareNames(a.name, b.name)),
+    );
   }
   return ordered;
+}
+
+/** A binary min-heap of tables by name. */
+class NameHeap {
+  private readonly items: TableDescription[] = [];
+
+  constructor(initial: readonly TableDescription[]) {
+    for (const table of initial) this.push(table);
+  }
+
+  push(table: TableDescription): void {
+    const items = this.items;
+    items.push(table);
+    let at = items.length - 1;
+    while (at > 0) {
+      const parent = (at - 1) >> 1;
+      if (compareNames((items[parent] as TableDescription).name, table.name) <= 0) break;
+      items[at] = items[parent] as TableDescription;
+      at = parent;
+    }
+    items[at] = table;
+  }
+
+  pop(): TableDescription | undefined {
+    const items = this.items;
+    const top = items[0];
+    const last = items.pop();
+    if (items.length === 0 || !last) return top;
+    let at = 0;
+    for (;;) {
+      let child = 2 * at + 1;
+      if (child >= items.length) break;
+      const right = child + 1;
+      if (
+        right < items.length &&
+        compareNames((items[right] as TableDescription).name, (items[child] as TableDescription).name) < 0
+      )
+        child = right;
+      if (compareNames((items[child] as TableDescription).name, last.name) >= 0) break;
+      items[at] = items[child] as TableDescription;
+      at = child;
+    }
+    items[at] = last;
+    return top;
+  }
 }
 
 export const compareNames = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

@@ -109,4 +109,17 @@ describe("foreign-key order of tables", () => {
     ]);
     expect(error.hint).toContain(`Include "User"`);
   });
+
+  it("orders 20,000 tables (a chain against name order, all referencing one owner) in under two seconds", () => {
+    const count = 20_000;
+    const name = (i: number) => `t${String(count - i).padStart(6, "0")}`;
+    const tables = [table("User")];
+    for (let i = 0; i < count; i++) tables.push(table(name(i), "User", ...(i > 0 ? [name(i - 1)] : [])));
+    const started = performance.now();
+    const ordered = names(orderTables(tables));
+    const elapsed = performance.now() - started;
+    expect(ordered).toEqual(["User", ...Array.from({ length: count }, (_, i) => name(i))]);
+    // Measured: 0.1 s with the heap; the old scan of the sorted list took minutes at this size.
+    expect(elapsed).toBeLessThan(2_000);
+  });
 });

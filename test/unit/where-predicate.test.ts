@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { lexicalProblem, parseWherePredicate } from "../../src/export/where-predicate.js";
+import {
+  lexicalProblem,
+  parseWherePredicate,
+  predicateForRedactedManifest,
+} from "../../src/export/where-predicate.js";
 import type { SchemaDescription } from "../../src/schema/description.js";
 
 const table = (name: string) => ({
@@ -52,5 +56,36 @@ describe("--where parsing", () => {
     `e = 'E''x;'`,
   ])("%s passes", (sql) => {
     expect(lexicalProblem(sql)).toBeUndefined();
+  });
+
+  it("a redacted manifest records the predicate without its string constants and comments", () => {
+    const predicate = `"email" = 'ann@x.com' OR name = E'O\\'Brien' /* bob@y */ AND x = $t$carl$t$ -- dora\n AND id > 3`;
+    const recorded = predicateForRedactedManifest(predicate);
+    expect(recorded).toBe(`"email" = '…' OR name = E'…'   AND x = '…'   AND id > 3`);
+    for (const secret of ["ann@x", "Brien", "bob@y", "carl", "dora"]) expect(recorded).not.toContain(secret);
+    expect(lexicalProblem(recorded)).toBeUndefined();
+  });
+
+  it("lexes as PostgreSQL: -- ends at \\r, non-ASCII continues identifiers, backslashes with scs off", () => {
+    expect(lexicalProblem(`true --\r) OR (true`)?.position).toBe(9);
+    expect(lexicalProblem(`é$$ ) $$`)?.position).toBe(5);
+    const twoStrings = `t = '\\' AND t = ') OR (true --'`;
+    expect(lexicalProblem(twoStrings)).toBeUndefined();
+    expect(lexicalProblem(twoStrings, { standardConformingStrings: false })?.position).toBe(18);
+  });
+
+  it("an unknown table's hint lists at most 30 of 10,000 tables", () => {
+    const wide: SchemaDescription = {
+      schema: "public",
+      tables: Array.from({ length: 10_000 }, (_, i) => table(`t${i}`)),
+      enums: {},
+    };
+    let hint = "";
+    try {
+      parseWherePredicate("Shelf: true", wide);
+    } catch (error) {
+      hint = (error as { hint: string }).hint;
+    }
+    expect(hint).toMatch(/^Tables: t0, t1, .* t29 … and 9970 more\.$/);
   });
 });
