@@ -19,7 +19,7 @@ import {
 import { describeLocation, parseDatabaseUrl } from "../db/url.js";
 import { ConnectionError, InterruptedError, SchemaMismatchError, UsageError } from "../errors.js";
 import { removeAbandonedTempFiles } from "../fs/temp-files.js";
-import { manifestCounts, type SnapshotManifest } from "../snapshot/manifest.js";
+import { manifestCounts, type SnapshotManifestV1 as SnapshotManifest } from "../snapshot/manifest.js";
 import { MODELS, type ModelName, type ModelSpec, totalCount } from "../snapshot/models.js";
 import { isSnapshotFileName, type SnapshotPaths, snapshotPaths } from "../snapshot/paths.js";
 import type { SnapshotWriteOptions } from "../snapshot/snapshot-writer.js";

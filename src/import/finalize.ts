@@ -1,5 +1,5 @@
 import type pg from "pg";
-import type { SnapshotManifest } from "../snapshot/manifest.js";
+import type { SnapshotManifestV1 as SnapshotManifest } from "../snapshot/manifest.js";
 import { quoteIdent } from "../snapshot/models.js";
 import { type ImportMode, type PlannedCounts, plannedCounts, resolveConflicts } from "./conflicts.js";
 import { rowsPerFetch } from "./cursor.js";

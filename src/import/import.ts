@@ -42,6 +42,7 @@ import { BooksnapError, InterruptedError } from "../errors.js";
 import type { SnapshotSource } from "../snapshot/data-source.js";
 import { localDataFile } from "../snapshot/data-source.js";
 import { assertKeysFor } from "../snapshot/encryption.js";
+import { requireFormat1 } from "../snapshot/manifest.js";
 import { resolveSnapshotPaths } from "../snapshot/paths.js";
 import { checkDataFile, loadManifest } from "../verify/data-file.js";
 import { classifyImportError } from "./classify.js";
@@ -83,7 +84,7 @@ export async function importSnapshot(options: ImportOptions, deps: ImportDeps): 
   const mode = options.mode ?? "replace";
   const source =
     typeof options.snapshot === "string" ? await openLocalSnapshot(options.snapshot) : options.snapshot;
-  const manifest = source.manifest;
+  const manifest = requireFormat1(source.manifest, "This import");
   // The guard judges the target before a byte of data is read (or, from a store, downloaded).
   assertSafeTarget(options.targetUrl, manifest, options.allowRemoteTarget ?? false, options.env);
   await source.data.precheck();

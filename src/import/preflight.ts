@@ -1,7 +1,7 @@
 import type pg from "pg";
 import { ConflictError, SnapshotIntegrityError, UsageError } from "../errors.js";
 import { largeExpansion } from "../snapshot/expansion.js";
-import type { SnapshotManifest } from "../snapshot/manifest.js";
+import type { SnapshotManifestV1 as SnapshotManifest } from "../snapshot/manifest.js";
 import { MODEL_NAMES } from "../snapshot/models.js";
 import type { ImportMode } from "./conflicts.js";
 import {

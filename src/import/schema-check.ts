@@ -1,7 +1,7 @@
 import type pg from "pg";
 import { describeLiveSchema, diffSchemas, formatSchemaDifference } from "../db/schema-inspect.js";
 import { SchemaMismatchError } from "../errors.js";
-import type { SnapshotManifest } from "../snapshot/manifest.js";
+import type { SnapshotManifestV1 as SnapshotManifest } from "../snapshot/manifest.js";
 
 /** --schema-drift: stop on any difference, or apply the documented tolerance policy. */
 export type SchemaDriftPolicy = "refuse" | "tolerate";

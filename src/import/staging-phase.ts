@@ -1,6 +1,6 @@
 import type pg from "pg";
 import { ConflictError } from "../errors.js";
-import type { SnapshotManifest } from "../snapshot/manifest.js";
+import type { SnapshotManifestV1 as SnapshotManifest } from "../snapshot/manifest.js";
 import { classifyImportError } from "./classify.js";
 import { loadIntoStaging, type StagingLoadDeps, type StagingLoadOptions } from "./load-staging.js";
 import { assertCompleteRead, assertResumable } from "./preflight.js";

@@ -1,5 +1,5 @@
 import type { describeLocation } from "../db/url.js";
-import type { SnapshotManifest } from "../snapshot/manifest.js";
+import type { SnapshotManifestV1 as SnapshotManifest } from "../snapshot/manifest.js";
 import { MODEL_NAMES } from "../snapshot/models.js";
 import type { ImportMode } from "./conflicts.js";
 import type { DependentTable } from "./dependents.js";

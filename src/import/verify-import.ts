@@ -3,7 +3,7 @@ import { copyOutLines } from "../db/copy-out.js";
 import { VerificationError } from "../errors.js";
 import { canonicalJson, ModelDigest } from "../snapshot/canonical.js";
 import { canonicalJsonSql } from "../snapshot/canonical-sql.js";
-import type { SnapshotManifest } from "../snapshot/manifest.js";
+import type { SnapshotManifestV1 as SnapshotManifest } from "../snapshot/manifest.js";
 import { type ModelName, type ModelSpec, quoteIdent } from "../snapshot/models.js";
 import { cursorRows } from "./cursor.js";
 import { ENTRY_MAP, insertedRecordsSql, STAGED_MODELS, stagedFields } from "./staging.js";

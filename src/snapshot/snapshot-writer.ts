@@ -14,7 +14,11 @@ import {
   writeTempFile,
 } from "./data-writer.js";
 import { describeEncryption } from "./encryption.js";
-import { FORMAT_VERSION, type SnapshotManifest, signManifest, type UnsignedManifest } from "./manifest.js";
+import {
+  type SnapshotManifestV1 as SnapshotManifest,
+  signManifest,
+  type UnsignedManifestV1,
+} from "./manifest.js";
 import { MODEL_NAMES, type ModelName, modelSpec } from "./models.js";
 import { type SnapshotPaths, snapshotPaths } from "./paths.js";
 import { encodeRecordLine, frameCanonicalLines } from "./record-line.js";
@@ -103,8 +107,8 @@ export async function writeSnapshot(
   }
   const describe = (data: DataFileStats): SnapshotManifest => {
     const schema = expectedSchema();
-    const unsigned: UnsignedManifest = {
-      formatVersion: FORMAT_VERSION,
+    const unsigned: UnsignedManifestV1 = {
+      formatVersion: 1,
       tool: { name: "booksnap", version: TOOL_VERSION },
       createdAt: description.createdAt.toISOString(),
       source: description.source,

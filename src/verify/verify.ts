@@ -3,7 +3,7 @@ import { InterruptedError } from "../errors.js";
 import { readDataLines } from "../snapshot/data-reader.js";
 import { assertKeysFor, type DecryptionKeys } from "../snapshot/encryption.js";
 import { largeExpansion } from "../snapshot/expansion.js";
-import type { SnapshotManifest } from "../snapshot/manifest.js";
+import { requireFormat1, type SnapshotManifest } from "../snapshot/manifest.js";
 import type { ModelName } from "../snapshot/models.js";
 import { resolveSnapshotPaths, type SnapshotPaths } from "../snapshot/paths.js";
 import { SnapshotContentChecker } from "./content-checker.js";
@@ -43,7 +43,7 @@ export async function verifySnapshot(path: string, deps: VerifyDeps = {}): Promi
   if (encryption) assertKeysFor(encryption, deps.keys);
   const expansion = largeExpansion(manifest.data);
   if (expansion) deps.warn?.(`${paths.name}: ${expansion.message}`);
-  const checker = new SnapshotContentChecker(manifest);
+  const checker = new SnapshotContentChecker(requireFormat1(manifest, "verify"));
   let lines = 0;
   for await (const line of readDataLines(paths.dataPath, {
     maxUncompressedBytes: manifest.data.uncompressedBytes,
