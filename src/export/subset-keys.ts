@@ -27,7 +27,8 @@ export interface RowKey {
   compact: boolean;
 }
 
-export const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;
+/** The one identifier quoting of the engine (re-exported for the subset modules). */
+export { quoteIdent } from "../schema/values/sql.js";
 
 export function rowKeyOf(table: TableDescription): RowKey {
   if (table.primaryKey.length === 0) {
