@@ -16,17 +16,30 @@ export interface KeyColumn {
   sqlType: string;
 }
 
-/** How a table's rows are identified: its primary key, else `ctid` (stable inside one transaction). */
+/**
+ * How a table's rows are identified: its primary key, else (`tableoid`, `ctid`): a ctid is stable
+ * inside one transaction but only unique within one partition, so `ctid = ANY(…)` on a partitioned
+ * table also matched the rows at the same place in every other partition (another owner's rows).
+ */
 export interface RowKey {
   columns: KeyColumn[];
   /** One int2/int4 column: keys are numbers in an Int32Array. */
   compact: boolean;
 }
 
-export const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;
+/** The one identifier quoting of the engine (re-exported for the subset modules). */
+export { quoteIdent } from "../schema/values/sql.js";
 
 export function rowKeyOf(table: TableDescription): RowKey {
-  if (table.primaryKey.length === 0) return { columns: [{ name: "ctid", sqlType: "tid" }], compact: false };
+  if (table.primaryKey.length === 0) {
+    return {
+      columns: [
+        { name: "tableoid", sqlType: "oid" },
+        { name: "ctid", sqlType: "tid" },
+      ],
+      compact: false,
+    };
+  }
   const columns = table.primaryKey.map((name) => {
     const column = table.columns.find((c) => c.name === name);
     if (!column) throw new Error(`primary key column ${name} of ${table.name} is not described`);

@@ -42,6 +42,7 @@
 import type pg from "pg";
 import Cursor from "pg-cursor";
 import type { SchemaDescription, TableDescription } from "../schema/description.js";
+import { quoteLiteral } from "../schema/values/sql.js";
 import type { OwnerRef } from "./selection.js";
 import { changedSessionState, readSessionState } from "./session-state.js";
 import { SubsetGraph } from "./subset-graph.js";
@@ -287,9 +288,3 @@ async function fetchInChunks(
   }
   await cursor.close();
 }
-
-/**
- * A string literal that means the same whatever standard_conforming_strings is (a database can
- * default it to off, and a --where predicate can change it): E'' with quotes and backslashes escaped.
- */
-const quoteLiteral = (value: string) => `E'${value.replace(/[\\']/g, "\\$&")}'`;

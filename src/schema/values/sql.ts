@@ -5,7 +5,10 @@ export function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
-/** A standard-conforming SQL string literal, embedded quotes doubled. */
+/**
+ * An SQL string literal that means the same whatever standard_conforming_strings is (a database
+ * or role can default it to off): E'' with quotes and backslashes escaped.
+ */
 export function quoteLiteral(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`;
+  return `E'${value.replace(/[\\']/g, "\\$&")}'`;
 }
