@@ -1,0 +1,153 @@
+import { isUtf8 } from "node:buffer";
+import { validateValue } from "../schema/values.js";
+import { format1Row } from "../snapshot/format1.js";
+import { isModelName } from "../snapshot/models.js";
+import { decodeRecordLine } from "../snapshot/record-line.js";
+import { validateRecord } from "../snapshot/validate.js";
+import type { ColumnPlan, TablePlan } from "./table-plan.js";
+
+/** One data line, decoded and validated against its table's plan; never thrown, always a value. */
+export type DecodedRow =
+  | { ok: true; table: TablePlan; row: unknown[] }
+  | {
+      ok: false;
+      reason: string;
+      /** The table the line names, when it names one. */
+      table?: TablePlan;
+      /** The record as written (named fields where the row could be laid out), for the dead-letter file. */
+      record?: unknown;
+    };
+
+/** Enum labels the snapshot declares, and those the target lacks (their records are rejected). */
+export interface EnumRules {
+  labels: Readonly<Record<string, readonly string[]>>;
+  /** table -> column -> labels missing in the target's enum. */
+  missingInTarget: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>>;
+}
+
+/**
+ * Decodes and validates data lines of one snapshot: format 2 (`["<table>",[…]]`, values in the
+ * manifest's column order) or format 1 (`{"model":…,"record":{…}}`, checked by the format-1
+ * validator and laid out by format1Row). Either way the result is a positional row whose every
+ * value passed validateValue for its column (or, format 1, the format-1 schema), with nulls only
+ * where the snapshot and the target allow them and enum labels the target has.
+ */
+export class RowDecoder {
+  private readonly byName: Map<string, TablePlan>;
+  private readonly missing: Map<string, Map<number, Set<string>>>;
+
+  constructor(
+    private readonly formatVersion: number,
+    tables: readonly TablePlan[],
+    private readonly enums: EnumRules,
+  ) {
+    this.byName = new Map(tables.map((t) => [t.name, t]));
+    this.missing = new Map(
+      tables.map((t) => [
+        t.name,
+        new Map(
+          t.columns
+            .filter((c) => (enums.missingInTarget[t.name]?.[c.name]?.length ?? 0) > 0)
+            .map((c) => [c.index, new Set(enums.missingInTarget[t.name]?.[c.name])]),
+        ),
+      ]),
+    );
+  }
+
+  decode(bytes: Buffer): DecodedRow {
+    return this.formatVersion === 1 ? this.decodeFormat1(bytes) : this.decodeFormat2(bytes);
+  }
+
+  private decodeFormat1(bytes: Buffer): DecodedRow {
+    const decoded = decodeRecordLine(bytes);
+    if (!decoded.ok) {
+      const table = decoded.model !== undefined ? this.byName.get(decoded.model) : undefined;
+      return { ok: false, reason: decoded.reason, ...(table ? { table } : {}) };
+    }
+    const table = this.byName.get(decoded.model);
+    if (!table || !isModelName(decoded.model))
+      return { ok: false, reason: `unknown model tag ${JSON.stringify(decoded.model)}` };
+    const valid = validateRecord(decoded.model, decoded.record);
+    if (!valid.ok) return { ok: false, reason: valid.reason, table, record: decoded.record };
+    const row = format1Row(decoded.model, valid.record);
+    const problem = this.targetProblem(table, row);
+    return problem ? { ok: false, reason: problem, table, record: decoded.record } : { ok: true, table, row };
+  }
+
+  private decodeFormat2(bytes: Buffer): DecodedRow {
+    if (!isUtf8(bytes)) return { ok: false, reason: "invalid UTF-8" };
+    const text = bytes.toString("utf8");
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      return { ok: false, reason: `malformed JSON: ${(error as Error).message}` };
+    }
+    if (!Array.isArray(value) || value.length !== 2 || typeof value[0] !== "string") {
+      return { ok: false, reason: 'line must be a JSON array ["<table>", [<values>]]' };
+    }
+    const table = this.byName.get(value[0]);
+    if (!table) return { ok: false, reason: `unknown table ${JSON.stringify(value[0])}` };
+    const row = value[1];
+    if (!Array.isArray(row)) return { ok: false, reason: "the row is not a JSON array", table, record: row };
+    if (row.length !== table.columns.length) {
+      return {
+        ok: false,
+        reason: `the row has ${row.length} values, ${table.name} has ${table.columns.length} columns`,
+        table,
+        record: row,
+      };
+    }
+    const problems: string[] = [];
+    for (const column of table.columns) {
+      const v = row[column.index];
+      if (v === null) {
+        if (!column.nullable) problems.push(`${column.name}: null in a NOT NULL column`);
+        continue;
+      }
+      const invalid = validateValue(column.type, v) ?? this.enumProblem(column, v);
+      if (invalid) problems.push(`${column.name}: ${invalid}`);
+    }
+    const record = named(table, row);
+    if (problems.length > 0) return { ok: false, reason: problems.join("; "), table, record };
+    const problem = this.targetProblem(table, row);
+    return problem ? { ok: false, reason: problem, table, record } : { ok: true, table, row };
+  }
+
+  /** An enum value must be one of the snapshot's labels (validateValue knows the kind, not the labels). */
+  private enumProblem(column: ColumnPlan, value: unknown): string | undefined {
+    if (column.type.kind !== "enum") return undefined;
+    const labels = this.enums.labels[column.type.enumName ?? ""];
+    if (!labels) return undefined;
+    const values = column.type.array ? (value as unknown[]) : [value];
+    const bad = values.find((v) => v !== null && !labels.includes(v as string));
+    return bad === undefined ? undefined : `${JSON.stringify(bad)} is not a label of ${column.type.enumName}`;
+  }
+
+  /** What the target cannot take: NULL in its NOT NULL column, an enum label it lacks. */
+  private targetProblem(table: TablePlan, row: readonly unknown[]): string | undefined {
+    const problems: string[] = [];
+    const missing = this.missing.get(table.name);
+    for (const column of table.columns) {
+      const v = row[column.index];
+      if (v === null) {
+        if (column.target && !column.target.nullable && column.reference?.kind !== "owner")
+          problems.push(`${column.name}: null, but the target's column is NOT NULL`);
+        continue;
+      }
+      const labels = missing?.get(column.index);
+      if (labels) {
+        const values = column.type.array ? (v as unknown[]) : [v];
+        const bad = values.find((x) => typeof x === "string" && labels.has(x));
+        if (bad !== undefined)
+          problems.push(`${column.name}: enum value ${JSON.stringify(bad)} does not exist in the target`);
+      }
+    }
+    return problems.length > 0 ? problems.join("; ") : undefined;
+  }
+}
+
+/** A row as an object of column name → value (for the dead-letter file and messages). */
+export function named(table: TablePlan, row: readonly unknown[]): Record<string, unknown> {
+  return Object.fromEntries(table.columns.map((c) => [c.name, row[c.index] ?? null]));
+}
