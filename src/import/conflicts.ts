@@ -30,7 +30,8 @@ const q = quoteIdent;
 const live = (table: string, a: string) =>
   `NOT EXISTS (SELECT 1 FROM ${REJECT_TABLE} r WHERE r.model = ${quoteLiteral(table)} AND r.line = ${a}.line)`;
 /** The staged row has no fate yet (not matched, skipped or given a key). */
-const open = (table: string, a: string) => `NOT EXISTS (SELECT 1 FROM ${fateTable(table)} f WHERE f.line = ${a}.line)`;
+const open = (table: string, a: string) =>
+  `NOT EXISTS (SELECT 1 FROM ${fateTable(table)} f WHERE f.line = ${a}.line)`;
 
 export const targetTable = (plan: ImportPlan, table: string): string => qualified(plan.schema, table);
 
@@ -48,7 +49,8 @@ const tableRefs = (table: TablePlan) =>
 export function targetValueSql(column: ColumnPlan, devSql: string): string {
   const target = column.target;
   if (!target) throw new Error(`column ${column.name} is not inserted`);
-  if (column.reference?.kind === "owner") return `CASE WHEN s.${q(column.name)} IS NULL THEN NULL ELSE ${devSql} END`;
+  if (column.reference?.kind === "owner")
+    return `CASE WHEN s.${q(column.name)} IS NULL THEN NULL ELSE ${devSql} END`;
   if (column.reference?.kind === "table") return `r.${q(column.name)}`;
   return castSql(`s.${q(column.name)}`, target.type);
 }
@@ -77,7 +79,9 @@ async function createWorkTables(ctx: ConflictContext): Promise<void> {
     const refs = tableRefs(table);
     if (refs.length > 0) {
       const columns = refs.map((c) => `${q(c.name)} ${referencedKeyType(plan, c.reference.table)}`);
-      await client.query(`CREATE UNLOGGED TABLE ${resolvedTable(table.name)} (line integer PRIMARY KEY, ${columns.join(", ")})`);
+      await client.query(
+        `CREATE UNLOGGED TABLE ${resolvedTable(table.name)} (line integer PRIMARY KEY, ${columns.join(", ")})`,
+      );
     }
   }
 }
@@ -242,7 +246,9 @@ async function checkUniques(ctx: ConflictContext, table: TablePlan): Promise<voi
   const keyText = table.key ? `s.${q(table.key.column)}::text` : "NULL";
   const t = targetTable(ctx.plan, table.name);
   const deleted =
-    ctx.mode === "replace" ? ctx.plan.replaceDeletes.find((d) => d.table === table.name)?.predicate : undefined;
+    ctx.mode === "replace"
+      ? ctx.plan.replaceDeletes.find((d) => d.table === table.name)?.predicate.replaceAll("$1", ctx.devSql)
+      : undefined;
   for (const unique of table.uniques) {
     if (usesSelfReference(table, unique.columns)) continue;
     if (table.key && unique.columns.length === 1 && unique.columns[0] === table.key.column) continue;
@@ -355,7 +361,13 @@ export interface PlannedCounts {
 }
 
 export async function plannedCounts(client: pg.Client, plan: ImportPlan): Promise<PlannedCounts> {
-  const out: PlannedCounts = { inserted: {}, existing: {}, conflicting: {}, skipped: {}, constraintRejected: {} };
+  const out: PlannedCounts = {
+    inserted: {},
+    existing: {},
+    conflicting: {},
+    skipped: {},
+    constraintRejected: {},
+  };
   for (const table of plan.tables) {
     if (!table.inserted) continue;
     const { rows } = await client.query<{ status: string; n: string }>(

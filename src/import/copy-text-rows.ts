@@ -21,7 +21,9 @@ export class CopyTextRows extends ByteChunks {
         this.ascii("\\N");
         continue;
       }
-      const escaped = NEEDS_ESCAPE.test(value) ? value.replace(/[\\\t\n\r]/g, (c) => ESCAPES[c] as string) : value;
+      const escaped = NEEDS_ESCAPE.test(value)
+        ? value.replace(/[\\\t\n\r]/g, (c) => ESCAPES[c] as string)
+        : value;
       // UTF-8 takes at most 3 bytes per UTF-16 code unit.
       this.reserve(escaped.length * 3);
       this.used += this.chunk.write(escaped, this.used);

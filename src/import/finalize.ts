@@ -22,7 +22,8 @@ import { type RejectsSummary, streamRejects } from "./rejects.js";
 import { quoteIdent, quoteLiteral } from "./sql-names.js";
 import { CHECKPOINT_TABLE, fateTable, REJECT_TABLE, resolvedTable, stagingTable } from "./staging.js";
 import { alias, type ImportPlan, type TablePlan } from "./table-plan.js";
-import { type ModelVerification, verifyImported } from "./verify-import.js";
+import type { SnapshotContents } from "./schema-check.js";
+import { type ManifestCheck, type ModelVerification, verifyImported } from "./verify-import.js";
 
 export interface FinalPlan {
   mode: ImportMode;
@@ -34,6 +35,12 @@ export interface FinalPlan {
   manifest: SnapshotManifest;
   /** What happens to each snapshot table (built from the snapshot's and the target's descriptions). */
   plan: ImportPlan;
+  /** The manifest's counts, digests and line rendering (format 1 or 2). */
+  contents: SnapshotContents;
+  /** Tables copied column for column (no drop, no cast). */
+  exactTables: ReadonlySet<string>;
+  /** Checkpoint counts after staging: validated records and validation rejects per table. */
+  stagedCounts: Readonly<Record<string, number>>;
   /** Bytes of the snapshot's longest line: bounds the rows read back per cursor fetch. */
   longestLineBytes: number;
   /** Dead-letter file, written (streamed from the reject table) when anything was rejected. */
@@ -77,6 +84,28 @@ function insertSql(plan: ImportPlan, table: TablePlan, devSql: string): string {
            ORDER BY ${table.key ? "f.new" : "s.line"}`;
 }
 
+/**
+ * Tables imported whole and unchanged: no record of them rejected (nor any line of unknown
+ * table) or left out, every column copied as is. Their imported rows must hash to the manifest's digest.
+ */
+function manifestChecks(plan: FinalPlan, planned: PlannedCounts): Map<string, ManifestCheck> {
+  const checks = new Map<string, ManifestCheck>();
+  if ((plan.stagedCounts["rejected:unknown"] ?? 0) > 0) return checks;
+  for (const table of plan.plan.tables) {
+    const name = table.name;
+    const digest = plan.contents.digests[name];
+    const count = plan.contents.counts[name];
+    if (!table.inserted || !plan.exactTables.has(name) || digest === undefined || count === undefined) continue;
+    if ((plan.stagedCounts[`rejected:${name}`] ?? 0) > 0) continue;
+    if ((planned.constraintRejected[name] ?? 0) > 0 || (planned.skipped[name] ?? 0) > 0) continue;
+    checks.set(name, {
+      expected: { count, digest },
+      renderLine: (alias) => plan.contents.renderLine(name, alias),
+    });
+  }
+  return checks;
+}
+
 /** The dev user's id as an SQL literal of the owners key's type. */
 function devUserSql(plan: ImportPlan, devUserId: number | undefined): string {
   if (devUserId === undefined || !plan.owners) return "NULL";
@@ -97,6 +126,14 @@ export async function finalizeImport(
   plan: FinalPlan,
   beforeCommit?: (outcome: FinalOutcome) => void,
 ): Promise<FinalOutcome> {
+  if (process.env.BOOKSNAP_DEBUG_SQL) {
+    const original = client.query.bind(client) as (...args: unknown[]) => Promise<unknown>;
+    (client as unknown as { query: unknown }).query = (...args: unknown[]) =>
+      (original(...args) as Promise<unknown>).catch((e: Error) => {
+        console.error("SQL FAILED:", typeof args[0] === "string" ? args[0] : args[0], e.message);
+        throw e;
+      });
+  }
   await client.query("BEGIN");
   try {
     await client.query(`SET LOCAL statement_timeout = ${Math.trunc(plan.statementTimeoutMs)}`);
@@ -111,7 +148,8 @@ export async function finalizeImport(
       );
     }
     const createdUser = plan.devUser.id === undefined;
-    const devUserId = plan.devUser.id ?? (await createDevUser(client, plan.plan, plan.devUser.email, plan.now));
+    const devUserId =
+      plan.devUser.id ?? (await createDevUser(client, plan.plan, plan.devUser.email, plan.now));
     const devSql = devUserSql(plan.plan, devUserId);
     await resolveConflicts({ client, plan: plan.plan, mode: plan.mode, devSql });
     const planned = await plannedCounts(client, plan.plan);
@@ -159,7 +197,13 @@ export async function finalizeImport(
     for (const table of tables) {
       insertedRows[table.name] = (await client.query(insertSql(plan.plan, table, devSql))).rowCount ?? 0;
     }
-    outcome.verification = await verifyImported(client, plan.plan, devSql, insertedRows);
+    outcome.verification = await verifyImported(
+      client,
+      plan.plan,
+      devSql,
+      insertedRows,
+      manifestChecks(plan, planned),
+    );
     if (plan.dryRun) {
       await client.query("ROLLBACK");
       return outcome;

@@ -267,7 +267,12 @@ function stageLine(
   const decoded = decoder.decode(bytes);
   order.accept(lineNumber, decoded);
   if (!decoded.ok) {
-    reject(decoded.table, decoded.reason, decoded.record, decoded.record === undefined ? rawText(bytes) : undefined);
+    reject(
+      decoded.table,
+      decoded.reason,
+      decoded.record,
+      decoded.record === undefined ? rawText(bytes) : undefined,
+    );
     return;
   }
   const { table, row } = decoded;

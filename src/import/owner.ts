@@ -113,7 +113,12 @@ export async function chooseDevUser(
  * every other NOT NULL column without a default given a placeholder of its type (text columns
  * `booksnap_local_<email>`, times now, numbers 0, booleans false).
  */
-export async function createDevUser(client: pg.Client, plan: ImportPlan, email: string, now: Date): Promise<number> {
+export async function createDevUser(
+  client: pg.Client,
+  plan: ImportPlan,
+  email: string,
+  now: Date,
+): Promise<number> {
   const owners = plan.owners;
   if (!owners?.emailColumn) throw new UsageError("--create-user needs an owners table with an email column");
   const table = plan.tables.find((t) => t.name === owners.table);
@@ -122,7 +127,8 @@ export async function createDevUser(client: pg.Client, plan: ImportPlan, email: 
   const values: unknown[] = [email];
   for (const column of table?.columns ?? []) {
     const target = column.target;
-    if (!target || target.nullable || target.default !== null || target.identity || target.generated) continue;
+    if (!target || target.nullable || target.default !== null || target.identity || target.generated)
+      continue;
     if (column.name === owners.emailColumn || column.name === owners.idColumn) continue;
     const kind = target.type.kind;
     const value = target.type.array

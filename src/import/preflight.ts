@@ -106,16 +106,13 @@ export async function confirmReplace(
     : "";
   const question = `Replace ${devUser.email}'s ${what} with the snapshot's?${also}`;
   if (!deps.confirm) {
-    throw new UsageError(
-      `Refusing to replace ${devUser.email}'s ${what} without confirmation.${also}`,
-      {
-        code: "E_CONFIRM_REQUIRED",
-        hint: cascades
-          ? "Pass --yes --allow-cascade to replace them, or --mode merge to keep them."
-          : "Pass --yes to replace them, or --mode merge to keep them.",
-        ...(cascades ? { details: { dependents } } : {}),
-      },
-    );
+    throw new UsageError(`Refusing to replace ${devUser.email}'s ${what} without confirmation.${also}`, {
+      code: "E_CONFIRM_REQUIRED",
+      hint: cascades
+        ? "Pass --yes --allow-cascade to replace them, or --mode merge to keep them."
+        : "Pass --yes to replace them, or --mode merge to keep them.",
+      ...(cascades ? { details: { dependents } } : {}),
+    });
   }
   if (!(await deps.confirm(question))) {
     throw new UsageError("Import cancelled; nothing was changed", { code: "E_NOT_CONFIRMED" });

@@ -42,12 +42,17 @@ function rejectsQuery(plan: ImportPlan): { sql: string; tables: TablePlan[] } {
   tables.forEach((table, i) => {
     const a = `s${i}`;
     const columns = table.columns.map((c) => ({ name: c.name, type: c.type }) as ColumnDescription);
-    select.push(`CASE WHEN ${a}.line IS NOT NULL THEN ${rowJsonSql({ columns }, a)} END AS ${quoteIdent(`row${i}`)}`);
+    select.push(
+      `CASE WHEN ${a}.line IS NOT NULL THEN ${rowJsonSql({ columns }, a)} END AS ${quoteIdent(`row${i}`)}`,
+    );
     joins.push(
       `LEFT JOIN ${stagingTable(table.name)} ${a} ON r.record IS NULL AND r.raw IS NULL AND r.model = ${quoteLiteral(table.name)} AND ${a}.line = r.line`,
     );
   });
-  return { sql: `SELECT ${select.join(", ")} FROM ${REJECT_TABLE} r ${joins.join(" ")} ORDER BY r.line`, tables };
+  return {
+    sql: `SELECT ${select.join(", ")} FROM ${REJECT_TABLE} r ${joins.join(" ")} ORDER BY r.line`,
+    tables,
+  };
 }
 
 function toRejectedRecord(row: Record<string, unknown>, tables: readonly TablePlan[]): RejectedRecord {

@@ -2,7 +2,11 @@ import type pg from "pg";
 import type { ProjectConfig } from "../config/project-config.js";
 import { SchemaMismatchError } from "../errors.js";
 import { type CompatibilityReport, compareSchemas } from "../schema/compatibility.js";
-import type { SchemaDescription } from "../schema/description.js";
+import type { SchemaDescription, TableDescription } from "../schema/description.js";
+import { rowJsonSql } from "../schema/values.js";
+import { canonicalJsonSql } from "../snapshot/canonical-sql.js";
+import { type ModelName, modelSpec } from "../snapshot/models.js";
+import { quoteIdent } from "./sql-names.js";
 import { introspectSchema } from "../schema/introspect.js";
 import { FORMAT1_DESCRIPTION } from "../snapshot/format1.js";
 import type { SnapshotManifest } from "../snapshot/manifest.js";
@@ -22,26 +26,37 @@ export interface SnapshotContents {
   description: SchemaDescription;
   /** Records per table, as the manifest declares them. */
   counts: Record<string, number>;
+  /** Digest per table, as the manifest declares them. */
+  digests: Record<string, string>;
+  /** SQL rendering a row (columns of `alias` named as the snapshot's) exactly as its data line holds it. */
+  renderLine: (table: string, alias: string) => string;
 }
 
 /** The schema description and counts of a snapshot: format 2 records them, format 1 has its frozen layout. */
 export function snapshotContents(manifest: SnapshotManifest): SnapshotContents {
   const m = manifest as SnapshotManifest & {
     schema: { description?: SchemaDescription };
-    tables?: Record<string, { count: number }>;
-    models?: Record<string, { count: number }>;
+    tables?: Record<string, { count: number; digest: string }>;
+    models?: Record<string, { count: number; digest: string }>;
   };
   if (manifest.formatVersion >= 2 && m.schema.description && m.tables) {
+    const description = m.schema.description;
     return {
       formatVersion: manifest.formatVersion,
-      description: m.schema.description,
+      description,
       counts: Object.fromEntries(Object.entries(m.tables).map(([t, s]) => [t, s.count])),
+      digests: Object.fromEntries(Object.entries(m.tables).map(([t, s]) => [t, s.digest])),
+      renderLine: (table, alias) =>
+        rowJsonSql(description.tables.find((t) => t.name === table) as TableDescription, alias),
     };
   }
   return {
     formatVersion: 1,
     description: FORMAT1_DESCRIPTION,
     counts: Object.fromEntries(Object.entries(m.models ?? {}).map(([t, s]) => [t, s.count])),
+    digests: Object.fromEntries(Object.entries(m.models ?? {}).map(([t, s]) => [t, s.digest])),
+    renderLine: (table, alias) =>
+      canonicalJsonSql(modelSpec(table as ModelName), (f) => `${alias}.${quoteIdent(f.name)}`),
   };
 }
 
@@ -51,6 +66,8 @@ export interface TargetSchemaPlan {
   enums: EnumRules;
   /** Snapshot columns the target does not get, per table (the report's drops). */
   droppedFields: Record<string, string[]>;
+  /** Tables whose every column is copied as is (no drop, no cast): their rows can match the manifest's digest. */
+  exactTables: Set<string>;
 }
 
 /**
@@ -78,22 +95,28 @@ export async function planAgainstTarget(
   );
   if (refusing.length > 0) {
     const shown = refusing.map((e) => `${e.table}${e.column ? `.${e.column}` : ""}: ${e.message}`);
-    throw new SchemaMismatchError(`The target's schema differs from the snapshot's:\n  ${shown.join("\n  ")}`, {
-      hint:
-        policy === "refuse" && !report.entries.some((e) => e.verdict === "refuse")
-          ? "Migrate the target to the snapshot's schema ('booksnap prepare' or prisma migrate), or pass --schema-drift tolerate to let import adapt as listed ('booksnap check' prints the whole report)."
-          : "These differences cannot be adapted. Migrate the target ('booksnap prepare' or prisma migrate) and retry; 'booksnap check' prints the whole report.",
-      details: { differences: shown, entries: refusing },
-    });
+    throw new SchemaMismatchError(
+      `The target's schema differs from the snapshot's:\n  ${shown.join("\n  ")}`,
+      {
+        hint:
+          policy === "refuse" && !report.entries.some((e) => e.verdict === "refuse")
+            ? "Migrate the target to the snapshot's schema ('booksnap prepare' or prisma migrate), or pass --schema-drift tolerate to let import adapt as listed ('booksnap check' prints the whole report)."
+            : "These differences cannot be adapted. Migrate the target ('booksnap prepare' or prisma migrate) and retry; 'booksnap check' prints the whole report.",
+        details: { differences: shown, entries: refusing },
+      },
+    );
   }
   const droppedFields: Record<string, string[]> = {};
+  const exactTables = new Set<string>();
   const missingInTarget: Record<string, Record<string, string[]>> = {};
   for (const table of report.tables) {
+    if (table.columns.every((a) => a.action === "copy" || a.action === "fill-default")) exactTables.add(table.table);
     for (const action of table.columns) {
       if (action.action === "drop") (droppedFields[table.table] ??= []).push(action.column);
     }
     for (const rule of table.recordRules) {
-      if (rule.rule === "enum-value-missing") (missingInTarget[table.table] ??= {})[rule.column] = rule.values;
+      if (rule.rule === "enum-value-missing")
+        (missingInTarget[table.table] ??= {})[rule.column] = rule.values;
     }
   }
   const plan = buildImportPlan({
@@ -104,5 +127,5 @@ export async function planAgainstTarget(
     dropped: droppedFields,
     skippedTables: report.skippedTables,
   });
-  return { report, plan, enums: { labels: contents.description.enums, missingInTarget }, droppedFields };
+  return { report, plan, enums: { labels: contents.description.enums, missingInTarget }, droppedFields, exactTables };
 }

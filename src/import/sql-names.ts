@@ -5,4 +5,5 @@ export const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')
 export const quoteLiteral = (value: string): string => `'${value.replace(/'/g, "''")}'`;
 
 /** schema.table, both quoted. */
-export const qualified = (schema: string, table: string): string => `${quoteIdent(schema)}.${quoteIdent(table)}`;
+export const qualified = (schema: string, table: string): string =>
+  `${quoteIdent(schema)}.${quoteIdent(table)}`;

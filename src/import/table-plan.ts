@@ -105,7 +105,8 @@ export function buildImportPlan(input: PlanInput): ImportPlan {
   const keyed = new Set(tables.filter((t) => t.key).map((t) => t.name));
   for (const table of tables) {
     for (const column of table.columns) {
-      if (column.reference?.kind === "table" && !keyed.has(column.reference.table)) column.reference = undefined;
+      if (column.reference?.kind === "table" && !keyed.has(column.reference.table))
+        column.reference = undefined;
     }
   }
   return {
@@ -129,7 +130,12 @@ function planTable(
   const columns: ColumnPlan[] = table.columns.map((column, index) => {
     const fk = foreignKeys.find((k) => k.columns.length === 1 && k.columns[0] === column.name);
     let reference: ColumnReference | undefined;
-    if (fk && owners && fk.references.table === owners.table && fk.references.columns[0] === owners.idColumn) {
+    if (
+      fk &&
+      owners &&
+      fk.references.table === owners.table &&
+      fk.references.columns[0] === owners.idColumn
+    ) {
       reference = { kind: "owner" };
     } else if (fk) {
       const referenced = input.snapshot.tables.find((t) => t.name === fk.references.table);
@@ -138,7 +144,12 @@ function planTable(
         referenced.primaryKey.length === 1 &&
         referenced.primaryKey[0] === fk.references.columns[0]
       ) {
-        reference = { kind: "table", table: referenced.name, constraint: fk.name, self: referenced.name === table.name };
+        reference = {
+          kind: "table",
+          table: referenced.name,
+          constraint: fk.name,
+          self: referenced.name === table.name,
+        };
       }
     }
     return {
@@ -212,7 +223,11 @@ function replaceDeletes(
     if (!inserted.has(table.name)) continue;
     const conditions: string[] = [];
     for (const fk of table.foreignKeys) {
-      if (fk.references.table === owners.table && fk.columns.length === 1 && fk.references.columns[0] === owners.idColumn) {
+      if (
+        fk.references.table === owners.table &&
+        fk.columns.length === 1 &&
+        fk.references.columns[0] === owners.idColumn
+      ) {
         conditions.push(`${alias(table.name)}.${quoteIdent(fk.columns[0] as string)} = $1`);
         continue;
       }
@@ -220,7 +235,10 @@ function replaceDeletes(
       if (!parent || fk.references.table === table.name) continue;
       const p = alias(fk.references.table, "p");
       const join = fk.columns
-        .map((c, i) => `${p}.${quoteIdent(fk.references.columns[i] as string)} = ${alias(table.name)}.${quoteIdent(c)}`)
+        .map(
+          (c, i) =>
+            `${p}.${quoteIdent(fk.references.columns[i] as string)} = ${alias(table.name)}.${quoteIdent(c)}`,
+        )
         .join(" AND ");
       conditions.push(
         `EXISTS (SELECT 1 FROM ${qualified(target.schema, fk.references.table)} ${p} WHERE ${join} AND ${parent.replaceAll(alias(fk.references.table), p)})`,

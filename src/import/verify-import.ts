@@ -1,9 +1,11 @@
 import type pg from "pg";
 import type { ColumnDescription } from "../schema/description.js";
 import { castSql, rowJsonSql } from "../schema/values.js";
+import { copyOutLines } from "../db/copy-out.js";
 import { VerificationError } from "../errors.js";
+import { ModelDigest } from "../snapshot/canonical.js";
 import { targetTable } from "./conflicts.js";
-import { quoteIdent } from "./sql-names.js";
+import { quoteIdent, quoteLiteral } from "./sql-names.js";
 import { fateTable, resolvedTable, stagingTable } from "./staging.js";
 import type { ColumnPlan, ImportPlan, TablePlan } from "./table-plan.js";
 
@@ -19,10 +21,22 @@ export interface RecordDifference {
 export interface ModelVerification {
   /** Records compared with their imported row. */
   verified: number;
-  /** What it was compared with: the staged record, value by value as PostgreSQL renders it. */
-  comparedWith: "staged";
-  /** Rendered and compared in SQL (rowJsonSql of both sides). */
+  /**
+   * What they were compared with: the manifest's digest (every record of the table imported,
+   * unchanged: the imported rows, keys shown as source keys, must hash to the file's bytes), or
+   * the staged records, value by value as PostgreSQL renders them.
+   */
+  comparedWith: "manifest" | "staged";
+  /** Rendered (and, for the manifest, hashed as it streams) from SQL. */
   method: "sql";
+}
+
+/** How to check a table against its manifest digest, when every record of it was imported as is. */
+export interface ManifestCheck {
+  /** The snapshot's record count and digest of the table. */
+  expected: { count: number; digest: string };
+  /** SQL rendering one imported row (columns of subquery `y`, named as the snapshot's) as the file has it. */
+  renderLine: (alias: string) => string;
 }
 
 const q = quoteIdent;
@@ -69,7 +83,7 @@ function comparisonSql(plan: ImportPlan, table: TablePlan, devSql: string): stri
       // The row must point at the target row the import chose; shown as the source key.
       const ok = `t.${q(c.name)} IS NOT DISTINCT FROM ${expectedTarget(c, devSql, key?.column === c.name)}`;
       actual.push(`CASE WHEN ${ok} THEN ${source} END AS ${q(`a:${c.name}`)}`);
-      badRefs.push(`CASE WHEN NOT (${ok}) THEN ${q(c.name)}::text END`);
+      badRefs.push(`CASE WHEN NOT (${ok}) THEN ${quoteLiteral(c.name)} END`);
     } else {
       actual.push(`t.${q(c.name)} AS ${q(`a:${c.name}`)}`);
     }
@@ -79,7 +93,8 @@ function comparisonSql(plan: ImportPlan, table: TablePlan, devSql: string): stri
   const refsJoin = columns.some((c) => c.reference?.kind === "table")
     ? ` JOIN ${resolvedTable(table.name)} r ON r.line = s.line`
     : "";
-  const refList = badRefs.length > 0 ? `array_remove(ARRAY[${badRefs.join(", ")}]::text[], NULL)` : "'{}'::text[]";
+  const refList =
+    badRefs.length > 0 ? `array_remove(ARRAY[${badRefs.join(", ")}]::text[], NULL)` : "'{}'::text[]";
   return `SELECT x.line, x.src, ${render("e")} AS expected, ${render("a")} AS actual, x.found, x.bad_refs,
                  count(*) OVER () AS differing
             FROM (SELECT s.line, ${key ? `s.${q(key.column)}` : "NULL"} AS src, ${[...expected, ...actual].join(", ")},
@@ -93,9 +108,53 @@ function comparisonSql(plan: ImportPlan, table: TablePlan, devSql: string): stri
 /** The target value a key or reference column must hold: the new key, the dev user, the remapped reference. */
 function expectedTarget(column: ColumnPlan, devSql: string, isKey = false): string {
   if (isKey) return "f.new";
-  if (column.reference?.kind === "owner") return `CASE WHEN s.${q(column.name)} IS NULL THEN NULL ELSE ${devSql} END`;
+  if (column.reference?.kind === "owner")
+    return `CASE WHEN s.${q(column.name)} IS NULL THEN NULL ELSE ${devSql} END`;
   if (column.reference?.kind === "table") return `r.${q(column.name)}`;
   return castSql(`s.${q(column.name)}`, (column.target as ColumnDescription).type);
+}
+
+/** What the fast path streams instead of a row that is missing or points at the wrong target row. */
+const BAD_ROW_MARKER = "reference check failed";
+
+/**
+ * The fast path for a table imported whole and unchanged: PostgreSQL renders each imported row
+ * as its line in the snapshot (keys and references as source keys) and streams it with COPY;
+ * the bytes ("<row>\n", in file order) are exactly what the manifest's digest hashes. A row that
+ * is missing or points elsewhere than meant comes out as BAD_ROW_MARKER (never matches). Any
+ * disagreement falls back to the per-record comparison, which names the differing records.
+ */
+async function manifestDigest(
+  client: pg.Client,
+  plan: ImportPlan,
+  table: TablePlan,
+  devSql: string,
+  check: ManifestCheck,
+): Promise<boolean> {
+  const key = table.key;
+  if (!key || !table.columns.every((c) => c.target)) return false;
+  const columns: string[] = [];
+  const oks: string[] = ["t.ctid IS NOT NULL"];
+  for (const c of table.columns) {
+    if (c.reference || c.name === key.column) {
+      const ok = `t.${q(c.name)} IS NOT DISTINCT FROM ${expectedTarget(c, devSql, c.name === key.column)}`;
+      oks.push(ok);
+      columns.push(`s.${q(c.name)} AS ${q(c.name)}`);
+    } else {
+      columns.push(`t.${q(c.name)} AS ${q(c.name)}`);
+    }
+  }
+  const refsJoin = table.columns.some((c) => c.reference?.kind === "table")
+    ? ` JOIN ${resolvedTable(table.name)} r ON r.line = s.line`
+    : "";
+  const sql = `SELECT CASE WHEN y.ok THEN ${check.renderLine("y")} ELSE '${BAD_ROW_MARKER}' END
+                 FROM (SELECT s.line, ${columns.join(", ")}, ${oks.join(" AND ")} AS ok
+                         FROM ${stagingTable(table.name)} s JOIN ${fateTable(table.name)} f ON f.line = s.line AND f.status = 'insert'${refsJoin}
+                         LEFT JOIN ${targetTable(plan, table.name)} t ON t.${q(key.column)} = f.new) y
+                ORDER BY y.line`;
+  const digest = new ModelDigest();
+  for await (const chunk of copyOutLines(client, sql)) digest.addCanonicalLines(chunk.bytes, chunk.lines);
+  return digest.count === check.expected.count && digest.digest() === check.expected.digest;
 }
 
 async function compareTable(
@@ -148,12 +207,21 @@ export async function verifyImported(
   plan: ImportPlan,
   devSql: string,
   insertedRows: Readonly<Record<string, number>>,
+  /** Tables imported whole and unchanged, checked against the manifest's digest first. */
+  manifestChecks: ReadonlyMap<string, ManifestCheck>,
 ): Promise<Record<string, ModelVerification>> {
   const results: Record<string, ModelVerification> = {};
   const differences: RecordDifference[] = [];
   const problems: string[] = [];
   for (const table of plan.tables) {
     if (!table.inserted) continue;
+    const check = manifestChecks.get(table.name);
+    if (check && insertedRows[table.name] === check.expected.count) {
+      if (await manifestDigest(client, plan, table, devSql, check)) {
+        results[table.name] = { verified: check.expected.count, comparedWith: "manifest", method: "sql" };
+        continue;
+      }
+    }
     const comparison = await compareTable(client, plan, table, devSql);
     if (insertedRows[table.name] !== undefined && insertedRows[table.name] !== comparison.verified) {
       problems.push(
@@ -168,7 +236,9 @@ export async function verifyImported(
   }
   if (differences.length > 0 || problems.length > 0) {
     const first = differences.slice(0, SHOWN_DIFFERENCES);
-    const described = first.map((d) => `${d.model} ${String(d.sourceId)} (line ${d.line}): ${d.fields.join(", ")}`);
+    const described = first.map(
+      (d) => `${d.model} ${String(d.sourceId)} (line ${d.line}): ${d.fields.join(", ")}`,
+    );
     throw new VerificationError(
       "E_VERIFY_MISMATCH",
       `Verification failed, nothing was changed: ${[...problems, ...described].join("; ")}`,

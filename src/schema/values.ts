@@ -21,7 +21,12 @@ function scalarProblem(type: ColumnType, value: unknown): string | undefined {
       if (typeof value !== "string") return "must be a string";
       if (value.includes("\u0000")) return "contains a NUL character";
       if (!value.isWellFormed()) return "contains a lone surrogate (not valid Unicode)";
-      if (type.kind === "text" && type.length !== undefined && !type.fixedLength && [...value].length > type.length)
+      if (
+        type.kind === "text" &&
+        type.length !== undefined &&
+        !type.fixedLength &&
+        [...value].length > type.length
+      )
         return `is longer than ${type.length} characters`;
       return undefined;
     }
@@ -76,7 +81,8 @@ const BASE: Record<string, string> = {
 };
 
 export function stagingSqlType(type: ColumnType): string {
-  const base = type.kind === "text" && type.fixedLength ? type.sql.replace(/\[\]$/, "") : (BASE[type.kind] as string);
+  const base =
+    type.kind === "text" && type.fixedLength ? type.sql.replace(/\[\]$/, "") : (BASE[type.kind] as string);
   return type.array ? `${base}[]` : base;
 }
 
@@ -88,7 +94,8 @@ export function renderSql(column: { name: string; type: ColumnType }, alias: str
   const x = `${alias}.${quote(column.name)}`;
   const t = column.type;
   if (t.array) {
-    if (t.kind === "int2" || t.kind === "int4" || t.kind === "bool") return `COALESCE(to_json(${x})::text, 'null')`;
+    if (t.kind === "int2" || t.kind === "int4" || t.kind === "bool")
+      return `COALESCE(to_json(${x})::text, 'null')`;
     return `COALESCE(to_json(${x}::text[])::text, 'null')`;
   }
   if (t.kind === "int2" || t.kind === "int4") return `COALESCE(${x}::text, 'null')`;

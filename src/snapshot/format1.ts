@@ -1,4 +1,9 @@
-import type { ColumnDescription, ColumnType, SchemaDescription, TableDescription } from "../schema/description.js";
+import type {
+  ColumnDescription,
+  ColumnType,
+  SchemaDescription,
+  TableDescription,
+} from "../schema/description.js";
 import { MODELS, type ModelName } from "./models.js";
 
 /**
@@ -17,7 +22,12 @@ function columnType(field: (typeof MODELS)[number]["fields"][number]): ColumnTyp
       return { kind: "int4", array: false, sql: "integer" };
     case "text":
       return field.type.maxLength
-        ? { kind: "text", array: false, sql: `character varying(${field.type.maxLength})`, length: field.type.maxLength }
+        ? {
+            kind: "text",
+            array: false,
+            sql: `character varying(${field.type.maxLength})`,
+            length: field.type.maxLength,
+          }
         : { kind: "text", array: false, sql: "text" };
     case "enum":
       return { kind: "enum", array: false, sql: `"${field.type.pgType}"`, enumName: field.type.pgType };
@@ -69,7 +79,10 @@ export const FORMAT1_DESCRIPTION: SchemaDescription = {
 
 const FIELD_NAMES = new Map(MODELS.map((m) => [m.name, m.fields.map((f) => f.name)]));
 const TIMESTAMP_FIELDS = new Map(
-  MODELS.map((m) => [m.name, new Set(m.fields.filter((f) => f.type.kind === "timestamp").map((f) => f.name))]),
+  MODELS.map((m) => [
+    m.name,
+    new Set(m.fields.filter((f) => f.type.kind === "timestamp").map((f) => f.name)),
+  ]),
 );
 
 /**
