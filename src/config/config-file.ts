@@ -29,9 +29,13 @@ export async function readConfigFile(path: string, required: boolean): Promise<C
     await assertSafeFile(handle, path);
     const bytes = await readBounded(handle, MAX_CONFIG_BYTES);
     if (bytes.length > MAX_CONFIG_BYTES) {
-      throw new ConfigError("E_CONFIG_TOO_LARGE", `The config file ${path} is larger than ${MAX_CONFIG_BYTES} bytes`, {
-        hint: "A booksnap config holds table and column names only; check that --config names the right file.",
-      });
+      throw new ConfigError(
+        "E_CONFIG_TOO_LARGE",
+        `The config file ${path} is larger than ${MAX_CONFIG_BYTES} bytes`,
+        {
+          hint: "A booksnap config holds table and column names only; check that --config names the right file.",
+        },
+      );
     }
     return parseConfigText(bytes, path);
   } finally {
@@ -68,9 +72,13 @@ async function openConfigFile(path: string, required: boolean): Promise<FileHand
 async function assertSafeFile(handle: FileHandle, path: string): Promise<void> {
   const info = await handle.stat();
   if (!info.isFile()) {
-    throw new ConfigError("E_CONFIG_NOT_REGULAR_FILE", `Refusing the config file ${path}: it is not a regular file`, {
-      hint: "A pipe or device could block or never end; use a plain file.",
-    });
+    throw new ConfigError(
+      "E_CONFIG_NOT_REGULAR_FILE",
+      `Refusing the config file ${path}: it is not a regular file`,
+      {
+        hint: "A pipe or device could block or never end; use a plain file.",
+      },
+    );
   }
   if ((info.mode & 0o022) !== 0) {
     throw new ConfigError(
@@ -81,9 +89,13 @@ async function assertSafeFile(handle: FileHandle, path: string): Promise<void> {
   }
   const uid = typeof process.getuid === "function" ? process.getuid() : undefined;
   if (uid !== undefined && info.uid !== uid && info.uid !== 0) {
-    throw new ConfigError("E_CONFIG_PERMISSIONS", `Refusing the config file ${path}: it belongs to another user`, {
-      hint: "It decides what is redacted; use a copy you own.",
-    });
+    throw new ConfigError(
+      "E_CONFIG_PERMISSIONS",
+      `Refusing the config file ${path}: it belongs to another user`,
+      {
+        hint: "It decides what is redacted; use a copy you own.",
+      },
+    );
   }
 }
 
@@ -101,16 +113,20 @@ export function parseConfigText(bytes: Uint8Array, path: string): ConfigFile {
   const forbiddenKeys: string[] = [];
   let raw: unknown;
   try {
-    raw = JSON.parse(text, function (key: string, value: unknown) {
+    raw = JSON.parse(text, (key: string, value: unknown) => {
       // JSON.parse keeps "__proto__" as an own key, but zod's records drop it silently and
       // plain objects would turn it into a prototype: refuse it outright.
       if (key === "__proto__") forbiddenKeys.push(key);
       return value;
     });
   } catch (error) {
-    throw new ConfigError("E_CONFIG_JSON", `The config file ${path} is not valid JSON${jsonErrorPlace(error, text)}`, {
-      hint: "Check brackets, quotes and commas (comments and trailing commas are not JSON).",
-    });
+    throw new ConfigError(
+      "E_CONFIG_JSON",
+      `The config file ${path} is not valid JSON${jsonErrorPlace(error, text)}`,
+      {
+        hint: "Check brackets, quotes and commas (comments and trailing commas are not JSON).",
+      },
+    );
   }
   if (forbiddenKeys.length > 0) {
     throw new ConfigError("E_CONFIG_INVALID", `The config file ${path} uses the reserved key "__proto__"`);
@@ -118,10 +134,14 @@ export function parseConfigText(bytes: Uint8Array, path: string): ConfigFile {
   const parsed = configFileSchema.safeParse(raw);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`);
-    throw new ConfigError("E_CONFIG_INVALID", `The config file ${path} is invalid:\n  ${problems.join("\n  ")}`, {
-      hint: "See docs/configuration.md for every key and its allowed values.",
-      details: { problems },
-    });
+    throw new ConfigError(
+      "E_CONFIG_INVALID",
+      `The config file ${path} is invalid:\n  ${problems.join("\n  ")}`,
+      {
+        hint: "See docs/configuration.md for every key and its allowed values.",
+        details: { problems },
+      },
+    );
   }
   return parsed.data;
 }

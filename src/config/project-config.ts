@@ -43,7 +43,8 @@ export async function resolveProjectConfig(options: ResolveProjectConfigOptions)
   const explicit = options.path !== undefined;
   const path = resolve(options.cwd, options.path ?? CONFIG_FILE_NAME);
   const file = await readConfigFile(path, explicit);
-  if (file === undefined) return buildProjectConfig(BOOK_APP_PRESET, { kind: "built-in", preset: "book-app" });
+  if (file === undefined)
+    return buildProjectConfig(BOOK_APP_PRESET, { kind: "built-in", preset: "book-app" });
   const base = file.extends ? PRESETS[file.extends] : undefined;
   const merged = base ? mergeConfigFiles(base, file) : file;
   return buildProjectConfig(merged, { kind: "file", path, extends: file.extends ?? null }, path);
@@ -82,7 +83,11 @@ export function mergeConfigFiles(base: ConfigFile, file: ConfigFile): ConfigFile
  * that need the whole file (sameAs targets, owner and rule columns). `path` names the file in
  * errors; a preset that fails here is a bug.
  */
-export function buildProjectConfig(file: ConfigFile, origin: ConfigOrigin, path = "(built-in)"): ProjectConfig {
+export function buildProjectConfig(
+  file: ConfigFile,
+  origin: ConfigOrigin,
+  path = "(built-in)",
+): ProjectConfig {
   const problems: string[] = [];
   const redaction = buildRedaction(file, problems);
   const identity = nullRecord<readonly string[]>();
@@ -109,10 +114,14 @@ export function buildProjectConfig(file: ConfigFile, origin: ConfigOrigin, path 
     problems.push("owners: emailColumn and idColumn must be different columns");
   }
   if (problems.length > 0) {
-    throw new ConfigError("E_CONFIG_INVALID", `The config file ${path} is invalid:\n  ${problems.join("\n  ")}`, {
-      hint: "See docs/configuration.md.",
-      details: { problems },
-    });
+    throw new ConfigError(
+      "E_CONFIG_INVALID",
+      `The config file ${path} is invalid:\n  ${problems.join("\n  ")}`,
+      {
+        hint: "See docs/configuration.md.",
+        details: { problems },
+      },
+    );
   }
   return Object.freeze({
     origin: Object.freeze(origin),
@@ -160,7 +169,11 @@ function buildRedaction(file: ConfigFile, problems: string[]): Record<string, Ta
 }
 
 /** "one ReadingList per owner where type = FAVORITES_YEAR and year" style text for messages. */
-function describePerOwnerRule(table: string, where: Record<string, unknown>, uniqueBy: readonly string[]): string {
+function describePerOwnerRule(
+  table: string,
+  where: Record<string, unknown>,
+  uniqueBy: readonly string[],
+): string {
   const condition = Object.entries(where)
     .map(([column, value]) => `${column} = ${JSON.stringify(value)}`)
     .join(" and ");

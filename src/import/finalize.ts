@@ -1,4 +1,5 @@
 import type pg from "pg";
+import { format1Record } from "../snapshot/format1.js";
 import type { SnapshotManifest } from "../snapshot/manifest.js";
 import {
   type ImportMode,
@@ -19,10 +20,10 @@ import {
 } from "./dependents.js";
 import { createDevUser, type DevUserChoice } from "./owner.js";
 import { type RejectsSummary, streamRejects } from "./rejects.js";
+import type { SnapshotContents } from "./schema-check.js";
 import { quoteIdent, quoteLiteral } from "./sql-names.js";
 import { CHECKPOINT_TABLE, fateTable, REJECT_TABLE, resolvedTable, stagingTable } from "./staging.js";
 import { alias, type ImportPlan, type TablePlan } from "./table-plan.js";
-import type { SnapshotContents } from "./schema-check.js";
 import { type ManifestCheck, type ModelVerification, verifyImported } from "./verify-import.js";
 
 export interface FinalPlan {
@@ -95,7 +96,8 @@ function manifestChecks(plan: FinalPlan, planned: PlannedCounts): Map<string, Ma
     const name = table.name;
     const digest = plan.contents.digests[name];
     const count = plan.contents.counts[name];
-    if (!table.inserted || !plan.exactTables.has(name) || digest === undefined || count === undefined) continue;
+    if (!table.inserted || !plan.exactTables.has(name) || digest === undefined || count === undefined)
+      continue;
     if ((plan.stagedCounts[`rejected:${name}`] ?? 0) > 0) continue;
     if ((planned.constraintRejected[name] ?? 0) > 0 || (planned.skipped[name] ?? 0) > 0) continue;
     checks.set(name, {
@@ -158,7 +160,14 @@ export async function finalizeImport(
     );
     const rejects =
       rejectCount > 0
-        ? await plan.deadLetter.write(streamRejects(client, plan.plan, rowsPerFetch(plan.longestLineBytes)))
+        ? await plan.deadLetter.write(
+            streamRejects(
+              client,
+              plan.plan,
+              plan.contents.formatVersion === 1 ? format1Record : (_table, row) => row,
+              rowsPerFetch(plan.longestLineBytes),
+            ),
+          )
         : { total: 0, validation: 0 };
     const outcome: FinalOutcome = {
       devUserId,

@@ -9,8 +9,8 @@ import type { DataSource } from "../snapshot/data-source.js";
 import { classifyImportError } from "./classify.js";
 import { CopyTextRows } from "./copy-text-rows.js";
 import { TableOrderCheck } from "./order-check.js";
-import type { RowDecoder } from "./row-decode.js";
 import { type RetryPolicy, withRetries } from "./retry.js";
+import type { RowDecoder } from "./row-decode.js";
 import type { ImportSession } from "./session.js";
 import {
   CHECKPOINT_TABLE,

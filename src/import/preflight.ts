@@ -3,6 +3,7 @@ import { ConflictError, SnapshotIntegrityError, UsageError } from "../errors.js"
 import { largeExpansion } from "../snapshot/expansion.js";
 import type { SnapshotManifest } from "../snapshot/manifest.js";
 import type { ImportMode } from "./conflicts.js";
+import { targetTable } from "./conflicts.js";
 import {
   affectedRows,
   assertReplaceNotBlocked,
@@ -12,9 +13,9 @@ import {
 } from "./dependents.js";
 import type { ImportDeps, ImportOptions } from "./options.js";
 import type { DevUserChoice } from "./owner.js";
+import { snapshotContents } from "./schema-check.js";
 import type { StagingCheckpoint } from "./staging.js";
 import { alias, type ImportPlan } from "./table-plan.js";
-import { targetTable } from "./conflicts.js";
 
 /** A resumed import must use the same snapshot, mode and user as the one that was interrupted. */
 export function assertResumable(
@@ -124,7 +125,7 @@ export async function confirmReplace(
 export function assertCompleteRead(
   staged: StagingCheckpoint,
   manifest: SnapshotManifest,
-  tableCounts: Readonly<Record<string, number>>,
+  tableCounts: Readonly<Record<string, number>> = snapshotContents(manifest).counts,
 ): void {
   const unknown = staged.counts["rejected:unknown"] ?? 0;
   const problems: string[] = [];

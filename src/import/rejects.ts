@@ -55,7 +55,14 @@ function rejectsQuery(plan: ImportPlan): { sql: string; tables: TablePlan[] } {
   };
 }
 
-function toRejectedRecord(row: Record<string, unknown>, tables: readonly TablePlan[]): RejectedRecord {
+/** Turns a staged row (named values in format 2's encoding) back into the record as the snapshot wrote it. */
+export type RecordOfRow = (table: string, row: Record<string, unknown>) => unknown;
+
+function toRejectedRecord(
+  row: Record<string, unknown>,
+  tables: readonly TablePlan[],
+  recordOf: RecordOfRow,
+): RejectedRecord {
   const base = {
     line: row.line as number,
     model: row.model as string | null,
@@ -67,18 +74,20 @@ function toRejectedRecord(row: Record<string, unknown>, tables: readonly TablePl
   const index = tables.findIndex((t) => t.name === base.model);
   const rendered = index >= 0 ? (row[`row${index}`] as string | null) : null;
   if (rendered === null) return base;
-  return { ...base, record: named(tables[index] as TablePlan, JSON.parse(rendered) as unknown[]) };
+  const table = tables[index] as TablePlan;
+  return { ...base, record: recordOf(table.name, named(table, JSON.parse(rendered) as unknown[])) };
 }
 
 /** Every rejected record in line order, read through a cursor (one page in memory at a time). */
 export async function* streamRejects(
   client: pg.Client,
   plan: ImportPlan,
+  recordOf: RecordOfRow,
   fetchRows?: number,
 ): AsyncGenerator<RejectedRecord> {
   const { sql, tables } = rejectsQuery(plan);
   for await (const row of cursorRows<Record<string, unknown>>(client, sql, [], fetchRows)) {
-    yield toRejectedRecord(row, tables);
+    yield toRejectedRecord(row, tables, recordOf);
   }
 }
 

@@ -3,14 +3,14 @@ import type { ProjectConfig } from "../config/project-config.js";
 import { SchemaMismatchError } from "../errors.js";
 import { type CompatibilityReport, compareSchemas } from "../schema/compatibility.js";
 import type { SchemaDescription, TableDescription } from "../schema/description.js";
+import { introspectSchema } from "../schema/introspect.js";
 import { rowJsonSql } from "../schema/values.js";
 import { canonicalJsonSql } from "../snapshot/canonical-sql.js";
-import { type ModelName, modelSpec } from "../snapshot/models.js";
-import { quoteIdent } from "./sql-names.js";
-import { introspectSchema } from "../schema/introspect.js";
 import { FORMAT1_DESCRIPTION } from "../snapshot/format1.js";
 import type { SnapshotManifest } from "../snapshot/manifest.js";
+import { type ModelName, modelSpec } from "../snapshot/models.js";
 import type { EnumRules } from "./row-decode.js";
+import { quoteIdent } from "./sql-names.js";
 import { buildImportPlan, type ImportPlan } from "./table-plan.js";
 
 /**
@@ -110,14 +110,15 @@ export async function planAgainstTarget(
   const exactTables = new Set<string>();
   const missingInTarget: Record<string, Record<string, string[]>> = {};
   for (const table of report.tables) {
-    if (table.columns.every((a) => a.action === "copy" || a.action === "fill-default")) exactTables.add(table.table);
-    for (const action of table.columns) {
-      if (action.action === "drop") (droppedFields[table.table] ??= []).push(action.column);
-    }
+    if (table.columns.every((a) => a.action === "copy" || a.action === "fill-default"))
+      exactTables.add(table.table);
+    const drops = table.columns.filter((a) => a.action === "drop").map((a) => a.column);
+    if (drops.length > 0) droppedFields[table.table] = drops;
+    const missing: Record<string, string[]> = {};
     for (const rule of table.recordRules) {
-      if (rule.rule === "enum-value-missing")
-        (missingInTarget[table.table] ??= {})[rule.column] = rule.values;
+      if (rule.rule === "enum-value-missing") missing[rule.column] = rule.values;
     }
+    missingInTarget[table.table] = missing;
   }
   const plan = buildImportPlan({
     snapshot: contents.description,
@@ -127,5 +128,11 @@ export async function planAgainstTarget(
     dropped: droppedFields,
     skippedTables: report.skippedTables,
   });
-  return { report, plan, enums: { labels: contents.description.enums, missingInTarget }, droppedFields, exactTables };
+  return {
+    report,
+    plan,
+    enums: { labels: contents.description.enums, missingInTarget },
+    droppedFields,
+    exactTables,
+  };
 }

@@ -200,7 +200,7 @@ function planTable(
     owners: isOwners,
     inserted: target !== undefined && !isOwners,
     uniques,
-    identity: identity && identity.every((c) => carried.has(c)) ? identity : undefined,
+    identity: identity?.every((c) => carried.has(c)) ? identity : undefined,
     ownerColumns: columns.filter((c) => c.reference?.kind === "owner").map((c) => c.name),
   };
 }

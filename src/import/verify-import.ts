@@ -1,8 +1,8 @@
 import type pg from "pg";
-import type { ColumnDescription } from "../schema/description.js";
-import { castSql, rowJsonSql } from "../schema/values.js";
 import { copyOutLines } from "../db/copy-out.js";
 import { VerificationError } from "../errors.js";
+import type { ColumnDescription } from "../schema/description.js";
+import { castSql, rowJsonSql } from "../schema/values.js";
 import { ModelDigest } from "../snapshot/canonical.js";
 import { targetTable } from "./conflicts.js";
 import { quoteIdent, quoteLiteral } from "./sql-names.js";

@@ -103,3 +103,25 @@ export function pgTimestampText(iso: string): string {
   const fraction = iso.slice(20, 23).replace(/0+$/, "");
   return `${iso.slice(0, 10)} ${iso.slice(11, 19)}${fraction ? `.${fraction}` : ""}`;
 }
+
+/** The inverse of format1Row for the dead-letter file: a staged row as the format-1 record it came from. */
+export function format1Record(
+  model: string,
+  row: Readonly<Record<string, unknown>>,
+): Record<string, unknown> {
+  const timestamps = TIMESTAMP_FIELDS.get(model as ModelName);
+  if (!timestamps) return { ...row };
+  return Object.fromEntries(
+    Object.entries(row).map(([name, value]) => [
+      name,
+      timestamps.has(name) && typeof value === "string" ? isoTimestamp(value) : value,
+    ]),
+  );
+}
+
+/** PostgreSQL's "2024-05-01 10:00:00.12" → "2024-05-01T10:00:00.120Z" (format 1's canonical form). */
+function isoTimestamp(text: string): string {
+  const [date, time = "00:00:00"] = text.split(" ");
+  const [whole, fraction = ""] = time.split(".");
+  return `${date}T${whole}.${fraction.padEnd(3, "0").slice(0, 3)}Z`;
+}
