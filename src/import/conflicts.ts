@@ -1,8 +1,8 @@
 import type pg from "pg";
-import { castSql, stagingSqlType } from "../schema/values.js";
+import { stagingSqlType } from "../schema/values.js";
 import { qualified, quoteIdent, quoteLiteral } from "./sql-names.js";
 import { fateTable, REJECT_TABLE, resolvedTable, stagingTable } from "./staging.js";
-import { alias, type ColumnPlan, type ImportPlan, type TablePlan } from "./table-plan.js";
+import { alias, type ColumnPlan, type ImportPlan, type TablePlan, toTargetSql } from "./table-plan.js";
 
 /**
  * Constraint checks done in SQL inside the final transaction, before anything is inserted, table
@@ -46,13 +46,13 @@ const tableRefs = (table: TablePlan) =>
  * dev user for owner references, the remapped key for references, else the staged value cast
  * to the target's type.
  */
-export function targetValueSql(column: ColumnPlan, devSql: string): string {
+export function targetValueSql(column: ColumnPlan, devSql: string, schema: string): string {
   const target = column.target;
   if (!target) throw new Error(`column ${column.name} is not inserted`);
   if (column.reference?.kind === "owner")
     return `CASE WHEN s.${q(column.name)} IS NULL THEN NULL ELSE ${devSql} END`;
   if (column.reference?.kind === "table") return `r.${q(column.name)}`;
-  return castSql(`s.${q(column.name)}`, target.type);
+  return toTargetSql(`s.${q(column.name)}`, column, schema);
 }
 
 async function run(ctx: ConflictContext, sql: string): Promise<number> {
@@ -188,11 +188,11 @@ async function resolveReferences(ctx: ConflictContext, table: TablePlan, self: b
 }
 
 /** The rows-match condition of some columns between staged `s` (resolved `r`) and target `t`. */
-function matchSql(table: TablePlan, columns: readonly string[], devSql: string): string {
+function matchSql(table: TablePlan, columns: readonly string[], devSql: string, schema: string): string {
   return columns
     .map((name) => {
       const column = table.columns.find((c) => c.name === name) as ColumnPlan;
-      const value = targetValueSql(column, devSql);
+      const value = targetValueSql(column, devSql, schema);
       const nullable = column.nullable || column.target?.nullable;
       return nullable ? `t.${q(name)} IS NOT DISTINCT FROM ${value}` : `t.${q(name)} = ${value}`;
     })
@@ -231,7 +231,7 @@ async function matchIdentity(ctx: ConflictContext, table: TablePlan): Promise<vo
                  THEN format('%s already belongs to a row of another owner in the target', ${describe})
                  ELSE format('already in the target (same %s)', ${describe}) END
        FROM ${stagingTable(table.name)} s${resolvedJoin(table)}
-       JOIN ${t} t ON ${matchSql(table, identity, ctx.devSql)}
+       JOIN ${t} t ON ${matchSql(table, identity, ctx.devSql, ctx.plan.schema)}
       WHERE ${live(table.name, "s")} AND ${open(table.name, "s")}
       ORDER BY s.line${key ? `, t.${key}` : ""}`,
   );
@@ -253,7 +253,7 @@ async function checkUniques(ctx: ConflictContext, table: TablePlan): Promise<voi
     if (usesSelfReference(table, unique.columns)) continue;
     if (table.key && unique.columns.length === 1 && unique.columns[0] === table.key.column) continue;
     const columns = unique.columns.map((name) => table.columns.find((c) => c.name === name) as ColumnPlan);
-    const values = columns.map((c) => targetValueSql(c, ctx.devSql));
+    const values = columns.map((c) => targetValueSql(c, ctx.devSql, ctx.plan.schema));
     const names = quoteLiteral(unique.columns.join(", "));
     const shown = `concat_ws(', ', ${values.map((v) => `${v}::text`).join(", ")})`;
     await run(
@@ -270,7 +270,7 @@ async function checkUniques(ctx: ConflictContext, table: TablePlan): Promise<voi
     const at = table.key ? `t.${q(table.key.column)}` : "NULL";
     // The target row is aliased as the replace predicate expects (alias(table)).
     const a = alias(table.name);
-    const match = matchSql(table, unique.columns, ctx.devSql).replaceAll("t.", `${a}.`);
+    const match = matchSql(table, unique.columns, ctx.devSql, ctx.plan.schema).replaceAll("t.", `${a}.`);
     await run(
       ctx,
       `INSERT INTO ${REJECT_TABLE} (line, model, src_key, reason, category)
@@ -297,7 +297,8 @@ async function assignKeys(ctx: ConflictContext, table: TablePlan): Promise<void>
   }
   const key = q(table.key.column);
   const targetKey = table.columns[table.key.index]?.target;
-  let newKey = targetKey ? castSql("o.k", targetKey.type) : "o.k";
+  const keyColumn = table.columns[table.key.index] as ColumnPlan;
+  let newKey = targetKey ? toTargetSql("o.k", keyColumn, ctx.plan.schema) : "o.k";
   if (table.key.sequence) {
     const sequence = await sequenceOid(ctx, table.name, table.key.column);
     newKey = `nextval(${sequence}::oid::regclass)`;

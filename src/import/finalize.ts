@@ -1,4 +1,5 @@
 import type pg from "pg";
+import { sessionSettingsSql } from "../schema/values.js";
 import { format1Record } from "../snapshot/format1.js";
 import type { SnapshotManifest } from "../snapshot/manifest.js";
 import {
@@ -73,7 +74,9 @@ const FINAL_WORK_MEM = "256MB";
 /** INSERT … SELECT of one table's records to insert, in target-key order. */
 function insertSql(plan: ImportPlan, table: TablePlan, devSql: string): string {
   const columns = table.columns.filter((c) => c.target);
-  const values = columns.map((c) => (c.name === table.key?.column ? "f.new" : targetValueSql(c, devSql)));
+  const values = columns.map((c) =>
+    c.name === table.key?.column ? "f.new" : targetValueSql(c, devSql, plan.schema),
+  );
   const refs = columns.some((c) => c.reference?.kind === "table")
     ? ` JOIN ${resolvedTable(table.name)} r ON r.line = s.line`
     : "";
@@ -142,6 +145,8 @@ export async function finalizeImport(
     await client.query(`SET LOCAL lock_timeout = ${Math.trunc(plan.lockTimeoutMs)}`);
     // The checks and the verification sort and hash whole staging tables of wide rows: keep that in memory.
     await client.query(`SET LOCAL work_mem = '${FINAL_WORK_MEM}'`);
+    // Values are cast, compared and rendered exactly as export rendered them (format 2's settings).
+    await client.query(sessionSettingsSql({ local: true }));
     const tables = plan.plan.tables.filter((t) => t.inserted);
     // Writers wait until we are done; readers (the app) keep seeing the old data meanwhile.
     if (tables.length > 0) {

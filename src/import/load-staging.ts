@@ -3,7 +3,7 @@ import type { ProgressCallback } from "../cli/progress.js";
 import { isTransientError } from "../db/connect.js";
 import { CsvChunks, copyInto } from "../db/copy.js";
 import { ConflictError, InterruptedError } from "../errors.js";
-import { copyText } from "../schema/values.js";
+import { copyText, sessionSettingsSql } from "../schema/values.js";
 import { type DataReaderOptions, readDataLines } from "../snapshot/data-reader.js";
 import type { DataSource } from "../snapshot/data-source.js";
 import { classifyImportError } from "./classify.js";
@@ -319,7 +319,8 @@ async function stageBatch(
     // WAL flush buys nothing.
     await client.query(
       `BEGIN; SET LOCAL statement_timeout = ${Math.trunc(options.statementTimeoutMs)};
-       SET LOCAL lock_timeout = ${Math.trunc(options.lockTimeoutMs)}; SET LOCAL synchronous_commit = off`,
+       SET LOCAL lock_timeout = ${Math.trunc(options.lockTimeoutMs)}; SET LOCAL synchronous_commit = off;
+       ${sessionSettingsSql({ local: true })}`,
     );
     for (const table of options.tables) {
       const rows = batch.rows.get(table.name);

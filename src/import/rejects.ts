@@ -6,7 +6,7 @@ import { cursorRows } from "./cursor.js";
 import { named } from "./row-decode.js";
 import { quoteIdent, quoteLiteral } from "./sql-names.js";
 import { REJECT_TABLE, stagingTable } from "./staging.js";
-import type { ImportPlan, TablePlan } from "./table-plan.js";
+import { type ImportPlan, renderTable, type TablePlan } from "./table-plan.js";
 
 /** One line of the dead-letter file (<name>.rejects.ndjson). */
 export interface RejectedRecord {
@@ -42,9 +42,8 @@ function rejectsQuery(plan: ImportPlan): { sql: string; tables: TablePlan[] } {
   tables.forEach((table, i) => {
     const a = `s${i}`;
     const columns = table.columns.map((c) => ({ name: c.name, type: c.type }) as ColumnDescription);
-    select.push(
-      `CASE WHEN ${a}.line IS NOT NULL THEN ${rowJsonSql({ columns }, a)} END AS ${quoteIdent(`row${i}`)}`,
-    );
+    const json = rowJsonSql(renderTable(table.name, columns), a, { guardArrayShapes: false });
+    select.push(`CASE WHEN ${a}.line IS NOT NULL THEN ${json} END AS ${quoteIdent(`row${i}`)}`);
     joins.push(
       `LEFT JOIN ${stagingTable(table.name)} ${a} ON r.record IS NULL AND r.raw IS NULL AND r.model = ${quoteLiteral(table.name)} AND ${a}.line = r.line`,
     );

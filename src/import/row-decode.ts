@@ -1,10 +1,10 @@
 import { isUtf8 } from "node:buffer";
-import { validateValue } from "../schema/values.js";
+import { compileValidator, type ValueValidator } from "../schema/values.js";
 import { format1Row } from "../snapshot/format1.js";
 import { isModelName } from "../snapshot/models.js";
 import { decodeRecordLine } from "../snapshot/record-line.js";
 import { validateRecord } from "../snapshot/validate.js";
-import type { ColumnPlan, TablePlan } from "./table-plan.js";
+import type { TablePlan } from "./table-plan.js";
 
 /** One data line, decoded and validated against its table's plan; never thrown, always a value. */
 export type DecodedRow =
@@ -35,6 +35,8 @@ export interface EnumRules {
 export class RowDecoder {
   private readonly byName: Map<string, TablePlan>;
   private readonly missing: Map<string, Map<number, Set<string>>>;
+  /** Per table, one compiled validator per column (validation runs for every value of the file). */
+  private readonly validators: Map<string, ValueValidator[]>;
 
   constructor(
     private readonly formatVersion: number,
@@ -42,6 +44,9 @@ export class RowDecoder {
     private readonly enums: EnumRules,
   ) {
     this.byName = new Map(tables.map((t) => [t.name, t]));
+    this.validators = new Map(
+      tables.map((t) => [t.name, t.columns.map((c) => compileValidator(c.type, enums.labels))]),
+    );
     this.missing = new Map(
       tables.map((t) => [
         t.name,
@@ -99,29 +104,20 @@ export class RowDecoder {
       };
     }
     const problems: string[] = [];
+    const validators = this.validators.get(table.name) as ValueValidator[];
     for (const column of table.columns) {
       const v = row[column.index];
       if (v === null) {
         if (!column.nullable) problems.push(`${column.name}: null in a NOT NULL column`);
         continue;
       }
-      const invalid = validateValue(column.type, v) ?? this.enumProblem(column, v);
+      const invalid = (validators[column.index] as ValueValidator)(v);
       if (invalid) problems.push(`${column.name}: ${invalid}`);
     }
     const record = named(table, row);
     if (problems.length > 0) return { ok: false, reason: problems.join("; "), table, record };
     const problem = this.targetProblem(table, row);
     return problem ? { ok: false, reason: problem, table, record } : { ok: true, table, row };
-  }
-
-  /** An enum value must be one of the snapshot's labels (validateValue knows the kind, not the labels). */
-  private enumProblem(column: ColumnPlan, value: unknown): string | undefined {
-    if (column.type.kind !== "enum") return undefined;
-    const labels = this.enums.labels[column.type.enumName ?? ""];
-    if (!labels) return undefined;
-    const values = column.type.array ? (value as unknown[]) : [value];
-    const bad = values.find((v) => v !== null && !labels.includes(v as string));
-    return bad === undefined ? undefined : `${JSON.stringify(bad)} is not a label of ${column.type.enumName}`;
   }
 
   /** What the target cannot take: NULL in its NOT NULL column, an enum label it lacks. */

@@ -4,6 +4,7 @@ import type {
   SchemaDescription,
   TableDescription,
 } from "../schema/description.js";
+import { castSql } from "../schema/values.js";
 import { qualified, quoteIdent } from "./sql-names.js";
 
 /**
@@ -252,4 +253,22 @@ function replaceDeletes(
 /** The alias a delete predicate uses for its table's row (unique per table, so nesting stays unambiguous). */
 export function alias(table: string, prefix = "t"): string {
   return quoteIdent(`${prefix}:${table}`);
+}
+
+/** A table description of just some columns (what rowJsonSql renders), under a name for messages. */
+export function renderTable(name: string, columns: readonly ColumnDescription[]): TableDescription {
+  return { name, columns: [...columns], primaryKey: [], foreignKeys: [], uniques: [], indexes: [] };
+}
+
+/**
+ * SQL turning a staged value (staged in the snapshot's type, enums as text) into the target
+ * column's type: enums cast to the target's enum, other type changes the report accepted
+ * (lossless widenings) cast explicitly, identical types left as they are.
+ */
+export function toTargetSql(expr: string, column: ColumnPlan, schema: string): string {
+  const target = column.target;
+  if (!target) throw new Error(`column ${column.name} is not inserted`);
+  if (target.type.kind === "enum") return castSql(expr, target.type, schema);
+  if (target.type.sql === column.type.sql) return expr;
+  return `(${expr})::${target.type.sql}`;
 }

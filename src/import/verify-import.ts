@@ -2,12 +2,12 @@ import type pg from "pg";
 import { copyOutLines } from "../db/copy-out.js";
 import { VerificationError } from "../errors.js";
 import type { ColumnDescription } from "../schema/description.js";
-import { castSql, rowJsonSql } from "../schema/values.js";
+import { rowJsonSql } from "../schema/values.js";
 import { ModelDigest } from "../snapshot/canonical.js";
 import { targetTable } from "./conflicts.js";
 import { quoteIdent, quoteLiteral } from "./sql-names.js";
 import { fateTable, resolvedTable, stagingTable } from "./staging.js";
-import type { ColumnPlan, ImportPlan, TablePlan } from "./table-plan.js";
+import { type ColumnPlan, type ImportPlan, renderTable, type TablePlan, toTargetSql } from "./table-plan.js";
 
 /** One record whose imported form differs from what was staged. */
 export interface RecordDifference {
@@ -69,7 +69,7 @@ function comparisonSql(plan: ImportPlan, table: TablePlan, devSql: string): stri
     lookup = pk
       .map((name) => {
         const column = columns.find((c) => c.name === name) as ColumnPlan;
-        return `t.${q(name)} = ${expectedTarget(column, devSql)}`;
+        return `t.${q(name)} = ${expectedTarget(column, devSql, plan.schema)}`;
       })
       .join(" AND ");
   }
@@ -77,11 +77,11 @@ function comparisonSql(plan: ImportPlan, table: TablePlan, devSql: string): stri
   const actual: string[] = [];
   const badRefs: string[] = [];
   for (const c of columns) {
-    const source = castSql(`s.${q(c.name)}`, c.target.type);
+    const source = toTargetSql(`s.${q(c.name)}`, c, plan.schema);
     expected.push(`${source} AS ${q(`e:${c.name}`)}`);
     if (c.reference || c.name === key?.column) {
       // The row must point at the target row the import chose; shown as the source key.
-      const ok = `t.${q(c.name)} IS NOT DISTINCT FROM ${expectedTarget(c, devSql, key?.column === c.name)}`;
+      const ok = `t.${q(c.name)} IS NOT DISTINCT FROM ${expectedTarget(c, devSql, plan.schema, key?.column === c.name)}`;
       actual.push(`CASE WHEN ${ok} THEN ${source} END AS ${q(`a:${c.name}`)}`);
       badRefs.push(`CASE WHEN NOT (${ok}) THEN ${quoteLiteral(c.name)} END`);
     } else {
@@ -89,7 +89,14 @@ function comparisonSql(plan: ImportPlan, table: TablePlan, devSql: string): stri
     }
   }
   const render = (prefix: string) =>
-    rowJsonSql({ columns: columns.map((c) => ({ ...c.target, name: `${prefix}:${c.name}` })) }, "x");
+    rowJsonSql(
+      renderTable(
+        table.name,
+        columns.map((c) => ({ ...c.target, name: `${prefix}:${c.name}` })),
+      ),
+      "x",
+      { guardArrayShapes: false },
+    );
   const refsJoin = columns.some((c) => c.reference?.kind === "table")
     ? ` JOIN ${resolvedTable(table.name)} r ON r.line = s.line`
     : "";
@@ -106,12 +113,12 @@ function comparisonSql(plan: ImportPlan, table: TablePlan, devSql: string): stri
 }
 
 /** The target value a key or reference column must hold: the new key, the dev user, the remapped reference. */
-function expectedTarget(column: ColumnPlan, devSql: string, isKey = false): string {
+function expectedTarget(column: ColumnPlan, devSql: string, schema: string, isKey = false): string {
   if (isKey) return "f.new";
   if (column.reference?.kind === "owner")
     return `CASE WHEN s.${q(column.name)} IS NULL THEN NULL ELSE ${devSql} END`;
   if (column.reference?.kind === "table") return `r.${q(column.name)}`;
-  return castSql(`s.${q(column.name)}`, (column.target as ColumnDescription).type);
+  return toTargetSql(`s.${q(column.name)}`, column, schema);
 }
 
 /** What the fast path streams instead of a row that is missing or points at the wrong target row. */
@@ -137,7 +144,7 @@ async function manifestDigest(
   const oks: string[] = ["t.ctid IS NOT NULL"];
   for (const c of table.columns) {
     if (c.reference || c.name === key.column) {
-      const ok = `t.${q(c.name)} IS NOT DISTINCT FROM ${expectedTarget(c, devSql, c.name === key.column)}`;
+      const ok = `t.${q(c.name)} IS NOT DISTINCT FROM ${expectedTarget(c, devSql, plan.schema, c.name === key.column)}`;
       oks.push(ok);
       columns.push(`s.${q(c.name)} AS ${q(c.name)}`);
     } else {
