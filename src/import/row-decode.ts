@@ -41,7 +41,7 @@ export class RowDecoder {
   constructor(
     private readonly formatVersion: number,
     tables: readonly TablePlan[],
-    private readonly enums: EnumRules,
+    enums: EnumRules,
   ) {
     this.byName = new Map(tables.map((t) => [t.name, t]));
     this.validators = new Map(
