@@ -135,7 +135,7 @@ function badWhere(
 }
 
 /** SQLSTATE classes meaning "this predicate is wrong" rather than "the export failed". */
-const PREDICATE_SQLSTATES = /^(42|22|0A|25006)/;
+const PREDICATE_SQLSTATES = /^(42|22|0A|25001|25006)/;
 
 /**
  * Maps PostgreSQL's rejection of a predicate (syntax error, unknown column, bad cast, a write
@@ -152,10 +152,9 @@ export function predicateError(error: unknown, where: WherePredicate, predicateO
     : "";
   return badWhere(`${where.table}: ${where.predicate}`, `PostgreSQL rejected it: ${e.message}${pointer}`, {
     details: { table: where.table, sqlstate: e.code, ...(inPredicate ? { position: at } : {}) },
-    hint:
-      e.code === "25006"
-        ? "The predicate tried to write; it runs in the export's read-only transaction. Use a plain condition."
-        : "Check the predicate's SQL: column names are case-sensitive and need double quotes when mixed-case.",
+    hint: e.code.startsWith("25")
+      ? "The predicate tried to write; it runs in the export's read-only transaction. Use a plain condition."
+      : "Check the predicate's SQL: column names are case-sensitive and need double quotes when mixed-case.",
     cause: error,
   });
 }
