@@ -1,5 +1,5 @@
 // TEMPORARY copy of helper "values" work in progress (src/schema/values/render.ts, settings.ts), until wip-values is committed; replaced by an import of src/schema/values.
-import type { ColumnDescription, ColumnType, ScalarKind, TableDescription } from "../schema/description.js";
+import type { ColumnDescription, ColumnType, ScalarKind, TableDescription } from "./description.js";
 
 const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;
 
@@ -161,4 +161,96 @@ export const EXPORT_SESSION_SETTINGS: readonly SessionSetting[] = Object.freeze(
 export function sessionSettingsSql(options: { local?: boolean } = {}): string {
   const set = options.local ? "SET LOCAL" : "SET";
   return EXPORT_SESSION_SETTINGS.map((s) => `${set} ${s.name} = ${s.value};`).join(" ");
+}
+
+// --- TEMPORARY validateValue (export2), until helper "values" commits its own -------------------
+
+const INT_RANGES: Record<string, [number, number]> = {
+  int2: [-32768, 32767],
+  int4: [-2147483648, 2147483647],
+};
+const INT8_MIN = -(2n ** 63n);
+const INT8_MAX = 2n ** 63n - 1n;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const NUMERIC = /^(-?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?|NaN|-?Infinity)$/i;
+const FLOAT = /^(-?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?|NaN|-?Infinity)$/i;
+const DATE = /^(\d{4,}-\d{2}-\d{2}( BC)?|-?infinity)$/;
+const TIMESTAMP = /^(\d{4,}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?(\+00)?( BC)?|-?infinity)$/;
+const TIME = /^\d{2}:\d{2}:\d{2}(\.\d{1,6})?([+-]\d{2}(:\d{2}(:\d{2})?)?)?$/;
+const BYTEA = /^\\x([0-9a-f]{2})*$/;
+
+/** Why `value` (not null) is not a valid format-2 encoding of one `type` value, or undefined. */
+function validateScalar(type: ColumnType, value: unknown): string | undefined {
+  const { kind } = type;
+  switch (kind) {
+    case "int2":
+    case "int4": {
+      const [min, max] = INT_RANGES[kind] as [number, number];
+      return Number.isInteger(value) && (value as number) >= min && (value as number) <= max
+        ? undefined
+        : `expected a ${kind} number`;
+    }
+    case "bool":
+      return typeof value === "boolean" ? undefined : "expected true or false";
+  }
+  if (typeof value !== "string") return `expected a string (${kind})`;
+  if (value.includes("\u0000")) return "NUL character in a value";
+  switch (kind) {
+    case "text": {
+      if (type.length !== undefined) {
+        const length = [...value].length;
+        if (type.fixedLength ? length !== type.length : length > type.length) {
+          return `expected ${type.fixedLength ? "exactly" : "at most"} ${type.length} characters`;
+        }
+      }
+      return undefined;
+    }
+    case "enum":
+      return undefined; // labels are checked against the description by the caller
+    case "int8": {
+      if (!/^-?\d{1,19}$/.test(value)) return "expected an int8 as a decimal string";
+      const n = BigInt(value);
+      return n < INT8_MIN || n > INT8_MAX ? "int8 out of range" : undefined;
+    }
+    case "numeric":
+      return NUMERIC.test(value) ? undefined : "expected a numeric as a string";
+    case "float4":
+    case "float8":
+      return FLOAT.test(value) ? undefined : "expected a float as a string";
+    case "uuid":
+      return UUID.test(value) ? undefined : "expected a lower-case uuid";
+    case "date":
+      return DATE.test(value) ? undefined : "expected a date (YYYY-MM-DD)";
+    case "timestamp":
+    case "timestamptz":
+      return TIMESTAMP.test(value) ? undefined : "expected a timestamp (YYYY-MM-DD HH:MM:SS[.ffffff])";
+    case "time":
+    case "timetz":
+      return TIME.test(value) ? undefined : "expected a time (HH:MM:SS[.ffffff])";
+    case "interval":
+      return value.length > 0 ? undefined : "expected an interval";
+    case "bytea":
+      return BYTEA.test(value) ? undefined : "expected bytea as \\x and hex digits";
+    case "json":
+    case "jsonb":
+      try {
+        JSON.parse(value);
+        return undefined;
+      } catch {
+        return "expected JSON text";
+      }
+  }
+  return `unknown kind ${kind}`;
+}
+
+/** Reason when `value` is not a valid format-2 encoding of a non-NULL value of `type`; undefined when valid. */
+export function validateValue(type: ColumnType, value: unknown): string | undefined {
+  if (!type.array) return validateScalar(type, value);
+  if (!Array.isArray(value)) return "expected a JSON array";
+  for (const element of value) {
+    if (element === null) continue;
+    const reason = validateScalar(type, element);
+    if (reason) return `array element: ${reason}`;
+  }
+  return undefined;
 }
