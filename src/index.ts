@@ -23,7 +23,6 @@ export {
   exportConnectionSettings,
   exportSnapshot,
 } from "./export/export.js";
-export { createRedactor, pseudonymise, REDACTED_USER_FIELDS } from "./export/redact.js";
 export type { ImportMode } from "./import/conflicts.js";
 export {
   abortImport,
@@ -40,6 +39,8 @@ export type { RejectedRecord } from "./import/rejects.js";
 export { CHECKPOINT_TABLE, IMPORT_LOCK_KEY, STAGING_SCHEMA } from "./import/staging.js";
 export { inspectSnapshot, type SnapshotSummary } from "./inspect.js";
 export { type PrepareOptions, type PrepareResult, prepareDatabase } from "./prepare.js";
+export { planRedaction } from "./redact/plan.js";
+export { createRowRedactor } from "./redact/row-redactor.js";
 export {
   defaultIdentityPath,
   type GeneratedKey,
@@ -65,4 +66,5 @@ export { MODEL_NAMES, MODELS, type ModelName, type SnapshotRecord } from "./snap
 export { resolveSnapshotPaths, type SnapshotPaths } from "./snapshot/paths.js";
 export { type CheckedRecord, SnapshotContentChecker } from "./verify/content-checker.js";
 export { checkDataFile, loadManifest, sha256File } from "./verify/data-file.js";
+export { type CheckedRow, RowContentChecker } from "./verify/row-checker.js";
 export { type VerifyDeps, type VerifyResult, verifySnapshot } from "./verify/verify.js";

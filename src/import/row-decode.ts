@@ -1,8 +1,8 @@
-import { isUtf8 } from "node:buffer";
 import { compileValidator, type ValueValidator } from "../schema/values.js";
 import { format1Row } from "../snapshot/format1.js";
 import { isModelName } from "../snapshot/models.js";
 import { decodeRecordLine } from "../snapshot/record-line.js";
+import { decodeRowLine, type RowLayout } from "../snapshot/row-line.js";
 import { validateRecord } from "../snapshot/validate.js";
 import type { TablePlan } from "./table-plan.js";
 
@@ -34,6 +34,7 @@ export interface EnumRules {
  */
 export class RowDecoder {
   private readonly byName: Map<string, TablePlan>;
+  private readonly layout: RowLayout;
   private readonly missing: Map<string, Map<number, Set<string>>>;
   /** Per table, one compiled validator per column (validation runs for every value of the file). */
   private readonly validators: Map<string, ValueValidator[]>;
@@ -44,6 +45,7 @@ export class RowDecoder {
     enums: EnumRules,
   ) {
     this.byName = new Map(tables.map((t) => [t.name, t]));
+    this.layout = new Map(tables.map((t) => [t.name, t.columns.length]));
     this.validators = new Map(
       tables.map((t) => [t.name, t.columns.map((c) => compileValidator(c.type, enums.labels))]),
     );
@@ -80,29 +82,13 @@ export class RowDecoder {
   }
 
   private decodeFormat2(bytes: Buffer): DecodedRow {
-    if (!isUtf8(bytes)) return { ok: false, reason: "invalid UTF-8" };
-    const text = bytes.toString("utf8");
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (error) {
-      return { ok: false, reason: `malformed JSON: ${(error as Error).message}` };
+    const decoded = decodeRowLine(bytes, this.layout);
+    if (!decoded.ok) {
+      const table = decoded.table !== undefined ? this.byName.get(decoded.table) : undefined;
+      return { ok: false, reason: decoded.reason, ...(table ? { table } : {}) };
     }
-    if (!Array.isArray(value) || value.length !== 2 || typeof value[0] !== "string") {
-      return { ok: false, reason: 'line must be a JSON array ["<table>", [<values>]]' };
-    }
-    const table = this.byName.get(value[0]);
-    if (!table) return { ok: false, reason: `unknown table ${JSON.stringify(value[0])}` };
-    const row = value[1];
-    if (!Array.isArray(row)) return { ok: false, reason: "the row is not a JSON array", table, record: row };
-    if (row.length !== table.columns.length) {
-      return {
-        ok: false,
-        reason: `the row has ${row.length} values, ${table.name} has ${table.columns.length} columns`,
-        table,
-        record: row,
-      };
-    }
+    const table = this.byName.get(decoded.table) as TablePlan;
+    const row = decoded.row;
     const problems: string[] = [];
     const validators = this.validators.get(table.name) as ValueValidator[];
     for (const column of table.columns) {

@@ -3,7 +3,7 @@ import { mkdir, open, readFile, stat, truncate, writeFile } from "node:fs/promis
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { compress, decompress } from "zstd-napi";
-import { type SnapshotManifest, signManifest } from "../../src/snapshot/manifest.js";
+import { type SnapshotManifestV1 as SnapshotManifest, signManifest } from "../../src/snapshot/manifest.js";
 import { runBooksnap } from "../helpers/cli.js";
 import { useLoadedSource } from "../helpers/export.js";
 
