@@ -83,7 +83,7 @@ describe("import in a terminal", () => {
 
     const refused = await terminal(["import", snapshot, "--to", db.url], cwd);
     await refused.waitFor(
-      "Replace reader1@example.com's 4 book(s) and 3 reading list(s) with the snapshot's? [y/N]",
+      "3 ReadingList row(s), 4 Book row(s) with the snapshot's? [y/N]",
     );
     await refused.answer("n");
     expect(await refused.exitCode()).toBe(2);
