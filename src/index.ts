@@ -2,8 +2,31 @@
  * booksnap's public API. The CLI uses only what is exported here; so can scripts and tests.
  */
 
+export {
+  CHECK_APPLICATION_NAME,
+  type CheckOptions,
+  type CheckResult,
+  checkConnectionSettings,
+  checkSnapshot,
+} from "./check.js";
 export { runCli } from "./cli/main.js";
 export type { ProgressCallback, ProgressUpdate } from "./cli/progress.js";
+export {
+  assertConfigMatchesSchema,
+  type ConfigCheck,
+  type ConfigProblem,
+  checkConfigAgainstSchema,
+} from "./config/config-check.js";
+export { ConfigError, type ConfigErrorCode } from "./config/config-error.js";
+export { CONFIG_FILE_NAME, MAX_CONFIG_BYTES } from "./config/config-file.js";
+export { PSEUDONYM_KINDS, REDACTION_KINDS } from "./config/config-file-schema.js";
+export {
+  ENGINE_DEFAULTS,
+  type ProjectConfig,
+  presetProjectConfig,
+  type ResolveProjectConfigOptions,
+  resolveProjectConfig,
+} from "./config/project-config.js";
 export {
   CONFIG_DIR_VARIABLE,
   REDACTION_KEY_VARIABLE,
@@ -41,6 +64,35 @@ export { inspectSnapshot, type SnapshotSummary } from "./inspect.js";
 export { type PrepareOptions, type PrepareResult, prepareDatabase } from "./prepare.js";
 export { planRedaction } from "./redact/plan.js";
 export { createRowRedactor } from "./redact/row-redactor.js";
+export {
+  type AppliedRule,
+  planRedaction,
+  type RedactionPlan,
+  type TableRedactionPlan,
+} from "./redact/plan.js";
+export {
+  createRowRedactor,
+  RedactionCollisionError,
+  type RowRedactor,
+  redactColumnValue,
+} from "./redact/row-redactor.js";
+export { formatSuggestedRules, type UncoveredColumn, type UncoveredReplacement } from "./redact/uncovered.js";
+export {
+  type ColumnAction,
+  type CompareOptions,
+  type CompatibilityCode,
+  type CompatibilityEntry,
+  type CompatibilityReport,
+  compareSchemas,
+  DEFAULT_COMPARE_OPTIONS,
+  type RecordRule,
+  type TableCompatibility,
+  type Verdict,
+} from "./schema/compatibility.js";
+export * from "./schema/description.js";
+export { schemaFingerprint } from "./schema/fingerprint.js";
+export { type IntrospectionResult, type IntrospectOptions, introspectSchema } from "./schema/introspect.js";
+export { orderTables } from "./schema/order.js";
 export {
   defaultIdentityPath,
   type GeneratedKey,

@@ -46,7 +46,9 @@ const kind = z.enum(REDACTION_KINDS);
  * pseudonym as that column (a value that refers to another column without a foreign key, e.g. a
  * settings row holding a user's external id).
  */
-const rule = z.union([kind, z.strictObject({ kind: z.enum(PSEUDONYM_KINDS), sameAs: columnReference })]);
+const rule = z.union([kind, z.strictObject({ kind: z.enum(PSEUDONYM_KINDS), sameAs: columnReference })], {
+  error: `must be one of ${REDACTION_KINDS.join(", ")}, or { "kind": <${PSEUDONYM_KINDS.join("|")}>, "sameAs": "Table.column" }`,
+});
 
 const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 
@@ -84,6 +86,11 @@ export const configFileSchema = z.strictObject({
       /** Column that names an owner by email on the command line, or null (ids only). */
       emailColumn: identifier.nullable(),
       idColumn: identifier,
+      /**
+       * Child table -> the foreign keys (constraint name or single column) that make its rows the
+       * owner's when it has no owner column itself; default: every foreign key into an owned table.
+       */
+      belongsThrough: z.record(identifier, z.array(identifier).min(1)).optional(),
     })
     .nullable()
     .optional(),

@@ -145,7 +145,16 @@ describe("compareSchemas: column types (value rules: every snapshot value has on
     ["json", "jsonb", "TYPE_JSON_NORMALISED", "adapt"],
     ["jsonb", "json", "TYPE_WIDENED", "adapt"],
     ["text", "json", "TYPE_INCOMPATIBLE", "refuse"],
-    ["uuid", "text", "TYPE_WIDENED", "adapt"],
+    ["uuid", "text", "TYPE_TO_TEXT", "adapt"],
+    ["int4", "text", "TYPE_TO_TEXT", "adapt"], // the real app's ReadingList.year: Int in format 1, TEXT now
+    ["int8", "varchar20", "TYPE_TO_TEXT", "adapt"], // -9223372036854775808 has 20 characters
+    ["int4", "varchar5", "TYPE_NARROWED", "refuse"],
+    ["numeric", "text", "TYPE_TO_TEXT", "adapt"],
+    ["numeric", "varchar40", "TYPE_NARROWED", "refuse"],
+    ["numeric12_2", "varchar20", "TYPE_TO_TEXT", "adapt"],
+    ["int4", "char10", "TYPE_INCOMPATIBLE", "refuse"],
+    ["bool", "text", "TYPE_INCOMPATIBLE", "refuse"],
+    ["ts3", "text", "TYPE_INCOMPATIBLE", "refuse"],
     ["uuid", "varchar5", "TYPE_NARROWED", "refuse"],
     ["text", "uuid", "TYPE_INCOMPATIBLE", "refuse"],
     ["bool", "int4", "TYPE_INCOMPATIBLE", "refuse"],
@@ -154,7 +163,6 @@ describe("compareSchemas: column types (value rules: every snapshot value has on
     ["text", "textArray", "TYPE_ARRAY_CHANGED", "refuse"],
     ["textArray", "text", "TYPE_ARRAY_CHANGED", "refuse"],
     ["isbnDomain", "text", null, "ok"], // a domain dropped loses no value
-    ["text", "isbnDomain", "TYPE_DOMAIN_CHANGED", "records-rejected"],
   ] as const)("%s → %s: %s, %s", (from, to, code, verdict) => {
     const report = columnChange(TYPES[from], TYPES[to]);
     expect(report.verdict).toBe(verdict);
@@ -179,6 +187,22 @@ describe("compareSchemas: column types (value rules: every snapshot value has on
     expect(report.verdict).toBe("ok");
     expect(findingsOf(report)).toEqual([["TABLE_IDENTICAL", "ok", null]]);
     expect(report.tables[0]?.columns.map((c) => c.action)).toEqual(["copy", "copy"]);
+  });
+
+  it("a domain added in the target: values copied, a value its checks refuse rejects the record", () => {
+    const report = columnChange(TYPES.text, TYPES.isbnDomain);
+    expect(findingsOf(report)).toEqual([["TYPE_DOMAIN_CHANGED", "records-rejected", "v"]]);
+    expect(report.tables[0]?.columns[1]).toEqual({ action: "copy", column: "v", snapshotIndex: 1 });
+    expect(report.tables[0]?.recordRules).toEqual([{ rule: "domain-check", column: "v", domain: "isbn" }]);
+  });
+
+  it("a domain added with a widening: both findings, the value cast", () => {
+    const report = columnChange(TYPES.varchar5, t("text", "isbn", { domain: "isbn" }));
+    expect(findingsOf(report)).toEqual([
+      ["TYPE_WIDENED", "adapt", "v"],
+      ["TYPE_DOMAIN_CHANGED", "records-rejected", "v"],
+    ]);
+    expect(report.tables[0]?.columns[1]).toMatchObject({ action: "cast" });
   });
 
   it("an array of a widened element type widens too; the entry names the array types", () => {
@@ -372,6 +396,17 @@ describe("compareSchemas: tables", () => {
       ["TABLE_ONLY_IN_TARGET", "ok", "Tag"],
     ]);
     expect(report.tables.map((x) => x.table)).toEqual(["User"]);
+  });
+
+  it("no table of the snapshot in the target (an empty database): refused", () => {
+    const report = compareSchemas(schema([users, books]), schema([tags]));
+    expect(report.verdict).toBe("refuse");
+    expect(report.entries.map((e) => [e.code, e.verdict, e.table ?? null])).toEqual([
+      ["TABLE_ONLY_IN_SNAPSHOT", "adapt", "User"],
+      ["TABLE_ONLY_IN_SNAPSHOT", "adapt", "Book"],
+      ["NO_TABLE_IN_TARGET", "refuse", null],
+      ["TABLE_ONLY_IN_TARGET", "ok", "Tag"],
+    ]);
   });
 
   it("tables follow the snapshot's order whatever the target's order", () => {

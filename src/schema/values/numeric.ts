@@ -1,7 +1,7 @@
 /**
  * numeric values as PostgreSQL prints them (`-12.340`, `NaN`, `Infinity`): no exponent, and
- * within the column's declared precision and scale, since PostgreSQL would round a longer
- * fraction (a different value) or refuse a larger number.
+ * within the column's declared precision and scale (exactly `scale` fractional digits), since
+ * PostgreSQL would round a longer fraction (a different value) or refuse a larger number.
  */
 
 const NUMERIC = /^-?(?:0|[1-9]\d*)(?:\.(\d+))?$/;
@@ -28,7 +28,9 @@ export function checkNumeric(text: string, precision?: number, scale?: number): 
   }
   const s = scale ?? 0;
   const type = `numeric(${precision},${s})`;
-  if (fraction.length > Math.max(s, 0)) return `more fractional digits than ${type} keeps`;
+  // PostgreSQL prints a constrained numeric with exactly `scale` fractional digits; another
+  // count is either rounded on input or not what export writes.
+  if (fraction.length !== Math.max(s, 0)) return `${type} prints exactly ${Math.max(s, 0)} fractional digits`;
   // Negative scale (PostgreSQL 15+): rounds to 10^-s, so those last integer digits must be 0.
   if (s < 0 && integerDigits > 0 && !/^0+$/.test(integerPart.slice(-Math.min(-s, integerPart.length)))) {
     return `${type} rounds to a multiple of 10^${-s}`;

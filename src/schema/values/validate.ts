@@ -1,5 +1,6 @@
 import type { ColumnType, ScalarKind } from "../description.js";
 import { checkDateTime, checkInterval, checkTime } from "./datetime.js";
+import { checkFloat } from "./float.js";
 import { checkNumeric } from "./numeric.js";
 
 /**
@@ -15,13 +16,9 @@ export type ValueValidator = (value: unknown) => string | undefined;
 /** Enum labels by enum name, as in SchemaDescription.enums. */
 export type EnumLabels = Readonly<Record<string, readonly string[]>>;
 
-const INT8 = /^-?(?:0|[1-9]\d{0,18})$/;
+const INT8 = /^(?:0|-?[1-9]\d{0,18})$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-/** float4/float8 output (shortest exact, extra_float_digits > 0): `1.5`, `-0`, `1e+30`, `1.2345e-05`. */
-const FLOAT = /^-?\d+(?:\.\d+)?(?:e[+-]\d{2,3})?$/;
-const FLOAT_ZERO = /^-?0(?:\.0+)?(?:e|$)/;
 const BYTEA = /^\\x[0-9a-f]*$/;
-const FLOAT4_MAX = 3.4028234663852886e38;
 
 /** A validator for values of `type`; `enums` must hold the labels of an enum kind. */
 export function compileValidator(type: ColumnType, enums: EnumLabels = {}): ValueValidator {
@@ -117,20 +114,6 @@ function int8InRange(text: string): boolean {
   if (digits < 19) return true;
   // Same length: decimal strings compare like the numbers they spell.
   return text.startsWith("-") ? text.slice(1) <= "9223372036854775808" : text <= "9223372036854775807";
-}
-
-function checkFloat(text: string, kind: "float4" | "float8"): string | undefined {
-  if (text === "NaN" || text === "Infinity" || text === "-Infinity") return undefined;
-  if (!FLOAT.test(text))
-    return `expected ${kind} as PostgreSQL prints it (e.g. 1.5, -0, 1e+30, NaN, -Infinity)`;
-  const value = Number(text);
-  const stored = kind === "float4" ? Math.fround(value) : value;
-  // PostgreSQL refuses what overflows to infinity or underflows to zero (subnormals load).
-  if (!Number.isFinite(stored) || (kind === "float4" && Math.abs(value) > FLOAT4_MAX)) {
-    return `out of range for ${kind}`;
-  }
-  if (stored === 0 && !FLOAT_ZERO.test(text)) return `out of range for ${kind} (underflows to 0)`;
-  return undefined;
 }
 
 /** Text with no NUL (PostgreSQL text cannot hold it) and no lone surrogate (UTF-8 cannot). */
