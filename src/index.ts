@@ -62,8 +62,6 @@ export type { RejectedRecord } from "./import/rejects.js";
 export { CHECKPOINT_TABLE, IMPORT_LOCK_KEY, STAGING_SCHEMA } from "./import/staging.js";
 export { inspectSnapshot, type SnapshotSummary } from "./inspect.js";
 export { type PrepareOptions, type PrepareResult, prepareDatabase } from "./prepare.js";
-export { planRedaction } from "./redact/plan.js";
-export { createRowRedactor } from "./redact/row-redactor.js";
 export {
   type AppliedRule,
   planRedaction,
