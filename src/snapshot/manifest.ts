@@ -1,5 +1,7 @@
 import { z } from "zod";
+import { REDACTION_KINDS } from "../config/config-file-schema.js";
 import { SnapshotIntegrityError } from "../errors.js";
+import type { UncoveredReplacement } from "../redact/uncovered.js";
 import type { SchemaDescription } from "../schema/description.js";
 import { sha256Hex, stableStringify } from "./canonical.js";
 import { identifierSchema, schemaDescriptionSchema } from "./description-schema.js";
@@ -130,9 +132,18 @@ export const manifestV1Schema = z
   })
   .strict();
 
-/** The pseudonymisation kinds a redaction rule can name (src/config: one keyed transformer each). */
-export const REDACTION_KINDS = ["email", "name", "url", "opaqueId", "freeText", "null"] as const;
-export type RedactionKind = (typeof REDACTION_KINDS)[number];
+/** What an uncovered column's values became (src/redact/uncovered.ts). */
+const UNCOVERED_REPLACEMENTS = [
+  "null",
+  "pseudonym",
+  "empty-array",
+  "0",
+  "false",
+  "epoch",
+  "first-label",
+  "json-null",
+  "empty-bytes",
+] as const satisfies readonly UncoveredReplacement[];
 
 /** Format 2: self-describing, any schema. */
 export const manifestV2Schema = z
@@ -186,7 +197,11 @@ export const manifestV2Schema = z
         uncovered: z
           .array(
             z
-              .object({ table: identifierSchema, column: identifierSchema, replacement: boundedText.min(1) })
+              .object({
+                table: identifierSchema,
+                column: identifierSchema,
+                replacement: z.enum(UNCOVERED_REPLACEMENTS),
+              })
               .strict(),
           )
           .max(100_000),

@@ -149,7 +149,7 @@ export async function writeSnapshot(
   const temps = { data: data.tempPath, manifest: "" };
   try {
     temps.manifest = await writeTempFile(paths.manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
-    await publish(paths, temps, writerOptions.replace ?? false);
+    await publishSnapshot(paths, temps, writerOptions.replace ?? false);
   } catch (error) {
     await rm(temps.data, { force: true }).catch(() => {});
     if (temps.manifest) await rm(temps.manifest, { force: true }).catch(() => {});
@@ -159,7 +159,11 @@ export async function writeSnapshot(
 }
 
 /** Data file first, manifest last. Without `replace`, a name already taken is left to its owner. */
-async function publish(paths: SnapshotPaths, temps: { data: string; manifest: string }, replace: boolean) {
+export async function publishSnapshot(
+  paths: SnapshotPaths,
+  temps: { data: string; manifest: string },
+  replace: boolean,
+): Promise<void> {
   if (replace) {
     await publishReplacing(temps.data, paths.dataPath);
     await publishReplacing(temps.manifest, paths.manifestPath);

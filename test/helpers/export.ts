@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, expect } from "vitest";
+import { type ProjectConfig, presetProjectConfig } from "../../src/config/project-config.js";
 import { generateLibrary, type LibraryShape } from "../../src/dataset/generate.js";
 import { loadLibrary } from "../../src/dataset/load.js";
 import type { ExportOptions } from "../../src/export/export.js";
@@ -83,4 +84,21 @@ export function fullDiskAfter(capacityBytes: number): (file: NodeJS.WritableStre
         file.end(callback);
       },
     });
+}
+
+/**
+ * The built-in book-app configuration, plus the ownership rule the subset needs: a list entry
+ * belongs to its list, not to the book it points at. (`owners.belongsThrough` is read by export
+ * when the config provides it; see CONTRACT-CHANGES.md, request to helper "config".)
+ */
+export function bookAppConfig(): ProjectConfig {
+  const config = presetProjectConfig();
+  if (!config.owners) throw new Error("the book-app preset has an owners table");
+  return {
+    ...config,
+    owners: {
+      ...config.owners,
+      belongsThrough: { BookInReadingList: ["readingListId"] },
+    } as ProjectConfig["owners"],
+  };
 }
