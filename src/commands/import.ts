@@ -139,9 +139,9 @@ export const importCommand = (ctx: CommandContext): CommandModule<object, Import
       .option("rejects", { type: "string", describe: "Dead-letter file (default <snapshot>.rejects.ndjson)" })
       .option("schema-drift", {
         choices: ["refuse", "tolerate"] as const,
-        default: "refuse" as const,
+        default: "tolerate" as const,
         describe:
-          "tolerate: adapt as the compatibility report says (drop snapshot-only columns, fill new ones by default, cast lossless type changes); refuse: stop on any such adaptation. Records the target cannot hold go to the dead-letter file either way; what cannot be adapted is always refused ('booksnap check' prints the report)",
+          "tolerate (default): adapt as the compatibility report says (drop snapshot-only columns, fill new ones by default, cast lossless type changes); refuse: stop on any such adaptation. Records the target cannot hold go to the dead-letter file either way; what cannot be adapted is always refused ('booksnap check' prints the report)",
       })
       .option("statement-timeout", {
         type: "number",

@@ -21,7 +21,7 @@
  *   the first occurrence wins) and records referencing a rejected or missing record go to the
  *   dead-letter file with line, model, reason, category and the record. More than --max-rejects
  *   → nothing is committed (exit 6).
- * - Schema drift (--schema-drift tolerate): snapshot fields the target lacks are dropped; target
+ * - Schema drift (default --schema-drift tolerate, as `booksnap check` reports it): snapshot fields the target lacks are dropped; target
  *   columns the snapshot lacks must be nullable or have a default; anything else still refuses.
  * - Verification, before COMMIT: per model, the imported rows (ids turned back into source ids)
  *   are digested and compared with the manifest's digest; when records were rejected/skipped or
@@ -113,7 +113,7 @@ export async function importSnapshot(options: ImportOptions, deps: ImportDeps): 
     const contents = snapshotContents(manifest);
     const config = options.projectConfig ?? presetProjectConfig("book-app");
     const schema = await phase("Checking the target's schema", () =>
-      planAgainstTarget(client, contents, config, options.schemaDrift ?? "refuse"),
+      planAgainstTarget(client, contents, config, options.schemaDrift ?? "tolerate"),
     );
     const plan = schema.plan;
     const owners = plan.owners;

@@ -100,7 +100,7 @@ export async function planAgainstTarget(
       {
         hint:
           policy === "refuse" && !report.entries.some((e) => e.verdict === "refuse")
-            ? "Migrate the target to the snapshot's schema ('booksnap prepare' or prisma migrate), or pass --schema-drift tolerate to let import adapt as listed ('booksnap check' prints the whole report)."
+            ? "Migrate the target to the snapshot's schema ('booksnap prepare' or prisma migrate), or drop --schema-drift refuse to let import adapt as listed ('booksnap check' prints the whole report)."
             : "These differences cannot be adapted. Migrate the target ('booksnap prepare' or prisma migrate) and retry; 'booksnap check' prints the whole report.",
         details: { differences: shown, entries: refusing },
       },
