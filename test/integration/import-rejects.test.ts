@@ -155,7 +155,7 @@ describe("rejected records and refused imports", () => {
     expect(await stagingExists(db)).toBe(false);
   });
 
-  it("schema drift stops with the differing fields (exit 5) unless tolerated; a second import waits its turn (exit 8)", async () => {
+  it("schema drift stops with the differing fields (exit 5) with --schema-drift refuse, adapts by default; a second import waits its turn (exit 8)", async () => {
     const { db, dir } = await setup();
     const records = await collect({ users: 1, books: 10, seed: 8 });
     const { paths } = await makeSnapshot(dir, "lib", records);
@@ -163,14 +163,11 @@ describe("rejected records and refused imports", () => {
       await addUser(c, "dev@example.com");
       await c.query(`ALTER TABLE "Book" DROP COLUMN edition, ADD COLUMN "rating" integer`);
     });
-    const drift = await importInto(paths.manifestPath, db.url);
+    const drift = await importInto(paths.manifestPath, db.url, "--schema-drift", "refuse");
     expect(drift.code).toBe(5);
     expect(drift.stderr).toContain("Book.edition:");
     expect(drift.stderr).toContain("Book.rating");
-    const tolerated = await importSnapshot(
-      { snapshot: paths.manifestPath, targetUrl: db.url, schemaDrift: "tolerate" },
-      importDeps(),
-    );
+    const tolerated = await importSnapshot({ snapshot: paths.manifestPath, targetUrl: db.url }, importDeps());
     expect(tolerated.models.Book?.imported).toBe(10);
     expect(tolerated.verification.Book?.comparedWith).toBe("staged");
     await db.withClient((c) =>
@@ -178,7 +175,7 @@ describe("rejected records and refused imports", () => {
         `ALTER TABLE "ReadingList" ADD COLUMN "required" text NOT NULL DEFAULT 'x'; ALTER TABLE "ReadingList" ALTER COLUMN "required" DROP DEFAULT`,
       ),
     );
-    const blocking = await importInto(paths.manifestPath, db.url, "--schema-drift", "tolerate", "--yes");
+    const blocking = await importInto(paths.manifestPath, db.url, "--yes");
     expect(blocking.code).toBe(5);
     expect(blocking.stderr).toContain("ReadingList.required");
     await db.withClient((c) => c.query(`ALTER TABLE "ReadingList" DROP COLUMN "required"`));
@@ -187,7 +184,7 @@ describe("rejected records and refused imports", () => {
     await holder.connect();
     try {
       await holder.query("SELECT pg_advisory_lock($1, $2)", [...IMPORT_LOCK_KEY]);
-      const second = await importInto(paths.manifestPath, db.url, "--schema-drift", "tolerate", "--yes");
+      const second = await importInto(paths.manifestPath, db.url, "--yes");
       expect(second.code).toBe(8);
       expect(second.stderr).toContain("E_IMPORT_LOCKED");
     } finally {
