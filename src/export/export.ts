@@ -333,9 +333,9 @@ interface StreamSettings {
 }
 
 /**
- * Every selected row, table by table in the description's (foreign-key) order. The next COPY
- * chunk is read from the socket while the current one is framed, hashed and compressed
- * (readAhead), so PostgreSQL keeps rendering while Node works.
+ * Every selected row, table by table in the description's (foreign-key) order. Rows are read
+ * ahead of the writer (readAhead), across table boundaries, so PostgreSQL renders the next
+ * chunks while Node frames, hashes and compresses the current one.
  */
 async function* streamTables(
   client: pg.Client,
@@ -344,29 +344,28 @@ async function* streamTables(
   redactors: ReadonlyMap<string, RowRedactor>,
   settings: StreamSettings,
 ): AsyncGenerator<RowChunk> {
-  let done = 0;
-  for (const table of description.tables) {
-    await settings.onProgress?.({ label: table.name, done, total: settings.total });
-    const rows = tableRows(client, table, redactors.get(table.name), {
-      schema: description.schema,
-      filter: selection ? selection.table(table.name).inlineCondition("t") : undefined,
-      pageRows: settings.pageRows ?? DEFAULT_PAGE_ROWS,
-      readTimeoutMs: settings.readTimeoutMs,
-    });
-    const chunks = readAhead(rows)[Symbol.asyncIterator]();
-    for (;;) {
-      if (settings.signal?.aborted) throw new InterruptedError(INTERRUPTED_MESSAGE);
-      let next: IteratorResult<RowChunk>;
+  async function* read(): AsyncGenerator<RowChunk> {
+    for (const table of description.tables) {
+      // A zero-row chunk marks the start of a table (for progress); the writer skips it.
+      yield { table: table.name, rows: Buffer.alloc(0), count: 0 };
       try {
-        next = await chunks.next();
+        yield* tableRows(client, table, redactors.get(table.name), {
+          schema: description.schema,
+          filter: selection ? selection.table(table.name).inlineCondition("t") : undefined,
+          pageRows: settings.pageRows ?? DEFAULT_PAGE_ROWS,
+          readTimeoutMs: settings.readTimeoutMs,
+        });
       } catch (error) {
         throw classifyQueryError(error, `reading ${table.name}`, settings.url);
       }
-      if (next.done) break;
-      yield next.value;
-      done += next.value.count;
-      await settings.onProgress?.({ label: table.name, done, total: settings.total });
     }
+  }
+  let done = 0;
+  for await (const chunk of readAhead(read())) {
+    if (settings.signal?.aborted) throw new InterruptedError(INTERRUPTED_MESSAGE);
+    if (chunk.count > 0) yield chunk;
+    done += chunk.count;
+    await settings.onProgress?.({ label: chunk.table, done, total: settings.total });
   }
 }
 
