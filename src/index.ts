@@ -65,6 +65,6 @@ export { FORMAT_VERSION, manifestSchema, parseManifest, type SnapshotManifest } 
 export { MODEL_NAMES, MODELS, type ModelName, type SnapshotRecord } from "./snapshot/models.js";
 export { resolveSnapshotPaths, type SnapshotPaths } from "./snapshot/paths.js";
 export { type CheckedRecord, SnapshotContentChecker } from "./verify/content-checker.js";
-export { type CheckedRow, RowContentChecker } from "./verify/row-checker.js";
 export { checkDataFile, loadManifest, sha256File } from "./verify/data-file.js";
+export { type CheckedRow, RowContentChecker } from "./verify/row-checker.js";
 export { type VerifyDeps, type VerifyResult, verifySnapshot } from "./verify/verify.js";
