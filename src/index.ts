@@ -41,6 +41,10 @@ export { inspectSnapshot, type SnapshotSummary } from "./inspect.js";
 export { type PrepareOptions, type PrepareResult, prepareDatabase } from "./prepare.js";
 export { planRedaction } from "./redact/plan.js";
 export { createRowRedactor } from "./redact/row-redactor.js";
+export * from "./schema/description.js";
+export { schemaFingerprint } from "./schema/fingerprint.js";
+export { type IntrospectionResult, type IntrospectOptions, introspectSchema } from "./schema/introspect.js";
+export { orderTables } from "./schema/order.js";
 export {
   defaultIdentityPath,
   type GeneratedKey,

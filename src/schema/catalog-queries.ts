@@ -2,7 +2,8 @@
  * The catalog queries introspection runs: pg_catalog only (information_schema hides what the
  * role cannot read and is slower), no writes, no temporary objects, so they run inside the
  * export's READ ONLY REPEATABLE READ transaction and see the same snapshot as the rows.
- * Each query covers every described table at once ($1 = their OIDs): five queries in all.
+ * Each query covers every described table at once ($1 = their OIDs, or their columns' types):
+ * five queries in all.
  */
 
 /** Ordinary and partitioned tables of schema $1; partitions are read through their parent. */
@@ -43,13 +44,12 @@ export interface ColumnRow {
 }
 
 /**
- * Every pg_type row the columns' types reach through array elements and domain bases, with enum
- * labels in their sort order.
+ * Every pg_type row the columns' types ($1) reach through array elements and domain bases, with
+ * enum labels in their sort order.
  */
 export const TYPES_SQL = `
 WITH RECURSIVE reached(oid) AS (
-  SELECT a.atttypid FROM pg_attribute a
-   WHERE a.attrelid = ANY($1::oid[]) AND a.attnum > 0 AND NOT a.attisdropped
+  SELECT unnest($1::oid[])
   UNION
   SELECT next.oid
     FROM reached r
@@ -60,14 +60,15 @@ WITH RECURSIVE reached(oid) AS (
 SELECT t.oid::int8 AS oid, t.typname::text AS name, n.nspname::text AS schema, t.typtype::text AS typtype,
        t.typelem::int8 AS element, t.typbasetype::int8 AS base, t.typtypmod AS typmod, t.typndims AS ndims,
        t.typnotnull AS not_null,
-       (t.typelem <> 0 AND EXISTS (SELECT 1 FROM pg_type e WHERE e.oid = t.typelem AND e.typarray = t.oid))
-         AS is_array,
+       (t.typelem <> 0 AND (SELECT e.typarray FROM pg_type e WHERE e.oid = t.typelem) = t.oid) AS is_array,
        CASE WHEN t.typtype = 'e' THEN
          ARRAY(SELECT e.enumlabel::text FROM pg_enum e WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder)
        END AS enum_labels
-  FROM reached r
-  JOIN pg_type t ON t.oid = r.oid
-  JOIN pg_namespace n ON n.oid = t.typnamespace`;
+  FROM pg_type t
+  JOIN pg_namespace n ON n.oid = t.typnamespace
+ WHERE t.oid = ANY (ARRAY(SELECT oid FROM reached))`;
+// = ANY(ARRAY(...)) and a scalar subquery for is_array: index lookups instead of two hash joins over
+// all of pg_type (measured 1.1 -> 0.5-0.7 ms planning + execution on the book schema, PG15).
 
 export interface TypeRow {
   oid: string;

@@ -74,9 +74,10 @@ const typtypeReasons: Record<string, string> = {
   p: "pseudo-type",
 };
 
-/** `name` when the type lives in the described schema, else `schema.name`. */
+/** `name` when the type lives in the described schema (or is built in), else `schema.name`. */
 function typeName(type: CatalogType, describedSchema: string): string {
-  return type.schema === describedSchema ? type.name : `${type.schema}.${type.name}`;
+  const unqualified = type.schema === describedSchema || type.schema === "pg_catalog";
+  return unqualified ? type.name : `${type.schema}.${type.name}`;
 }
 
 /**
@@ -104,7 +105,8 @@ export function resolveColumnType(
   for (;;) {
     if (current.typtype === "d") {
       domain ??= typeName(current, describedSchema);
-      domainNotNull ||= current.notNull;
+      // NOT NULL of a domain constrains the column only above the array (a NOT NULL element domain does not).
+      if (!array) domainNotNull ||= current.notNull;
       if (typmod < 0) typmod = current.typmod;
       dims = Math.max(dims, current.ndims);
       current = lookup(current.base);

@@ -88,7 +88,10 @@ export interface IndexDescription {
 
 export interface TableDescription {
   name: string;
-  /** Column order of the table (attnum order, dropped and generated columns left out). */
+  /**
+   * Column order of the table (attnum order, dropped columns and columns listed in unsupported left
+   * out). Generated columns are listed with `generated: true`; rows never carry them.
+   */
   columns: ColumnDescription[];
   primaryKey: string[];
   foreignKeys: ForeignKeyDescription[];

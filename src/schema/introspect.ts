@@ -47,22 +47,52 @@ const DEFAULT_EXCLUDED = ["_prisma_migrations"];
  * foreign keys, unique constraints and indexes, enums, in foreign-key order. Only reads the
  * catalog (five queries whatever the number of tables), so it runs inside the caller's READ ONLY
  * REPEATABLE READ transaction and describes the very snapshot the rows are read from.
+ *
+ * Type names and defaults are printed as PostgreSQL prints them for this session: a name its
+ * search_path does not find is schema-qualified, so a `type.sql` always resolves, in the session
+ * that read it, to the column's very type (a role with an empty search_path reads `public."Mood"`
+ * where the usual one reads `"Mood"`; the structure, which is what gets compared, is the same).
  */
 export async function introspectSchema(
   client: pg.ClientBase,
   options: IntrospectOptions = {},
 ): Promise<IntrospectionResult> {
   const schema = options.schema ?? "public";
+  return describeCatalog(schema, await readCatalog(client, schema, options));
+}
+
+interface CatalogRows {
+  tables: TableRow[];
+  columns: ColumnRow[];
+  types: Map<number, CatalogType>;
+  constraints: ConstraintRow[];
+  indexes: IndexRow[];
+}
+
+async function readCatalog(
+  client: pg.ClientBase,
+  schema: string,
+  options: IntrospectOptions,
+): Promise<CatalogRows> {
   const tables = selectTables(schema, (await client.query<TableRow>(TABLES_SQL, [schema])).rows, options);
   if (tables.length === 0) await refuseMissingSchema(client, schema);
   const oids = tables.map((table) => table.oid);
   const columns = (await client.query<ColumnRow>(COLUMNS_SQL, [oids])).rows;
-  const types = new Map(
-    (await client.query<TypeRow>(TYPES_SQL, [oids])).rows.map((row) => [Number(row.oid), catalogType(row)]),
-  );
-  const constraints = (await client.query<ConstraintRow>(CONSTRAINTS_SQL, [oids])).rows;
-  const indexes = (await client.query<IndexRow>(INDEXES_SQL, [oids])).rows;
+  const typeOids = [...new Set(columns.map((column) => column.type_oid))];
+  const typeRows = (await client.query<TypeRow>(TYPES_SQL, [typeOids])).rows;
+  return {
+    tables,
+    columns,
+    types: new Map(typeRows.map((row) => [Number(row.oid), catalogType(row)])),
+    constraints: (await client.query<ConstraintRow>(CONSTRAINTS_SQL, [oids])).rows,
+    indexes: (await client.query<IndexRow>(INDEXES_SQL, [oids])).rows,
+  };
+}
 
+function describeCatalog(
+  schema: string,
+  { tables, columns, types, constraints, indexes }: CatalogRows,
+): IntrospectionResult {
   const enums: Record<string, string[]> = {};
   const unsupported: UnsupportedColumn[] = [];
   const described = tables.map((table): TableDescription => {

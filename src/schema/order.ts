@@ -70,6 +70,7 @@ function cycleError(remaining: readonly TableDescription[]): SchemaError {
       );
     return { tables: [...component].sort(compareNames), constraints };
   });
+  described.sort((a, b) => compareNames(a.tables[0] ?? "", b.tables[0] ?? ""));
   const text = described
     .map(
       (cycle) =>
