@@ -5,6 +5,22 @@
 export { runCli } from "./cli/main.js";
 export type { ProgressCallback, ProgressUpdate } from "./cli/progress.js";
 export {
+  assertConfigMatchesSchema,
+  type ConfigCheck,
+  type ConfigProblem,
+  checkConfigAgainstSchema,
+} from "./config/config-check.js";
+export { ConfigError, type ConfigErrorCode } from "./config/config-error.js";
+export { CONFIG_FILE_NAME, MAX_CONFIG_BYTES } from "./config/config-file.js";
+export { PSEUDONYM_KINDS, REDACTION_KINDS } from "./config/config-file-schema.js";
+export {
+  ENGINE_DEFAULTS,
+  type ProjectConfig,
+  presetProjectConfig,
+  type ResolveProjectConfigOptions,
+  resolveProjectConfig,
+} from "./config/project-config.js";
+export {
   CONFIG_DIR_VARIABLE,
   REDACTION_KEY_VARIABLE,
   type RedactionKey,
@@ -39,8 +55,19 @@ export type { RejectedRecord } from "./import/rejects.js";
 export { CHECKPOINT_TABLE, IMPORT_LOCK_KEY, STAGING_SCHEMA } from "./import/staging.js";
 export { inspectSnapshot, type SnapshotSummary } from "./inspect.js";
 export { type PrepareOptions, type PrepareResult, prepareDatabase } from "./prepare.js";
-export { planRedaction } from "./redact/plan.js";
-export { createRowRedactor } from "./redact/row-redactor.js";
+export {
+  type AppliedRule,
+  planRedaction,
+  type RedactionPlan,
+  type TableRedactionPlan,
+} from "./redact/plan.js";
+export {
+  createRowRedactor,
+  RedactionCollisionError,
+  type RowRedactor,
+  redactColumnValue,
+} from "./redact/row-redactor.js";
+export { formatSuggestedRules, type UncoveredColumn, type UncoveredReplacement } from "./redact/uncovered.js";
 export * from "./schema/description.js";
 export { schemaFingerprint } from "./schema/fingerprint.js";
 export { type IntrospectionResult, type IntrospectOptions, introspectSchema } from "./schema/introspect.js";

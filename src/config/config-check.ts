@@ -1,5 +1,5 @@
 import { planRedaction } from "../redact/plan.js";
-import type { SchemaDescription, TableDescription } from "../schema/description.js";
+import type { ColumnDescription, SchemaDescription, TableDescription } from "../schema/description.js";
 import { ConfigError } from "./config-error.js";
 import type { ProjectConfig } from "./project-config-types.js";
 
@@ -125,21 +125,67 @@ export function checkConfigAgainstSchema(config: ProjectConfig, description: Sch
       ...rule.uniqueBy,
     ]);
     if (!table) return;
+    const owners = config.owners;
+    const referencesOwners = table.foreignKeys.some(
+      (fk) =>
+        fk.columns.length === 1 && fk.columns[0] === rule.owner && fk.references.table === owners?.table,
+    );
+    if (owners && hasColumn(table, rule.owner) && !referencesOwners) {
+      check.errors.push({
+        path: `${path}.owner`,
+        table: rule.table,
+        column: rule.owner,
+        message: `${rule.table}.${rule.owner} is not a foreign key to the owners table ${owners.table}`,
+      });
+    }
     for (const [columnName, value] of Object.entries(rule.where)) {
       const column = table.columns.find((c) => c.name === columnName);
-      const labels = column?.type.enumName ? description.enums[column.type.enumName] : undefined;
-      if (column?.type.kind === "enum" && labels && !labels.includes(String(value))) {
+      const problem = column ? whereValueProblem(column, value, description) : undefined;
+      if (problem) {
         check.errors.push({
           path: `${path}.where.${columnName}`,
           table: rule.table,
           column: columnName,
-          message: `${rule.table}.${columnName} is enum ${column.type.enumName}, which has no label ${JSON.stringify(value)}`,
+          message: `${rule.table}.${columnName} ${problem}`,
         });
       }
     }
   });
   return check;
 }
+
+/** Why a per-owner rule's `where` value can never equal the column's values, if it cannot. */
+function whereValueProblem(
+  column: ColumnDescription,
+  value: string | number | boolean | null,
+  description: SchemaDescription,
+): string | undefined {
+  const { type } = column;
+  if (value === null) return column.nullable ? undefined : "is NOT NULL: it is never null";
+  if (type.array) return "is an array: compare scalars only";
+  if (type.kind === "enum") {
+    const labels = type.enumName ? description.enums[type.enumName] : undefined;
+    return labels?.includes(String(value))
+      ? undefined
+      : `is enum ${type.enumName}, which has no label ${JSON.stringify(value)}`;
+  }
+  // Exact integers beyond 2^53 and decimals can only be written as strings.
+  const exactNumber = (type.kind === "int8" || type.kind === "numeric") && typeof value === "string";
+  if (exactNumber && /^-?\d+(\.\d+)?$/.test(value)) return undefined;
+  const expected = WHERE_VALUE_TYPES[type.kind] ?? "string";
+  return typeof value === expected ? undefined : `is ${type.sql}: give a JSON ${expected}`;
+}
+
+/** JSON type of a `where` value per column kind (int8 and numeric are compared as numbers too). */
+const WHERE_VALUE_TYPES: Partial<Record<ColumnDescription["type"]["kind"], "number" | "boolean">> = {
+  int2: "number",
+  int4: "number",
+  int8: "number",
+  numeric: "number",
+  float4: "number",
+  float8: "number",
+  bool: "boolean",
+};
 
 /** checkConfigAgainstSchema, throwing E_CONFIG_REFERENCE with every error; returns the unused names. */
 export function assertConfigMatchesSchema(

@@ -46,7 +46,9 @@ const kind = z.enum(REDACTION_KINDS);
  * pseudonym as that column (a value that refers to another column without a foreign key, e.g. a
  * settings row holding a user's external id).
  */
-const rule = z.union([kind, z.strictObject({ kind: z.enum(PSEUDONYM_KINDS), sameAs: columnReference })]);
+const rule = z.union([kind, z.strictObject({ kind: z.enum(PSEUDONYM_KINDS), sameAs: columnReference })], {
+  error: `must be one of ${REDACTION_KINDS.join(", ")}, or { "kind": <${PSEUDONYM_KINDS.join("|")}>, "sameAs": "Table.column" }`,
+});
 
 const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 

@@ -120,6 +120,10 @@ export function parseConfigText(bytes: Uint8Array, path: string): ConfigFile {
       return value;
     });
   } catch (error) {
+    // Nesting deep enough to exhaust the stack (within the size cap) is a RangeError, not a syntax error.
+    if (error instanceof RangeError) {
+      throw new ConfigError("E_CONFIG_JSON", `The config file ${path} nests too deeply`);
+    }
     throw new ConfigError(
       "E_CONFIG_JSON",
       `The config file ${path} is not valid JSON${jsonErrorPlace(error, text)}`,
@@ -133,7 +137,14 @@ export function parseConfigText(bytes: Uint8Array, path: string): ConfigFile {
   }
   const parsed = configFileSchema.safeParse(raw);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`);
+    const problems = parsed.error.issues.map((issue) => {
+      // A record key that fails its check: zod's own message is only "Invalid key in record".
+      const message =
+        issue.code === "invalid_key"
+          ? `invalid name: ${issue.issues.map((i) => i.message).join("; ")}`
+          : issue.message;
+      return `${formatPath(issue.path)}: ${message}`;
+    });
     throw new ConfigError(
       "E_CONFIG_INVALID",
       `The config file ${path} is invalid:\n  ${problems.join("\n  ")}`,

@@ -28,14 +28,14 @@ export class CollisionGuard {
   }
 
   /**
-   * Records a digest (hex, at least 32 chars: the first 24 are the pseudonym's bits, the next 8
-   * the check). Returns false when a different input already has this pseudonym.
+   * Records a digest (at least 16 bytes: the first 12 are the pseudonym's bits, the next 4 the
+   * check). Returns false when a different input already has this pseudonym.
    */
-  add(digest: string): boolean {
-    const a = Number.parseInt(digest.slice(0, 8), 16) >>> 0;
-    const b = Number.parseInt(digest.slice(8, 16), 16) >>> 0;
-    const c = Number.parseInt(digest.slice(16, 24), 16) >>> 0;
-    const check = Number.parseInt(digest.slice(24, 32), 16) >>> 0;
+  add(digest: Buffer): boolean {
+    const a = digest.readUInt32BE(0);
+    const b = digest.readUInt32BE(4);
+    const c = digest.readUInt32BE(8);
+    const check = digest.readUInt32BE(12);
     const found = this.find(a, b, c);
     if (this.used[found] === 1) return this.slots[found * 4 + 3] === check;
     this.put(found, a, b, c, check);

@@ -23,9 +23,9 @@ export const UNIQUE_HASH_CHARS = 24;
  */
 export const SHORT_HASH_CHARS = 12;
 
-/** The full HMAC-SHA256 hex digest (64 chars) of one value in one domain. */
-export function keyedDigest(key: string, domain: string, value: string): string {
-  return createHmac("sha256", key).update(`${domain}\u0000${value}`).digest("hex");
+/** The HMAC-SHA256 digest (32 bytes) of one value in one domain. */
+export function keyedDigest(key: string, domain: string, value: string): Buffer {
+  return createHmac("sha256", key).update(`${domain}\u0000${value}`).digest();
 }
 
 export interface PseudonymShape {

@@ -1,11 +1,12 @@
+import { createHash } from "node:crypto";
 import { ConfigError } from "../config/config-error.js";
 import type { PseudonymKind } from "../config/config-file-schema.js";
 import { BooksnapError } from "../errors.js";
 import type { ColumnDescription, SchemaDescription, TableDescription } from "../schema/description.js";
 import { CollisionGuard } from "./collision-guard.js";
-import { uniqueColumns } from "./column-fit.js";
+import { carriedColumns, uniqueColumns } from "./column-fit.js";
 import { planTableRedaction, type RedactionRules, type TableRedactionPlan } from "./plan.js";
-import { keyedDigest, pseudonymFor, UNIQUE_HASH_CHARS } from "./pseudonym.js";
+import { keyedDigest, pseudonymFor } from "./pseudonym.js";
 import { constantReplacementValue } from "./uncovered.js";
 
 /** Two distinct values of a unique column got the same pseudonym: the snapshot could not be imported. */
@@ -90,6 +91,17 @@ export function createRowRedactor(
   return Object.assign(redactor, { plan });
 }
 
+/**
+ * A pseudonym cut to a short varchar(n) has fewer than 96 bits: the guard then keys on the cut
+ * text itself (hashed to 96 bits), with the input digest's check bits, so it sees the collisions
+ * the cut makes.
+ */
+function cutPseudonymKey(pseudonym: string, digest: Buffer): Buffer {
+  const key = createHash("sha256").update(pseudonym).digest();
+  digest.copy(key, 12, 12, 16);
+  return key;
+}
+
 function firstEnumLabel(
   column: ColumnDescription,
   description: Pick<SchemaDescription, "enums"> | undefined,
@@ -124,14 +136,15 @@ function pseudonymTransform(
     if (typeof value !== "string") {
       throw new Error(`BUG: ${table}.${column.name} holds a ${typeof value}, expected a string`);
     }
-    const digest = keyedDigest(key, domain, value);
-    if (guard && !guard.add(digest)) throw new RedactionCollisionError(table, column.name);
+    const bytes = keyedDigest(key, domain, value);
+    const digest = bytes.toString("hex");
     let pseudonym = pseudonymFor(kind, value, digest, shape);
-    if (length !== undefined && !shape.uuid) {
-      if (fitLength && pseudonym.length > length)
-        pseudonym = digest.slice(0, Math.min(length, UNIQUE_HASH_CHARS * 2));
-      if (fixedLength) pseudonym = pseudonym.padEnd(length, " ");
+    const cut = fitLength && length !== undefined && !shape.uuid && pseudonym.length > length;
+    if (cut) pseudonym = digest.slice(0, length);
+    if (guard && !guard.add(cut ? cutPseudonymKey(pseudonym, bytes) : bytes)) {
+      throw new RedactionCollisionError(table, column.name);
     }
+    if (fixedLength && length !== undefined) pseudonym = pseudonym.padEnd(length, " ");
     return pseudonym;
   };
   if (!column.type.array) return one;
@@ -140,4 +153,27 @@ function pseudonymTransform(
     if (!Array.isArray(value)) throw new Error(`BUG: ${table}.${column.name} holds a non-array value`);
     return value.map(one);
   };
+}
+
+/**
+ * What one value of `column` becomes in a snapshot redacted with `key`: e.g. to find the
+ * snapshot owner a developer names by their real email (`import --as`), or to write an owner
+ * filter without the address in clear. Undefined when the table has no such column.
+ */
+export function redactColumnValue(
+  table: TableDescription,
+  redaction: RedactionRules,
+  key: string,
+  columnName: string,
+  value: unknown,
+  description?: Pick<SchemaDescription, "tables" | "enums">,
+): unknown {
+  const columns = carriedColumns(table);
+  const index = columns.findIndex((column) => column.name === columnName);
+  if (index < 0) return undefined;
+  const redactor = createRowRedactor(table, redaction, key, description);
+  if (!redactor) return value;
+  const row: unknown[] = columns.map(() => null);
+  row[index] = value;
+  return redactor(row)[index];
 }
