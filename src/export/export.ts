@@ -177,7 +177,18 @@ export async function exportSnapshot(options: ExportOptions, deps: ExportDeps): 
     });
     const createdAt = deps.now();
     const selection = await step("selecting the subset", () =>
-      selectSubset(client, description, { owners: ownerScope(config), ownerRefs, where }),
+      selectSubset(client, description, { owners: ownerScope(config), ownerRefs, where }).catch(
+        (error: unknown) => {
+          // An --owner id that is not a value of the id column's type (e.g. "abc" for an integer key).
+          const sqlstate = (error as { code?: unknown }).code;
+          if (sqlstate !== "22P02" && sqlstate !== "22003") throw error;
+          throw new UsageError(`--owner: ${(error as Error).message}`, {
+            code: "E_BAD_OWNER",
+            hint: `Owner ids are values of ${config.owners?.table}.${config.owners?.idColumn}; check the --owner values.`,
+            cause: error,
+          });
+        },
+      ),
     );
     const totals = await step("counting rows", () => countRows(client, description, selection));
     const total = Object.values(totals).reduce((a, b) => a + b, 0);
