@@ -7,6 +7,7 @@ import { SCALAR_KINDS, type TableDescription } from "../../src/schema/descriptio
 import {
   carriedColumns,
   castSql,
+  copyText,
   copyTextLine,
   rowJsonSql,
   sessionSettingsSql,
@@ -92,7 +93,7 @@ describe("type matrix", () => {
     }
   });
 
-  it("round-trips every row byte for byte through render, validate, COPY text, staging and cast; NULL, {} and {NULL} stay distinct", async () => {
+  it("round-trips every row byte for byte through render, validate, COPY text (and csv), staging and cast; NULL, {} and {NULL} stay distinct", async () => {
     await db.withClient(async (c) => {
       await c.query(sessionSettingsSql());
       const columns = carriedColumns(src);
@@ -124,6 +125,24 @@ describe("type matrix", () => {
         columns.map((col) => col.name),
         lines,
       );
+      // FORMAT csv reads the same copyText values (quoted, quotes doubled; NULL unquoted empty).
+      await c.query(staging.replace("CREATE TABLE staging", "CREATE TABLE staging_csv"));
+      const csv = source.map(({ row }) => {
+        const values = JSON.parse(row) as unknown[];
+        const fields = columns.map((col, i) => {
+          const text = copyText(col.type, values[i]);
+          return text === null ? "" : `"${text.replace(/"/g, '""')}"`;
+        });
+        return `${fields.join(",")}\n`;
+      });
+      const csvStream = c.query(copyFrom(`COPY staging_csv FROM STDIN (FORMAT csv)`));
+      await pipeline(Readable.from([csv.join("")]), csvStream);
+      const rowTexts = (table: string) =>
+        c
+          .query<{ r: string }>(`SELECT s::text AS r FROM ${table} s ORDER BY s.id`)
+          .then((r) => r.rows.map((x) => x.r));
+      expect(await rowTexts("staging_csv")).toEqual(await rowTexts("staging"));
+
       const names = columns.map((col) => q(col.name)).join(", ");
       const casts = columns.map((col) => castSql(`s.${q(col.name)}`, col.type, "public")).join(", ");
       await c.query(`INSERT INTO dst (${names}) SELECT ${casts} FROM staging s`);

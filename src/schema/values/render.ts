@@ -127,7 +127,7 @@ export interface RowJsonOptions {
 /**
  * SQL text expression of one row's format-2 JSON array `[v1,v2,…]` (compact: `,` with no
  * space), over the table's carried columns in order. Built with `||` rather than
- * json_build_array (at most 100 arguments, and `, ` separators): see docs/benchmarks.md.
+ * json_build_array (at most 100 arguments, and `, ` separators): see docs/value-encoding.md.
  */
 export function rowJsonSql(table: TableDescription, alias: string, options: RowJsonOptions = {}): string {
   const values = carriedColumns(table).map((c) => renderSql(c, alias));
