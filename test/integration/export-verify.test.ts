@@ -19,7 +19,13 @@ describe("export then verify (CLI)", () => {
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
     const summary = JSON.parse(run.stdout);
-    expect(summary.counts).toEqual({ AppSettings: 0, User: 4, Book: 80, ReadingList: 12, BookInReadingList: 120 });
+    expect(summary.counts).toEqual({
+      AppSettings: 0,
+      User: 4,
+      Book: 80,
+      ReadingList: 12,
+      BookInReadingList: 120,
+    });
     base = join(source.work, "snapshots", "lib");
     expect(summary.snapshot.manifestPath).toBe(`${base}.manifest.json`);
   });
