@@ -121,7 +121,13 @@ describe("export --owner and PII redaction", () => {
     );
     expect(run.code).toBe(0);
     const summary = JSON.parse(run.stdout);
-    expect(summary.counts).toEqual({ User: 1, Book: 10, ReadingList: 2, BookInReadingList: 10 });
+    expect(summary.counts).toEqual({
+      AppSettings: 0,
+      User: 1,
+      Book: 10,
+      ReadingList: 2,
+      BookInReadingList: 10,
+    });
     expect(summary.filters).toEqual({ owners: ["2"], where: [], addedByReference: {} });
     expect(summary.redaction.mode).toBe("none");
   });
