@@ -16,7 +16,7 @@ import { describeLocation, parseDatabaseUrl } from "../db/url.js";
 import { ConnectionError, InterruptedError, UsageError } from "../errors.js";
 import { removeAbandonedTempFiles } from "../fs/temp-files.js";
 import { planRedaction, type RedactionPlan } from "../redact/plan.js";
-import { createRowRedactor, type RowRedactor } from "../redact/row-redactor.js";
+import { createRowRedactor, type RowRedactor, redactColumnValue } from "../redact/row-redactor.js";
 import { formatSuggestedRules, type UncoveredColumn } from "../redact/uncovered.js";
 import type { SchemaDescription } from "../schema/description.js";
 import { introspectSchema } from "../schema/introspect.js";
@@ -29,7 +29,7 @@ import { classifyQueryError } from "./query-errors.js";
 import { readAhead } from "./read-ahead.js";
 import { DEFAULT_PAGE_ROWS } from "./read-rendered.js";
 import { EXPORT_SESSION_SETTINGS, quoteIdent } from "./row-sql.js";
-import { parseOwnerRefs } from "./selection.js";
+import { type OwnerRef, parseOwnerRefs } from "./selection.js";
 import { type OwnerScope, type SubsetSelection, selectSubset } from "./subset.js";
 import { tableRows, unsupportedColumnsError } from "./table-rows.js";
 import { parseWherePredicates } from "./where-predicate.js";
@@ -177,7 +177,18 @@ export async function exportSnapshot(options: ExportOptions, deps: ExportDeps): 
     });
     const createdAt = deps.now();
     const selection = await step("selecting the subset", () =>
-      selectSubset(client, description, { owners: ownerScope(config), ownerRefs, where }),
+      selectSubset(client, description, { owners: ownerScope(config), ownerRefs, where }).catch(
+        (error: unknown) => {
+          // An --owner id that is not a value of the id column's type (e.g. "abc" for an integer key).
+          const sqlstate = (error as { code?: unknown }).code;
+          if (sqlstate !== "22P02" && sqlstate !== "22003") throw error;
+          throw new UsageError(`--owner: ${(error as Error).message}`, {
+            code: "E_BAD_OWNER",
+            hint: `Owner ids are values of ${config.owners?.table}.${config.owners?.idColumn}; check the --owner values.`,
+            cause: error,
+          });
+        },
+      ),
     );
     const totals = await step("counting rows", () => countRows(client, description, selection));
     const total = Object.values(totals).reduce((a, b) => a + b, 0);
@@ -212,8 +223,7 @@ export async function exportSnapshot(options: ExportOptions, deps: ExportDeps): 
         },
         schema: description,
         filters: {
-          // Redacting: owners by id (a key, kept), never by an email in clear.
-          owners: keyId && selection ? selection.owners.map((o) => o.id) : ownerRefs.map((r) => r.given),
+          owners: recordedOwners(ownerRefs, selection, description, config, options.redactionKey),
           where: where.map((w) => ({ table: w.table, predicate: w.predicate })),
           addedByReference: selection?.addedByReference ?? {},
         },
@@ -293,12 +303,32 @@ function planExportRedaction(
   };
 }
 
+/**
+ * The --owner values as the manifest records them: as given, except that when redacting an email
+ * becomes the pseudonym of the stored address (what the owner's row holds in the snapshot).
+ */
+function recordedOwners(
+  refs: readonly OwnerRef[],
+  selection: SubsetSelection | null,
+  description: SchemaDescription,
+  config: ProjectConfig,
+  key: string | null,
+): string[] {
+  const owners = config.owners;
+  const table = owners ? description.tables.find((t) => t.name === owners.table) : undefined;
+  return refs.map((ref) => {
+    if (ref.kind !== "email" || key === null || !owners?.emailColumn || !table) return ref.given;
+    const stored =
+      selection?.owners.find((o) => o.email?.toLowerCase() === ref.email.toLowerCase())?.email ?? ref.email;
+    const value = redactColumnValue(table, config.redaction, key, owners.emailColumn, stored, description);
+    return typeof value === "string" ? value : "(redacted)";
+  });
+}
+
 /** The configured owners table as the subset selection needs it (null: no owners, --owner refused). */
 function ownerScope(config: ProjectConfig): OwnerScope | null {
   if (!config.owners) return null;
-  const { table, idColumn, emailColumn } = config.owners;
-  // belongsThrough: optional in the owners config (which child foreign keys confer ownership).
-  const belongsThrough = (config.owners as { belongsThrough?: OwnerScope["belongsThrough"] }).belongsThrough;
+  const { table, idColumn, emailColumn, belongsThrough } = config.owners;
   return { table, idColumn, emailColumn, ...(belongsThrough ? { belongsThrough } : {}) };
 }
 
@@ -333,9 +363,9 @@ interface StreamSettings {
 }
 
 /**
- * Every selected row, table by table in the description's (foreign-key) order. The next COPY
- * chunk is read from the socket while the current one is framed, hashed and compressed
- * (readAhead), so PostgreSQL keeps rendering while Node works.
+ * Every selected row, table by table in the description's (foreign-key) order. Rows are read
+ * ahead of the writer (readAhead), across table boundaries, so PostgreSQL renders the next
+ * chunks while Node frames, hashes and compresses the current one.
  */
 async function* streamTables(
   client: pg.Client,
@@ -344,29 +374,28 @@ async function* streamTables(
   redactors: ReadonlyMap<string, RowRedactor>,
   settings: StreamSettings,
 ): AsyncGenerator<RowChunk> {
-  let done = 0;
-  for (const table of description.tables) {
-    await settings.onProgress?.({ label: table.name, done, total: settings.total });
-    const rows = tableRows(client, table, redactors.get(table.name), {
-      schema: description.schema,
-      filter: selection ? selection.table(table.name).inlineCondition("t") : undefined,
-      pageRows: settings.pageRows ?? DEFAULT_PAGE_ROWS,
-      readTimeoutMs: settings.readTimeoutMs,
-    });
-    const chunks = readAhead(rows)[Symbol.asyncIterator]();
-    for (;;) {
-      if (settings.signal?.aborted) throw new InterruptedError(INTERRUPTED_MESSAGE);
-      let next: IteratorResult<RowChunk>;
+  async function* read(): AsyncGenerator<RowChunk> {
+    for (const table of description.tables) {
+      // A zero-row chunk marks the start of a table (for progress); the writer skips it.
+      yield { table: table.name, rows: Buffer.alloc(0), count: 0 };
       try {
-        next = await chunks.next();
+        yield* tableRows(client, table, redactors.get(table.name), {
+          schema: description.schema,
+          filter: selection ? selection.table(table.name).inlineCondition("t") : undefined,
+          pageRows: settings.pageRows ?? DEFAULT_PAGE_ROWS,
+          readTimeoutMs: settings.readTimeoutMs,
+        });
       } catch (error) {
         throw classifyQueryError(error, `reading ${table.name}`, settings.url);
       }
-      if (next.done) break;
-      yield next.value;
-      done += next.value.count;
-      await settings.onProgress?.({ label: table.name, done, total: settings.total });
     }
+  }
+  let done = 0;
+  for await (const chunk of readAhead(read())) {
+    if (settings.signal?.aborted) throw new InterruptedError(INTERRUPTED_MESSAGE);
+    if (chunk.count > 0) yield chunk;
+    done += chunk.count;
+    await settings.onProgress?.({ label: chunk.table, done, total: settings.total });
   }
 }
 

@@ -333,6 +333,13 @@ export function parseManifest(text: string, where: string): SnapshotManifest {
       { hint: "Upgrade booksnap, or re-export the snapshot with this version." },
     );
   }
+  // The checksum first: an edited manifest says "modified", whatever the edit broke.
+  const recorded = (raw as { manifestChecksum?: unknown } | null)?.manifestChecksum;
+  const wellFormed = typeof recorded === "string" && /^sha256:[0-9a-f]{64}$/.test(recorded);
+  if (raw !== null && typeof raw === "object" && !Array.isArray(raw) && wellFormed) {
+    const expected = manifestChecksum(raw as SnapshotManifest);
+    if (expected !== recorded) throw modifiedError(where, expected, recorded);
+  }
   const parsed = manifestSchema.safeParse(raw);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`);
@@ -345,17 +352,20 @@ export function parseManifest(text: string, where: string): SnapshotManifest {
     );
   }
   const expected = manifestChecksum(parsed.data);
-  if (expected !== parsed.data.manifestChecksum) {
-    throw new SnapshotIntegrityError(
-      "E_MANIFEST_CHECKSUM",
-      `Manifest ${where} was modified: its checksum does not match`,
-      {
-        hint: "The manifest was edited or corrupted after export. Get a fresh copy from whoever exported it.",
-        details: { expected, recorded: parsed.data.manifestChecksum },
-      },
-    );
-  }
+  if (expected !== parsed.data.manifestChecksum)
+    throw modifiedError(where, expected, parsed.data.manifestChecksum);
   return parsed.data;
+}
+
+function modifiedError(where: string, expected: string, recorded: string): SnapshotIntegrityError {
+  return new SnapshotIntegrityError(
+    "E_MANIFEST_CHECKSUM",
+    `Manifest ${where} was modified: its checksum does not match`,
+    {
+      hint: "The manifest was edited or corrupted after export. Get a fresh copy from whoever exported it.",
+      details: { expected, recorded },
+    },
+  );
 }
 
 /**

@@ -34,7 +34,9 @@ describe("export writes snapshot format 2, verify checks it", () => {
   });
 
   it("describes the schema, counts and digests every table, rows ascend by primary key", async () => {
+    // Foreign-key order (AppSettings references nothing; ties by name).
     expect(manifest.schema.description.tables.map((t) => t.name)).toEqual([
+      "AppSettings",
       "User",
       "Book",
       "ReadingList",
