@@ -3,6 +3,7 @@ import { NullRowError } from "../db/copy-out.js";
 import { SchemaError, type UnsupportedValueError } from "../errors.js";
 import type { RowRedactor } from "../redact/row-redactor.js";
 import type { TableDescription, UnsupportedColumn } from "../schema/description.js";
+import { rowJsonText } from "../schema/values.js";
 import type { RowChunk } from "../snapshot/format2-writer.js";
 import { readRendered } from "./read-rendered.js";
 import { arrayShapeViolationsSql, quoteIdent, unsupportedArrayValueError } from "./row-sql.js";
@@ -41,7 +42,7 @@ export async function* tableRows(
   }
 }
 
-/** "<row>\n" lines, each parsed, redacted and serialised again. */
+/** "<row>\n" lines, each parsed, redacted and serialised again in rowJsonSql's spelling. */
 function redactLines(bytes: Buffer, redactor: RowRedactor): Buffer {
   const text = bytes.toString("utf8");
   let out = "";
@@ -49,7 +50,7 @@ function redactLines(bytes: Buffer, redactor: RowRedactor): Buffer {
   while (from < text.length) {
     const end = text.indexOf("\n", from);
     const row = JSON.parse(text.slice(from, end)) as unknown[];
-    out += `${JSON.stringify(redactor(row))}\n`;
+    out += `${rowJsonText(redactor(row))}\n`;
     from = end + 1;
   }
   return Buffer.from(out, "utf8");

@@ -15,6 +15,7 @@ export {
   renderSql,
   renderValueSql,
   rowJsonSql,
+  rowJsonText,
   unsupportedArrayValueError,
 } from "./values/render.js";
 export { EXPORT_SESSION_SETTINGS, type SessionSetting, sessionSettingsSql } from "./values/settings.js";

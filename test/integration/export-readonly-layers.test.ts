@@ -39,7 +39,9 @@ beforeAll(async () => {
   await source.withClient(async (c) => {
     await loadLibrary(c, generateLibrary({ users: 1, books: 3 }));
     await c.query(`CREATE ROLE ${role} LOGIN PASSWORD '${rolePassword}'`);
-    await c.query(`GRANT SELECT ON "AppSettings", "User", "Book", "ReadingList", "BookInReadingList" TO ${role}`);
+    await c.query(
+      `GRANT SELECT ON "AppSettings", "User", "Book", "ReadingList", "BookInReadingList" TO ${role}`,
+    );
     await c.query(`CREATE SCHEMA trace; CREATE TABLE trace.writes (id serial, transaction_read_only text)`);
     await c.query(`CREATE FUNCTION trace.record_read() RETURNS boolean LANGUAGE plpgsql SECURITY DEFINER
                      SET search_path = pg_catalog AS $$

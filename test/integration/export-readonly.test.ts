@@ -79,7 +79,13 @@ describe("export is read-only in layers and reads one point in time", () => {
       },
     );
     expect(inserted).toBe(true);
-    expect(result.counts).toEqual({ AppSettings: 0, User: 3, Book: 30, ReadingList: 9, BookInReadingList: 90 });
+    expect(result.counts).toEqual({
+      AppSettings: 0,
+      User: 3,
+      Book: 30,
+      ReadingList: 9,
+      BookInReadingList: 90,
+    });
     const records = await readRecords(result.paths.dataPath);
     const ids = MODEL_NAMES.flatMap((m) => records[m].map((r) => `${m}:${r.id}`));
     expect(ids.filter((id) => id.endsWith(":900"))).toEqual([]);

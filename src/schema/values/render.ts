@@ -170,6 +170,16 @@ export function rowJsonSql(table: TableDescription, alias: string, options: RowJ
 }
 
 /**
+ * A row's format-2 JSON text built in Node (rows redacted after PostgreSQL rendered them), byte
+ * for byte what rowJsonSql renders: ", " between the row's values, each value as JSON.stringify
+ * writes it (compact inside arrays, strings escaped as PostgreSQL's escape_json escapes them).
+ * One spelling whatever path wrote a line: digests and import's verification depend on it.
+ */
+export function rowJsonText(values: readonly unknown[]): string {
+  return `[${values.map((v) => JSON.stringify(v)).join(", ")}]`;
+}
+
+/**
  * The error export raises for a row rowJsonSql rendered NULL: `columns` from
  * arrayShapeViolationsSql, `key` the row's primary key values (for the message only).
  */
