@@ -157,6 +157,16 @@ export class StoreError extends BooksnapError {
   }
 }
 
+/**
+ * A row holds a value format 2 cannot carry exactly (a multi-dimensional or non-1-based array in
+ * an array column): export refuses it rather than write it changed. Code E_UNSUPPORTED_VALUE.
+ */
+export class UnsupportedValueError extends BooksnapError {
+  constructor(message: string, options?: BooksnapErrorOptions) {
+    super("E_UNSUPPORTED_VALUE", "schema", message, options);
+  }
+}
+
 export function isBooksnapError(error: unknown): error is BooksnapError {
   return error instanceof BooksnapError;
 }

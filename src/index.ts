@@ -39,7 +39,6 @@ export {
   exportConnectionSettings,
   exportSnapshot,
 } from "./export/export.js";
-export { createRedactor, pseudonymise, REDACTED_USER_FIELDS } from "./export/redact.js";
 export type { ImportMode } from "./import/conflicts.js";
 export {
   abortImport,
@@ -98,4 +97,5 @@ export { MODEL_NAMES, MODELS, type ModelName, type SnapshotRecord } from "./snap
 export { resolveSnapshotPaths, type SnapshotPaths } from "./snapshot/paths.js";
 export { type CheckedRecord, SnapshotContentChecker } from "./verify/content-checker.js";
 export { checkDataFile, loadManifest, sha256File } from "./verify/data-file.js";
+export { type CheckedRow, RowContentChecker } from "./verify/row-checker.js";
 export { type VerifyDeps, type VerifyResult, verifySnapshot } from "./verify/verify.js";

@@ -1,6 +1,5 @@
 import { stat } from "node:fs/promises";
-import { manifestCounts, type SnapshotManifest } from "./snapshot/manifest.js";
-import { type ModelName, totalCount } from "./snapshot/models.js";
+import { manifestTableCounts, type SnapshotManifest } from "./snapshot/manifest.js";
 import { resolveSnapshotPaths, type SnapshotPaths, snapshotFiles } from "./snapshot/paths.js";
 import { loadManifest } from "./verify/data-file.js";
 
@@ -18,7 +17,8 @@ export interface SnapshotSummary {
   filters: SnapshotManifest["filters"];
   redaction: SnapshotManifest["redaction"];
   schemaFingerprint: string;
-  counts: Record<ModelName, number>;
+  /** Rows per table, in data-file order. */
+  counts: Record<string, number>;
   records: number;
   bytes: number;
   uncompressedBytes: number;
@@ -44,7 +44,7 @@ export function summariseManifest(
   files: Pick<SnapshotSummary, "name" | "manifestPath" | "dataPath">,
   dataFilePresent: boolean,
 ): SnapshotSummary {
-  const counts = manifestCounts(manifest);
+  const counts = manifestTableCounts(manifest);
   return {
     ...files,
     dataFilePresent,
@@ -56,7 +56,7 @@ export function summariseManifest(
     redaction: manifest.redaction,
     schemaFingerprint: manifest.schema.fingerprint,
     counts,
-    records: totalCount(counts),
+    records: Object.values(counts).reduce((a, b) => a + b, 0),
     bytes: manifest.data.bytes,
     uncompressedBytes: manifest.data.uncompressedBytes,
     sha256: manifest.data.sha256,

@@ -2,8 +2,7 @@ import { readdir, stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { isBooksnapError, UsageError } from "./errors.js";
 import { findTempFiles, type TempFile } from "./fs/temp-files.js";
-import type { SnapshotManifest } from "./snapshot/manifest.js";
-import { MODEL_NAMES, type ModelName } from "./snapshot/models.js";
+import { manifestTableCounts, type SnapshotManifest } from "./snapshot/manifest.js";
 import {
   DATA_SUFFIX,
   isSnapshotFileName,
@@ -41,7 +40,8 @@ export interface ListedSnapshot {
   ageSeconds?: number;
   /** Data file size on disk (absent when missing). */
   bytes?: number;
-  counts?: Record<ModelName, number>;
+  /** Rows per table, in data-file order. */
+  counts?: Record<string, number>;
   records?: number;
   source?: { host: string; port: number; database: string };
   redaction?: SnapshotManifest["redaction"]["mode"];
@@ -141,17 +141,14 @@ async function describe(paths: SnapshotPaths, options: ListOptions, deps: ListDe
   } catch (error) {
     return { ...base, bytes, state: "manifest-invalid", problem: problemOf(error) };
   }
-  const counts = Object.fromEntries(MODEL_NAMES.map((m) => [m, manifest.models[m].count])) as Record<
-    ModelName,
-    number
-  >;
+  const counts = manifestTableCounts(manifest);
   const facts = {
     ...base,
     createdAt: manifest.createdAt,
     ageSeconds: Math.max(0, Math.round((deps.now().getTime() - Date.parse(manifest.createdAt)) / 1000)),
     bytes,
     counts,
-    records: MODEL_NAMES.reduce((sum, m) => sum + counts[m], 0),
+    records: Object.values(counts).reduce((sum, n) => sum + n, 0),
     source: { host: manifest.source.host, port: manifest.source.port, database: manifest.source.database },
     redaction: manifest.redaction.mode,
     ...(manifest.redaction.keyId ? { redactionKeyId: manifest.redaction.keyId } : {}),

@@ -3,7 +3,6 @@ import type { CommandModule } from "yargs";
 import type { CommandContext } from "../cli/context.js";
 import type { DemoStep } from "../demo/demo.js";
 import { UsageError } from "../errors.js";
-import { MODEL_NAMES } from "../snapshot/models.js";
 
 interface DemoArgs {
   users: number;
@@ -76,9 +75,8 @@ export const demoCommand = (ctx: CommandContext): CommandModule<object, DemoArgs
       `           ${show(snapshot.manifestPath)}${snapshot.kept ? "" : "  (removed; --keep or --out keeps them)"}`,
     );
     ctx.output.line(`  sha256:  ${snapshot.sha256}`);
-    for (const model of MODEL_NAMES) {
-      const m = snapshot.models[model];
-      ctx.output.line(`  ${model.padEnd(18)} ${m.count.toLocaleString("en-US").padStart(7)}  ${m.digest}`);
+    for (const [table, m] of Object.entries(snapshot.models)) {
+      ctx.output.line(`  ${table.padEnd(18)} ${m.count.toLocaleString("en-US").padStart(7)}  ${m.digest}`);
     }
     ctx.output.line();
     ctx.output.line(`seeded "prod": ${describeCounts(result.seeded)}`);

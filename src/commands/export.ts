@@ -1,6 +1,7 @@
 import { relative, resolve } from "node:path";
 import type { CommandModule } from "yargs";
 import { appendAuditRecord } from "../audit.js";
+import { type ConfigArgs, resolveConfigOption, withConfigOption } from "../cli/config-option.js";
 import { type ConnectionArgs, resolveConnection, withConnectionOptions } from "../cli/connection-options.js";
 import type { CommandContext } from "../cli/context.js";
 import {
@@ -19,16 +20,16 @@ import { describeLocation } from "../db/url.js";
 import { isBooksnapError } from "../errors.js";
 import { type ExportResult, exportSnapshot } from "../export/export.js";
 import { DEFAULT_COMPRESSION_LEVEL } from "../snapshot/data-writer.js";
-import { MODEL_NAMES } from "../snapshot/models.js";
 import { defaultSnapshotName, snapshotFiles } from "../snapshot/paths.js";
 import type { SnapshotSink } from "../snapshot/sink.js";
 import { isStoreUrl } from "../store/s3-url.js";
 import { assertWritableDir } from "../writable-dir.js";
 
-interface ExportArgs extends ConnectionArgs, StoreArgs, EncryptionArgs {
+interface ExportArgs extends ConnectionArgs, StoreArgs, EncryptionArgs, ConfigArgs {
   "statement-timeout"?: number;
   "lock-timeout": number;
   owner?: string[];
+  where?: string[];
   redact: boolean;
   out: string;
   name?: string;
@@ -44,7 +45,7 @@ export const exportCommand = (ctx: CommandContext): CommandModule<object, Export
   command: "export",
   describe: "Read the source database (read-only, one consistent snapshot) into a verified snapshot file",
   builder: (y) =>
-    withEncryptionOptions(withStoreOptions(withConnectionOptions(y, "source")))
+    withConfigOption(withEncryptionOptions(withStoreOptions(withConnectionOptions(y, "source"))))
       .option("statement-timeout", {
         type: "number",
         describe: `statement_timeout per query (ms; default SYNC_TIMEOUT_MS or ${DEFAULT_STATEMENT_TIMEOUT_MS}; 0 = none)`,
@@ -53,13 +54,18 @@ export const exportCommand = (ctx: CommandContext): CommandModule<object, Export
       .option("owner", {
         type: "string",
         array: true,
-        describe: "Only this owner's data (user id or email); repeatable",
+        describe: "Only this owner's data (owner id or email; owners table from the config); repeatable",
+      })
+      .option("where", {
+        type: "string",
+        array: true,
+        describe: "Only the rows of a table matching an SQL predicate: 'Table: <predicate>'; repeatable",
       })
       .option("redact", {
         type: "boolean",
         default: true,
         describe:
-          "Pseudonymise user PII (--no-redact keeps it; key: BOOKSNAP_REDACTION_KEY, else a per-user key generated in ~/.config/booksnap)",
+          "Apply the config's redaction rules (--no-redact keeps every value; key: BOOKSNAP_REDACTION_KEY, else a per-user key generated in ~/.config/booksnap)",
       })
       .option("out", {
         type: "string",
@@ -109,6 +115,7 @@ export const exportCommand = (ctx: CommandContext): CommandModule<object, Export
       DEFAULT_COMPRESSION_LEVEL,
       { min: 1, max: 19 },
     );
+    const config = await resolveConfigOption(args, ctx.cwd);
     const name = args.name ?? defaultSnapshotName(ctx.now());
     const logDir = resolve(ctx.cwd, args["log-dir"]);
     const statementTimeoutMs = intSetting(
@@ -132,13 +139,16 @@ export const exportCommand = (ctx: CommandContext): CommandModule<object, Export
           outDir: resolve(ctx.cwd, args.out),
           name,
           force: args.force,
+          config,
           owners: args.owner ?? [],
+          where: args.where ?? [],
           redactionKey: key ? key.key : null,
         },
         {
           now: ctx.now,
           onProgress: progress.update,
           signal: ctx.signal,
+          warn: (message) => ctx.output.warn(message),
           writer: { compressionLevel, ...(encryption ? { encryption } : {}), ...(sink ? { sink } : {}) },
         },
       );
@@ -170,7 +180,7 @@ export const exportCommand = (ctx: CommandContext): CommandModule<object, Export
       durationMs: result.durationMs,
       database,
       snapshot: result.paths.name,
-      counts: { ...result.counts, referencedBooksAdded: result.manifest.filters.referencedBooksAdded },
+      counts: { ...result.counts, addedByReference: result.manifest.filters.addedByReference },
     });
     printSummary(ctx, result, database, key, urlFrom);
   },
@@ -207,10 +217,20 @@ function printSummary(
   ctx.output.line(
     `exported ${n(result.rows)} rows from ${database} in ${(result.durationMs / 1000).toFixed(1)} s (${n(result.rowsPerSecond)} rows/s)`,
   );
-  ctx.output.line(`  ${MODEL_NAMES.map((m) => `${m} ${n(result.counts[m])}`).join(", ")}`);
-  if (manifest.filters.owners.length > 0) {
+  ctx.output.line(
+    `  ${Object.entries(result.counts)
+      .map(([table, count]) => `${table} ${n(count)}`)
+      .join(", ")}`,
+  );
+  const { filters } = manifest;
+  if (filters.owners.length > 0 || filters.where.length > 0) {
+    const added = Object.entries(filters.addedByReference).map(([table, count]) => `${table} ${n(count)}`);
+    const subset = [
+      ...filters.owners.map((o) => `owner ${o}`),
+      ...filters.where.map((w) => `${w.table}: ${w.predicate}`),
+    ];
     ctx.output.line(
-      `  owners: ${manifest.filters.owners.join(", ")}; books added because lists reference them: ${manifest.filters.referencedBooksAdded}`,
+      `  subset: ${subset.join("; ")}; added because selected rows reference them: ${added.length > 0 ? added.join(", ") : "none"}`,
     );
   }
   ctx.output.line(

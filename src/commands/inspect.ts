@@ -2,7 +2,6 @@ import type { CommandModule } from "yargs";
 import type { CommandContext } from "../cli/context.js";
 import { type StoreArgs, withStore, withStoreOptions } from "../cli/store-options.js";
 import { inspectSnapshot, type SnapshotSummary } from "../inspect.js";
-import { MODEL_NAMES } from "../snapshot/models.js";
 import { isStoreUrl, parseStoreSnapshotRef } from "../store/s3-url.js";
 
 interface InspectArgs extends StoreArgs {
@@ -38,19 +37,14 @@ export const inspectCommand = (ctx: CommandContext): CommandModule<object, Inspe
         `${s.source.host}:${s.source.port}/${s.source.database} (PostgreSQL ${s.source.serverVersion ?? "?"}, TLS ${s.source.tls}, ${s.source.isolation})`,
       ],
       ["written by", `${s.tool.name} ${s.tool.version}, format version ${s.formatVersion}`],
+      ["filters", describeFilters(s.filters)],
       [
-        "owners",
-        s.filters.owners.length > 0
-          ? `${s.filters.owners.join(", ")} (+${s.filters.referencedBooksAdded} referenced books)`
-          : "all",
-      ],
-      [
-        "user PII",
+        "redaction",
         s.redaction.mode === "none"
-          ? "kept (--no-redact)"
-          : `pseudonymised (${s.redaction.fields.join(", ")}), key id ${s.redaction.keyId ?? "not recorded"}`,
+          ? "none: PII kept (--no-redact)"
+          : `pseudonymised (${describeRules(s.redaction)}), key id ${s.redaction.keyId ?? "not recorded"}`,
       ],
-      ...MODEL_NAMES.map((m): [string, string] => [`  ${m}`, n(s.counts[m])]),
+      ...Object.entries(s.counts).map(([table, count]): [string, string] => [`  ${table}`, n(count)]),
       ["records", n(s.records)],
       [
         "data file",
@@ -72,4 +66,30 @@ function describeSnapshotEncryption(encryption: SnapshotSummary["encryption"]): 
     return `${encryption.scheme} (key from passphrase via ${encryption.kdf}; old format)`;
   if (encryption.mode === "passphrase") return "age, passphrase (scrypt)";
   return `age, for ${encryption.recipients.length} recipient(s): ${encryption.recipients.join(", ")}`;
+}
+
+/** Owners and predicates of a subset export, or "all". */
+function describeFilters(filters: SnapshotSummary["filters"]): string {
+  if ("referencedBooksAdded" in filters) {
+    return filters.owners.length > 0
+      ? `owners ${filters.owners.join(", ")} (+${filters.referencedBooksAdded} referenced books)`
+      : "all";
+  }
+  const parts = [
+    ...(filters.owners.length > 0 ? [`owners ${filters.owners.join(", ")}`] : []),
+    ...filters.where.map((w) => `${w.table}: ${w.predicate}`),
+  ];
+  if (parts.length === 0) return "all";
+  const added = Object.entries(filters.addedByReference).filter(([, count]) => count > 0);
+  return added.length > 0
+    ? `${parts.join("; ")} (+ by reference: ${added.map(([t, c]) => `${t} ${c}`).join(", ")})`
+    : parts.join("; ");
+}
+
+/** The redacted columns, as the manifest lists them. */
+function describeRules(redaction: SnapshotSummary["redaction"]): string {
+  if ("fields" in redaction) return redaction.fields.join(", ");
+  const rules = redaction.rules.map((r) => `${r.table}.${r.column}: ${r.kind}`);
+  const uncovered = redaction.uncovered.map((u) => `${u.table}.${u.column}: ${u.replacement} (no rule)`);
+  return [...rules, ...uncovered].join(", ");
 }

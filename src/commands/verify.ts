@@ -8,7 +8,6 @@ import {
 import { createProgressReporter } from "../cli/progress.js";
 import { localSnapshotFor, type StoreArgs, withStoreOptions } from "../cli/store-options.js";
 import { loadEnvironment } from "../config/env.js";
-import { MODEL_NAMES } from "../snapshot/models.js";
 import { snapshotFiles } from "../snapshot/paths.js";
 import { isStoreUrl, parseStoreSnapshotRef, storeSnapshotUrls } from "../store/s3-url.js";
 import { verifySnapshot } from "../verify/verify.js";
@@ -65,7 +64,11 @@ export const verifyCommand = (ctx: CommandContext): CommandModule<object, Verify
       return;
     }
     ctx.output.line(
-      `${result.paths.name}: OK (${result.lines.toLocaleString("en-US")} records: ${MODEL_NAMES.map((m) => `${m} ${result.counts[m]}`).join(", ")})`,
+      `${result.paths.name}: OK (${result.lines.toLocaleString("en-US")} records: ${Object.entries(
+        result.counts,
+      )
+        .map(([table, count]) => `${table} ${count}`)
+        .join(", ")})`,
     );
     ctx.output.line(
       "  manifest checksum, data SHA-256, every record, counts, digests and references verified",

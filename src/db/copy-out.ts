@@ -63,6 +63,14 @@ export async function* copyOutLines(
   if (carry && carry.length > 0) throw new Error("COPY output ended in the middle of a row");
 }
 
+/** The query produced NULL for a row (e.g. a row guard refusing a value it cannot render). */
+export class NullRowError extends Error {
+  constructor() {
+    super("COPY output holds an empty row (the query produced NULL)");
+    this.name = "NullRowError";
+  }
+}
+
 /** Number of "\n"-terminated lines; an empty line means the query produced NULL. */
 function countLines(data: Buffer): number {
   let lines = 0;
@@ -70,7 +78,7 @@ function countLines(data: Buffer): number {
   for (;;) {
     const end = data.indexOf(NEWLINE, start);
     if (end < 0) return lines;
-    if (end === start) throw new Error("COPY output holds an empty row (the query produced NULL)");
+    if (end === start) throw new NullRowError();
     lines += 1;
     start = end + 1;
   }

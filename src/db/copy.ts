@@ -114,7 +114,7 @@ export async function copyInto(
   client: pg.Client | pg.PoolClient,
   table: string,
   columns: readonly string[],
-  format: "csv" | "binary",
+  format: "csv" | "binary" | "text",
   data: Iterable<Buffer | string> | AsyncIterable<Buffer | string>,
 ): Promise<number> {
   const sql = `COPY ${table} (${columns.map(quoteIdent).join(", ")}) FROM STDIN WITH (FORMAT ${format})`;

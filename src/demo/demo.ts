@@ -3,6 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type pg from "pg";
+import { presetProjectConfig } from "../config/project-config.js";
 import { generateLibrary } from "../dataset/generate.js";
 import { loadLibrary } from "../dataset/load.js";
 import { type ConnectionSettings, connect, disconnect } from "../db/connect.js";
@@ -11,6 +12,7 @@ import { parseDatabaseUrl } from "../db/url.js";
 import { VerificationError } from "../errors.js";
 import { exportSnapshot } from "../export/export.js";
 import { prepareDatabase } from "../prepare.js";
+import { manifestTables } from "../snapshot/manifest.js";
 import { MODEL_NAMES, type ModelName, modelSpec, quoteIdent } from "../snapshot/models.js";
 import { verifySnapshot } from "../verify/verify.js";
 import { type DemoImport, importIntoDev } from "./import-step.js";
@@ -55,7 +57,8 @@ export interface DemoResult {
     dataPath: string;
     bytes: number;
     /** Per-model record counts and content digests from the manifest. */
-    models: Record<ModelName, { count: number; digest: string }>;
+    /** Per table, in data-file order. */
+    models: Record<string, { count: number; digest: string }>;
     sha256: string;
     /** False when the files were removed at the end (no --keep / --out). */
     kept: boolean;
@@ -158,6 +161,7 @@ export async function runDemo(options: DemoOptions, deps: DemoDeps): Promise<Dem
               lockTimeoutMs: 5_000,
             },
             outDir,
+            config: presetProjectConfig(),
             name: "demo",
             force: true,
             owners: [],
@@ -206,10 +210,9 @@ export async function runDemo(options: DemoOptions, deps: DemoDeps): Promise<Dem
         manifestPath: exported.paths.manifestPath,
         dataPath: exported.paths.dataPath,
         bytes: manifest.data.bytes,
-        models: Object.fromEntries(MODEL_NAMES.map((m) => [m, { ...manifest.models[m] }])) as Record<
-          ModelName,
-          { count: number; digest: string }
-        >,
+        models: Object.fromEntries(
+          manifestTables(manifest).map((t) => [t.table, { count: t.count, digest: t.digest }]),
+        ),
         sha256: manifest.data.sha256,
         kept: keepFiles,
       },

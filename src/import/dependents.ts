@@ -1,6 +1,7 @@
 import type pg from "pg";
 import { ConflictError, UsageError } from "../errors.js";
-import { MODELS } from "../snapshot/models.js";
+import { targetTable } from "./conflicts.js";
+import { alias, type ImportPlan } from "./table-plan.js";
 
 /**
  * What a replace import does to tables booksnap does not manage. Replace deletes the dev user's
@@ -88,12 +89,12 @@ async function readCatalog(client: pg.Client): Promise<Catalog> {
   };
 }
 
-/** The oids of the tables booksnap writes (as the session's search_path resolves them). */
-async function managedTables(client: pg.Client): Promise<Map<string, number>> {
-  const tables = MODELS.map((m) => m.table);
+/** The oids of the tables booksnap writes (the snapshot's tables, in the target's schema). */
+async function managedTables(client: pg.Client, plan: ImportPlan): Promise<Map<string, number>> {
+  const tables = plan.tables.filter((t) => t.inserted || t.owners);
   const { rows } = await client.query<{ name: string; oid: number }>(
-    `SELECT t.name, to_regclass(quote_ident(t.name))::oid::int8::float8 AS oid FROM unnest($1::text[]) t(name)`,
-    [tables],
+    `SELECT t.name, to_regclass(t.qualified)::oid::int8::float8 AS oid FROM unnest($1::text[], $2::text[]) t(name, qualified)`,
+    [tables.map((t) => t.name), tables.map((t) => targetTable(plan, t.name))],
   );
   return new Map(rows.filter((r) => r.oid !== null).map((r) => [r.name, Number(r.oid)]));
 }
@@ -123,12 +124,17 @@ function deletedRowsSql(catalog: Catalog, roots: Map<number, string>): (table: n
 }
 
 /** Tables booksnap does not manage that a replace for `devUserId` would touch, with row counts. */
-export async function findReplaceDependents(client: pg.Client, devUserId: number): Promise<DependentTable[]> {
-  const [catalog, managed] = await Promise.all([readCatalog(client), managedTables(client)]);
+export async function findReplaceDependents(
+  client: pg.Client,
+  plan: ImportPlan,
+  devUserId: number,
+): Promise<DependentTable[]> {
+  const [catalog, managed] = await Promise.all([readCatalog(client), managedTables(client, plan)]);
+  // The rows replace deletes itself (table-plan.ts): their predicates name the row alias(table).
   const roots = new Map<number, string>();
-  for (const table of ["Book", "ReadingList"]) {
+  for (const { table, predicate } of plan.replaceDeletes) {
     const oid = managed.get(table);
-    if (oid !== undefined) roots.set(oid, `t."ownerId" = $1`);
+    if (oid !== undefined) roots.set(oid, predicate.replaceAll(alias(table), "t"));
   }
   const managedOids = new Set(managed.values());
   const deletedRows = deletedRowsSql(catalog, roots);
@@ -198,7 +204,7 @@ export function assertReplaceNotBlocked(dependents: readonly DependentTable[], d
   if (blocking.length === 0) return;
   throw new ConflictError(
     "E_REPLACE_BLOCKED",
-    `Replacing ${devUser}'s books and lists would fail: rows of tables booksnap does not manage still reference them (${describeDependents(blocking)})`,
+    `Replacing ${devUser}'s rows would fail: rows of tables booksnap does not manage still reference them (${describeDependents(blocking)})`,
     {
       hint: "Delete or re-point those rows first, or use --mode merge (it deletes nothing).",
       details: { dependents: blocking },
@@ -209,7 +215,7 @@ export function assertReplaceNotBlocked(dependents: readonly DependentTable[], d
 /** Refuses replace when it would delete or change rows of other tables nobody acknowledged. */
 export function cascadeNotAllowedError(dependents: readonly DependentTable[], devUser: string): UsageError {
   return new UsageError(
-    `Replacing ${devUser}'s books and lists would also affect tables booksnap does not copy: ${describeDependents(dependents)}`,
+    `Replacing ${devUser}'s rows would also affect tables booksnap does not copy: ${describeDependents(dependents)}`,
     {
       code: "E_CASCADE_NOT_ALLOWED",
       hint: "Pass --allow-cascade to accept that (see --dry-run --json for the details), or use --mode merge (it deletes nothing).",

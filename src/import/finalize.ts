@@ -1,7 +1,15 @@
 import type pg from "pg";
+import { sessionSettingsSql } from "../schema/values.js";
+import { format1Record } from "../snapshot/format1.js";
 import type { SnapshotManifest } from "../snapshot/manifest.js";
-import { quoteIdent } from "../snapshot/models.js";
-import { type ImportMode, type PlannedCounts, plannedCounts, resolveConflicts } from "./conflicts.js";
+import {
+  type ImportMode,
+  type PlannedCounts,
+  plannedCounts,
+  resolveConflicts,
+  targetTable,
+  targetValueSql,
+} from "./conflicts.js";
 import { rowsPerFetch } from "./cursor.js";
 import type { DeadLetterFile } from "./dead-letter-file.js";
 import {
@@ -13,14 +21,11 @@ import {
 } from "./dependents.js";
 import { createDevUser, type DevUserChoice } from "./owner.js";
 import { type RejectsSummary, streamRejects } from "./rejects.js";
-import {
-  CHECKPOINT_TABLE,
-  insertedRecordsSql,
-  REJECT_TABLE,
-  STAGED_MODELS,
-  stagedFields,
-} from "./staging.js";
-import { type ModelVerification, verifyImported } from "./verify-import.js";
+import type { SnapshotContents } from "./schema-check.js";
+import { quoteIdent, quoteLiteral } from "./sql-names.js";
+import { CHECKPOINT_TABLE, fateTable, REJECT_TABLE, resolvedTable, stagingTable } from "./staging.js";
+import { alias, type ImportPlan, type TablePlan } from "./table-plan.js";
+import { type ManifestCheck, type ModelVerification, verifyImported } from "./verify-import.js";
 
 export interface FinalPlan {
   mode: ImportMode;
@@ -30,9 +35,14 @@ export interface FinalPlan {
   /** The user accepted replace's effect on tables booksnap does not copy (--allow-cascade or the prompt). */
   cascadeAcknowledged: boolean;
   manifest: SnapshotManifest;
-  /** Checkpoint counts after staging: validated records and validation rejects per model. */
-  stagedCounts: Record<string, number>;
-  droppedFields: Record<string, string[]>;
+  /** What happens to each snapshot table (built from the snapshot's and the target's descriptions). */
+  plan: ImportPlan;
+  /** The manifest's counts, digests and line rendering (format 1 or 2). */
+  contents: SnapshotContents;
+  /** Tables copied column for column (no drop, no cast). */
+  exactTables: ReadonlySet<string>;
+  /** Checkpoint counts after staging: validated records and validation rejects per table. */
+  stagedCounts: Readonly<Record<string, number>>;
   /** Bytes of the snapshot's longest line: bounds the rows read back per cursor fetch. */
   longestLineBytes: number;
   /** Dead-letter file, written (streamed from the reject table) when anything was rejected. */
@@ -61,20 +71,53 @@ export interface FinalOutcome {
 /** Per sort/hash node of the final transaction; one import runs at a time (advisory lock). */
 const FINAL_WORK_MEM = "256MB";
 
-function insertSql(model: string, dropped: readonly string[]): string {
-  const spec = STAGED_MODELS.find((m) => m.name === model);
-  if (!spec) throw new Error(`not a staged model: ${model}`);
-  const fields = stagedFields(spec).filter((f) => !dropped.includes(f.name));
-  const values = fields.map((f) => {
-    if (f.name === "ownerId") return "$1::int";
-    if (f.name === "bookId") return "et.book_id";
-    if (f.name === "readingListId") return "et.list_id";
-    if (f.type.kind === "enum") return `s.${quoteIdent(f.name)}::${quoteIdent(f.type.pgType)}`;
-    return `s.${quoteIdent(f.name)}`;
-  });
-  return `INSERT INTO ${quoteIdent(spec.table)} (id, ${fields.map((f) => quoteIdent(f.name)).join(", ")})
-          SELECT m.new_id, ${values.join(", ")} FROM ${insertedRecordsSql(spec.name)}
-           ORDER BY m.new_id`;
+/** INSERT … SELECT of one table's records to insert, in target-key order. */
+function insertSql(plan: ImportPlan, table: TablePlan, devSql: string): string {
+  const columns = table.columns.filter((c) => c.target);
+  const values = columns.map((c) =>
+    c.name === table.key?.column ? "f.new" : targetValueSql(c, devSql, plan.schema),
+  );
+  const refs = columns.some((c) => c.reference?.kind === "table")
+    ? ` JOIN ${resolvedTable(table.name)} r ON r.line = s.line`
+    : "";
+  // Keys are written by the import (new ids from the sequence, or the snapshot's own).
+  const overriding = columns.some((c) => c.target?.identity === "always") ? " OVERRIDING SYSTEM VALUE" : "";
+  return `INSERT INTO ${targetTable(plan, table.name)} (${columns.map((c) => quoteIdent(c.name)).join(", ")})${overriding}
+          SELECT ${values.join(", ")}
+            FROM ${stagingTable(table.name)} s JOIN ${fateTable(table.name)} f ON f.line = s.line AND f.status = 'insert'${refs}
+           ORDER BY ${table.key ? "f.new" : "s.line"}`;
+}
+
+/**
+ * Tables imported whole and unchanged: no record of them rejected (nor any line of unknown
+ * table) or left out, every column copied as is. Their imported rows must hash to the manifest's digest.
+ */
+function manifestChecks(plan: FinalPlan, planned: PlannedCounts): Map<string, ManifestCheck> {
+  const checks = new Map<string, ManifestCheck>();
+  if ((plan.stagedCounts["rejected:unknown"] ?? 0) > 0) return checks;
+  for (const table of plan.plan.tables) {
+    const name = table.name;
+    const digest = plan.contents.digests[name];
+    const count = plan.contents.counts[name];
+    if (!table.inserted || !plan.exactTables.has(name) || digest === undefined || count === undefined)
+      continue;
+    if ((plan.stagedCounts[`rejected:${name}`] ?? 0) > 0) continue;
+    if ((planned.constraintRejected[name] ?? 0) > 0 || (planned.skipped[name] ?? 0) > 0) continue;
+    checks.set(name, {
+      expected: { count, digest },
+      renderLine: (alias) => plan.contents.renderLine(name, alias),
+    });
+  }
+  return checks;
+}
+
+/** The dev user's id as an SQL literal of the owners key's type. */
+function devUserSql(plan: ImportPlan, devUserId: number | undefined): string {
+  if (devUserId === undefined || !plan.owners) return "NULL";
+  const owners = plan.tables.find((t) => t.name === plan.owners?.table);
+  const key = owners?.columns.find((c) => c.name === plan.owners?.idColumn);
+  const type = key?.target?.type.sql ?? "bigint";
+  return `${quoteLiteral(String(devUserId))}::${type}`;
 }
 
 /**
@@ -88,30 +131,54 @@ export async function finalizeImport(
   plan: FinalPlan,
   beforeCommit?: (outcome: FinalOutcome) => void,
 ): Promise<FinalOutcome> {
+  if (process.env.BOOKSNAP_DEBUG_SQL) {
+    const original = client.query.bind(client) as (...args: unknown[]) => Promise<unknown>;
+    (client as unknown as { query: unknown }).query = (...args: unknown[]) =>
+      (original(...args) as Promise<unknown>).catch((e: Error) => {
+        console.error("SQL FAILED:", typeof args[0] === "string" ? args[0] : args[0], e.message);
+        throw e;
+      });
+  }
   await client.query("BEGIN");
   try {
     await client.query(`SET LOCAL statement_timeout = ${Math.trunc(plan.statementTimeoutMs)}`);
     await client.query(`SET LOCAL lock_timeout = ${Math.trunc(plan.lockTimeoutMs)}`);
     // The checks and the verification sort and hash whole staging tables of wide rows: keep that in memory.
     await client.query(`SET LOCAL work_mem = '${FINAL_WORK_MEM}'`);
+    // Values are cast, compared and rendered exactly as export rendered them (format 2's settings).
+    await client.query(sessionSettingsSql({ local: true }));
+    const tables = plan.plan.tables.filter((t) => t.inserted);
     // Writers wait until we are done; readers (the app) keep seeing the old data meanwhile.
-    await client.query(`LOCK TABLE "Book", "ReadingList", "BookInReadingList" IN SHARE ROW EXCLUSIVE MODE`);
+    if (tables.length > 0) {
+      await client.query(
+        `LOCK TABLE ${tables.map((t) => targetTable(plan.plan, t.name)).join(", ")} IN SHARE ROW EXCLUSIVE MODE`,
+      );
+    }
     const createdUser = plan.devUser.id === undefined;
-    const devUserId = plan.devUser.id ?? (await createDevUser(client, plan.devUser.email, plan.now));
-    await resolveConflicts(client, plan.mode, devUserId);
-    const planned = await plannedCounts(client);
+    const devUserId =
+      plan.devUser.id ?? (await createDevUser(client, plan.plan, plan.devUser.email, plan.now));
+    const devSql = devUserSql(plan.plan, devUserId);
+    await resolveConflicts({ client, plan: plan.plan, mode: plan.mode, devSql });
+    const planned = await plannedCounts(client, plan.plan);
     const rejectCount = Number(
       (await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${REJECT_TABLE}`)).rows[0]?.n ?? 0,
     );
     const rejects =
       rejectCount > 0
-        ? await plan.deadLetter.write(streamRejects(client, rowsPerFetch(plan.longestLineBytes)))
+        ? await plan.deadLetter.write(
+            streamRejects(
+              client,
+              plan.plan,
+              plan.contents.formatVersion === 1 ? format1Record : (_table, row) => row,
+              rowsPerFetch(plan.longestLineBytes),
+            ),
+          )
         : { total: 0, validation: 0 };
     const outcome: FinalOutcome = {
       devUserId,
       createdUser,
       planned,
-      deleted: { Book: 0, ReadingList: 0, BookInReadingList: 0 },
+      deleted: Object.fromEntries(plan.plan.replaceDeletes.map((d) => [d.table, 0])),
       dependents: [],
       rejects,
       tooManyRejects: rejectCount > plan.maxRejects,
@@ -124,45 +191,33 @@ export async function finalizeImport(
     }
     if (plan.mode === "replace") {
       // Counted again under the lock, right before the delete: this is what actually happens.
-      outcome.dependents = (await findReplaceDependents(client, devUserId)).filter(
+      outcome.dependents = (await findReplaceDependents(client, plan.plan, devUserId)).filter(
         (d) => d.deleted + d.changed + d.blocking > 0,
       );
       assertReplaceNotBlocked(outcome.dependents, plan.devUser.email);
       if (affectedRows(outcome.dependents) > 0 && !plan.dryRun && !plan.cascadeAcknowledged) {
         throw cascadeNotAllowedError(outcome.dependents, plan.devUser.email);
       }
-      const entries = await client.query<{ n: string }>(
-        `SELECT count(*) AS n FROM "BookInReadingList" e
-          WHERE e."bookId" IN (SELECT id FROM "Book" WHERE "ownerId" = $1)
-             OR e."readingListId" IN (SELECT id FROM "ReadingList" WHERE "ownerId" = $1)`,
-        [devUserId],
-      );
-      outcome.deleted.BookInReadingList = Number(entries.rows[0]?.n ?? 0);
-      outcome.deleted.ReadingList =
-        (await client.query(`DELETE FROM "ReadingList" WHERE "ownerId" = $1`, [devUserId])).rowCount ?? 0;
-      outcome.deleted.Book =
-        (await client.query(`DELETE FROM "Book" WHERE "ownerId" = $1`, [devUserId])).rowCount ?? 0;
+      // Children first: a row is deleted while the rows its predicate looks at are still there.
+      for (const { table, predicate } of plan.plan.replaceDeletes) {
+        const deleted = await client.query(
+          `DELETE FROM ${targetTable(plan.plan, table)} ${alias(table)} WHERE ${predicate}`,
+          [devUserId],
+        );
+        outcome.deleted[table] = deleted.rowCount ?? 0;
+      }
     }
-    for (const spec of STAGED_MODELS) {
-      const sql = insertSql(spec.name, plan.droppedFields[spec.name] ?? []);
-      await client.query(sql, spec.name === "BookInReadingList" ? [] : [devUserId]);
+    const insertedRows: Record<string, number> = {};
+    for (const table of tables) {
+      insertedRows[table.name] = (await client.query(insertSql(plan.plan, table, devSql))).rowCount ?? 0;
     }
-    const partial: Record<string, boolean> = {};
-    const unknownRejects = (plan.stagedCounts["rejected:unknown"] ?? 0) > 0;
-    for (const spec of STAGED_MODELS) {
-      partial[spec.name] =
-        unknownRejects ||
-        (plan.stagedCounts[`rejected:${spec.name}`] ?? 0) > 0 ||
-        (planned.constraintRejected[spec.name] ?? 0) > 0 ||
-        (planned.skipped[spec.name] ?? 0) > 0;
-    }
-    outcome.verification = await verifyImported(client, {
-      manifest: plan.manifest,
-      devUserId,
-      droppedFields: plan.droppedFields,
-      partial,
-      fetchRows: rowsPerFetch(plan.longestLineBytes),
-    });
+    outcome.verification = await verifyImported(
+      client,
+      plan.plan,
+      devSql,
+      insertedRows,
+      manifestChecks(plan, planned),
+    );
     if (plan.dryRun) {
       await client.query("ROLLBACK");
       return outcome;

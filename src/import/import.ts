@@ -36,6 +36,7 @@
  */
 import type pg from "pg";
 import { clampTimeout } from "../config/limits.js";
+import { presetProjectConfig } from "../config/project-config.js";
 import { connect, disconnect, isTransientError } from "../db/connect.js";
 import { describeLocation } from "../db/url.js";
 import { BooksnapError, InterruptedError } from "../errors.js";
@@ -55,10 +56,11 @@ import {
   type ImportOptions,
   settingsFor,
 } from "./options.js";
-import { chooseDevUser } from "./owner.js";
+import { chooseDevUser, type DevUserChoice } from "./owner.js";
 import { confirmExpansion, confirmReplace } from "./preflight.js";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./retry.js";
-import { checkTargetSchema } from "./schema-check.js";
+import { RowDecoder } from "./row-decode.js";
+import { planAgainstTarget, snapshotContents } from "./schema-check.js";
 import { ImportSession } from "./session.js";
 import { acquireImportLock, dropStaging, readCheckpoint, type StagingCheckpoint } from "./staging.js";
 import { beginStaging, leftoverToResume, runStagingPhase } from "./staging-phase.js";
@@ -108,12 +110,24 @@ export async function importSnapshot(options: ImportOptions, deps: ImportDeps): 
     const locker = lockClient;
     await phase("Taking the import lock", () => acquireImportLock(locker));
     const client = await session.open();
+    const contents = snapshotContents(manifest);
+    const config = options.projectConfig ?? presetProjectConfig("book-app");
     const schema = await phase("Checking the target's schema", () =>
-      checkTargetSchema(client, manifest, options.schemaDrift ?? "refuse"),
+      planAgainstTarget(client, contents, config, options.schemaDrift ?? "refuse"),
     );
-    const devUser = await phase("Looking up the dev user", () =>
-      chooseDevUser(client, { user: options.user, createUser: options.createUser }, deps.chooseUser),
-    );
+    const plan = schema.plan;
+    const owners = plan.owners;
+    const devUser: DevUserChoice = owners
+      ? await phase("Looking up the dev user", () =>
+          chooseDevUser(
+            client,
+            owners,
+            plan.schema,
+            { user: options.user, createUser: options.createUser },
+            deps.chooseUser,
+          ),
+        )
+      : { id: 0, email: "(no owners table)", create: false };
     const identity = {
       snapshotSha256: manifest.data.sha256,
       snapshotName: source.name,
@@ -124,11 +138,11 @@ export async function importSnapshot(options: ImportOptions, deps: ImportDeps): 
       leftoverToResume(client, identity, options.resume ?? false, deps.confirm),
     );
     const { cascadeAcknowledged } = await phase("Counting the dev user's rows", () =>
-      confirmReplace(client, devUser, mode, options, deps),
+      confirmReplace(client, plan, devUser, mode, options, deps),
     );
     const resumedFromLine = resumed?.lastLine ?? 0;
     const checkpoint = await phase("Creating the staging area", () =>
-      beginStaging(client, resumed, identity, startedAt),
+      beginStaging(client, resumed, identity, startedAt, plan),
     );
 
     let retried = 0;
@@ -141,7 +155,10 @@ export async function importSnapshot(options: ImportOptions, deps: ImportDeps): 
       session,
       checkpoint,
       manifest,
+      contents.counts,
       {
+        tables: plan.tables,
+        decoder: new RowDecoder(contents.formatVersion, plan.tables, schema.enums),
         data: source.data,
         ...(manifest.data.encryption && options.decryption
           ? { decryption: { encryption: manifest.data.encryption, keys: options.decryption } }
@@ -174,8 +191,10 @@ export async function importSnapshot(options: ImportOptions, deps: ImportDeps): 
         dryRun: options.dryRun ?? false,
         cascadeAcknowledged,
         manifest,
+        plan,
+        contents,
+        exactTables: schema.exactTables,
         stagedCounts: staged.counts,
-        droppedFields: schema.droppedFields,
         longestLineBytes: staged.longestLineBytes,
         deadLetter,
         statementTimeoutMs: clampTimeout(statementTimeoutMs * 20),
@@ -209,6 +228,7 @@ export async function importSnapshot(options: ImportOptions, deps: ImportDeps): 
       location,
       devUser,
       manifest,
+      counts: contents.counts,
       staged,
       outcome,
       rejectsPath,

@@ -2,25 +2,24 @@ import { setImmediate } from "node:timers/promises";
 import type { ProgressCallback } from "../cli/progress.js";
 import { isTransientError } from "../db/connect.js";
 import { CsvChunks, copyInto } from "../db/copy.js";
-import { CopyBinaryRows } from "../db/copy-binary.js";
 import { ConflictError, InterruptedError } from "../errors.js";
+import { copyText, sessionSettingsSql } from "../schema/values.js";
 import { type DataReaderOptions, readDataLines } from "../snapshot/data-reader.js";
 import type { DataSource } from "../snapshot/data-source.js";
-import { type FieldSpec, MODEL_NAMES, type ModelName, modelSpec } from "../snapshot/models.js";
-import { type DecodedLine, decodeRecordLine } from "../snapshot/record-line.js";
-import { validateRecord } from "../snapshot/validate.js";
-import { ModelOrderCheck } from "../verify/content-checker.js";
 import { classifyImportError } from "./classify.js";
+import { CopyTextRows } from "./copy-text-rows.js";
+import { TableOrderCheck } from "./order-check.js";
 import { type RetryPolicy, withRetries } from "./retry.js";
+import type { RowDecoder } from "./row-decode.js";
 import type { ImportSession } from "./session.js";
 import {
   CHECKPOINT_TABLE,
   REJECT_TABLE,
   type StagingCheckpoint,
   stagedColumns,
-  stagedFields,
   stagingTable,
 } from "./staging.js";
+import type { TablePlan } from "./table-plan.js";
 
 /**
  * A batch is also cut once its COPY data reaches this size, whatever --batch-size says: one batch
@@ -40,7 +39,7 @@ const LINES_PER_EVENT_LOOP_TURN = 32;
 
 /** Keep at most this much of an undecodable line in the dead-letter file. */
 const MAX_RAW_CHARS = 4096;
-const REJECT_COLUMNS = ["line", "model", "src_id", "reason", "category", "record", "raw"];
+const REJECT_COLUMNS = ["line", "model", "src_key", "reason", "category", "record", "raw"];
 
 export interface StagingLoadOptions {
   /** Where the data bytes come from (re-opened from the start on every run, resumed or not). */
@@ -55,6 +54,10 @@ export interface StagingLoadOptions {
   retry: RetryPolicy;
   /** Lines in the file, for progress. */
   totalLines: number;
+  /** Snapshot tables in file order (their staging tables, COPY columns). */
+  tables: readonly TablePlan[];
+  /** Decodes and validates each line (format 1 or 2). */
+  decoder: RowDecoder;
 }
 
 export interface StagingLoadDeps {
@@ -69,7 +72,7 @@ interface Batch {
   firstLine: number;
   lastLine: number;
   /** COPY input of each staging table, built as the lines are read. */
-  rows: Map<ModelName, CopyBinaryRows>;
+  rows: Map<string, CopyTextRows>;
   rejects: CsvChunks;
   /** Bytes of COPY data held by rows and rejects. */
   copyBytes: number;
@@ -173,7 +176,7 @@ export async function loadIntoStaging(
 
   // The same model-order rule as verify; lines staged by an earlier run are checked again (not
   // staged) so a resumed run knows which model the file had reached.
-  const order = new ModelOrderCheck();
+  const order = new TableOrderCheck(options.tables);
   let longestLineBytes = 0;
   try {
     for await (const line of readDataLines(options.data, {
@@ -182,11 +185,11 @@ export async function loadIntoStaging(
     })) {
       longestLineBytes = Math.max(longestLineBytes, line.bytes.length);
       if (line.lineNumber <= start.lastLine) {
-        if (!line.overLong) checkOrder(order, line.lineNumber, decodeRecordLine(line.bytes));
+        if (!line.overLong) order.accept(line.lineNumber, options.decoder.decode(line.bytes));
         continue;
       }
       batch.lastLine = line.lineNumber;
-      stageLine(batch, order, line.lineNumber, line.bytes, line.overLong === true);
+      stageLine(batch, order, options.decoder, line.lineNumber, line.bytes, line.overLong === true);
       if (line.lineNumber % LINES_PER_EVENT_LOOP_TURN === 0) await setImmediate();
       if (
         batch.lastLine - batch.firstLine + 1 >= options.batchSize ||
@@ -222,19 +225,6 @@ function bump(counts: Record<string, number>, key: string): void {
 }
 
 /**
- * Model order and ascending ids, as verify checks them, on every decoded line (valid or not, so
- * a resumed run, which only decodes the lines staged before, sees the same ids). Equal ids pass:
- * the later record becomes a duplicate reject in the final phase.
- */
-function checkOrder(order: ModelOrderCheck, lineNumber: number, decoded: DecodedLine): void {
-  if (!decoded.ok) return;
-  order.accept(lineNumber, decoded.model);
-  const id = decoded.record.id;
-  if (typeof id === "number" && Number.isSafeInteger(id))
-    order.acceptId(lineNumber, decoded.model, id, "allow");
-}
-
-/**
  * The record as JSON text for the dead-letter file, or undefined when it cannot be written back
  * (nested too deep for JSON.stringify); the raw line is kept instead.
  */
@@ -248,20 +238,21 @@ function recordText(record: unknown): string | undefined {
 
 function stageLine(
   batch: Batch,
-  order: ModelOrderCheck,
+  order: TableOrderCheck,
+  decoder: RowDecoder,
   lineNumber: number,
   bytes: Buffer,
   overLong: boolean,
 ): void {
-  const reject = (model: string | null, srcId: unknown, reason: string, record: unknown, raw?: string) => {
+  const reject = (table: TablePlan | undefined, reason: string, record: unknown, raw?: string) => {
     bump(batch.counts, "rejected");
-    bump(batch.counts, `rejected:${model ?? "unknown"}`);
+    bump(batch.counts, `rejected:${table?.name ?? "unknown"}`);
     const text = record === undefined ? undefined : recordText(record);
     const before = batch.rejects.byteLength;
     batch.rejects.addRow([], {}, [
       lineNumber,
-      model,
-      Number.isInteger(srcId) ? srcId : null,
+      table?.name ?? null,
+      keyText(table, record),
       reason,
       "validation",
       text ?? null,
@@ -270,43 +261,46 @@ function stageLine(
     batch.copyBytes += batch.rejects.byteLength - before;
   };
   if (overLong) {
-    reject(null, null, "line is longer than the reader accepts", undefined, rawText(bytes));
+    reject(undefined, "line is longer than the reader accepts", undefined, rawText(bytes));
     return;
   }
-  const decoded = decodeRecordLine(bytes);
+  const decoded = decoder.decode(bytes);
+  order.accept(lineNumber, decoded);
   if (!decoded.ok) {
-    reject(decoded.model ?? null, null, decoded.reason, undefined, rawText(bytes));
-    return;
-  }
-  checkOrder(order, lineNumber, decoded);
-  const srcId = decoded.record.id;
-  const valid = validateRecord(decoded.model, decoded.record);
-  if (!valid.ok) {
-    reject(decoded.model, srcId, valid.reason, decoded.record);
-    return;
-  }
-  bump(batch.counts, decoded.model);
-  if (decoded.model === "User") return; // validated, never inserted (owners collapse onto the dev user)
-  let rows = batch.rows.get(decoded.model);
-  if (!rows) {
-    rows = new CopyBinaryRows();
-    batch.rows.set(decoded.model, rows);
-  }
-  const extra = [lineNumber, valid.record.id as number]; // id: an int32, checked by validateRecord
-  const before = rows.byteLength;
-  // Validation admits only timestamps the binary encoder takes (both use realInstant).
-  if (!rows.addRow(STAGED_FIELDS[decoded.model], valid.record, extra)) {
-    throw new Error(
-      `line ${lineNumber}: a validated ${decoded.model} record has a timestamp binary COPY refuses`,
+    reject(
+      decoded.table,
+      decoded.reason,
+      decoded.record,
+      decoded.record === undefined ? rawText(bytes) : undefined,
     );
+    return;
   }
+  const { table, row } = decoded;
+  bump(batch.counts, table.name);
+  if (table.owners) return; // validated, never inserted (owners collapse onto the dev user)
+  let rows = batch.rows.get(table.name);
+  if (!rows) {
+    rows = new CopyTextRows();
+    batch.rows.set(table.name, rows);
+  }
+  const values: Array<string | null> = [String(lineNumber)];
+  for (const column of table.columns) {
+    const value = row[column.index];
+    values.push(value === null ? null : copyText(column.type, value));
+  }
+  const before = rows.byteLength;
+  rows.addRow(values);
   batch.copyBytes += rows.byteLength - before;
 }
 
-/** stagedFields of each model, computed once rather than per line. */
-const STAGED_FIELDS = Object.fromEntries(
-  MODEL_NAMES.map((model) => [model, stagedFields(modelSpec(model))]),
-) as Record<ModelName, FieldSpec[]>;
+/** The key of a rejected record as text (references to it name its line), when it has one. */
+function keyText(table: TablePlan | undefined, record: unknown): string | null {
+  if (!table?.key || record === null || typeof record !== "object") return null;
+  const value = Array.isArray(record)
+    ? record[table.key.index]
+    : (record as Record<string, unknown>)[table.key.column];
+  return typeof value === "string" || typeof value === "number" ? String(value) : null;
+}
 
 function rawText(bytes: Buffer): string {
   // NUL cannot be stored in text; show it escaped, like JSON would.
@@ -325,12 +319,13 @@ async function stageBatch(
     // WAL flush buys nothing.
     await client.query(
       `BEGIN; SET LOCAL statement_timeout = ${Math.trunc(options.statementTimeoutMs)};
-       SET LOCAL lock_timeout = ${Math.trunc(options.lockTimeoutMs)}; SET LOCAL synchronous_commit = off`,
+       SET LOCAL lock_timeout = ${Math.trunc(options.lockTimeoutMs)}; SET LOCAL synchronous_commit = off;
+       ${sessionSettingsSql({ local: true })}`,
     );
-    for (const model of MODEL_NAMES) {
-      const rows = batch.rows.get(model);
+    for (const table of options.tables) {
+      const rows = batch.rows.get(table.name);
       if (rows && rows.rows > 0) {
-        await copyInto(client, stagingTable(model), stagedColumns(modelSpec(model)), "binary", rows.chunks());
+        await copyInto(client, stagingTable(table.name), stagedColumns(table), "text", rows.chunks());
       }
     }
     if (batch.rejects.rows > 0)

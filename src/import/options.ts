@@ -1,4 +1,5 @@
 import type { ProgressCallback } from "../cli/progress.js";
+import type { ProjectConfig } from "../config/project-config.js";
 import type { ConnectionSettings, TlsMode } from "../db/connect.js";
 import type { ConnectionEnvironment } from "../db/target.js";
 import type { SnapshotSource } from "../snapshot/data-source.js";
@@ -53,6 +54,8 @@ export interface ImportOptions {
   batchSize?: number;
   /** Dead-letter file (default <name>.rejects.ndjson next to a local snapshot; required for a SnapshotSource without one). */
   rejectsPath?: string;
+  /** The project's configuration (owners table, merge identity, tables); default: the book app's. */
+  projectConfig?: ProjectConfig;
   /** What to do when the target's schema differs from the snapshot's (default refuse). */
   schemaDrift?: SchemaDriftPolicy;
   retry?: Partial<RetryPolicy>;

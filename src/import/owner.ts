@@ -1,5 +1,9 @@
 import type pg from "pg";
+import type { OwnersConfig } from "../config/project-config.js";
 import { UsageError } from "../errors.js";
+import { targetTable } from "./conflicts.js";
+import { quoteIdent } from "./sql-names.js";
+import type { ImportPlan } from "./table-plan.js";
 
 /** A row of the target's users table, as offered when choosing the dev user. */
 export interface TargetUser {
@@ -41,17 +45,23 @@ function listUsers(users: readonly TargetUser[]): string {
  */
 export async function chooseDevUser(
   client: pg.Client,
+  owners: OwnersConfig,
+  schema: string,
   options: { user?: string | undefined; createUser?: string | undefined },
   chooseUser?: (users: TargetUser[]) => Promise<TargetUser>,
 ): Promise<DevUserChoice> {
+  const table = `${quoteIdent(schema)}.${quoteIdent(owners.table)}`;
+  const id = quoteIdent(owners.idColumn);
+  const email = owners.emailColumn ? `${quoteIdent(owners.emailColumn)}::text` : `${id}::text`;
+  const select = `SELECT ${id} AS id, ${email} AS email FROM ${table}`;
   const all = async () =>
-    (await client.query<TargetUser>(`SELECT id, email FROM "User" ORDER BY id LIMIT ${LIST_LIMIT + 1}`)).rows;
+    (await client.query<TargetUser>(`${select} ORDER BY ${id} LIMIT ${LIST_LIMIT + 1}`)).rows;
   if (options.user !== undefined) {
     const byId = /^\d+$/.test(options.user);
     const { rows } = await client.query<TargetUser>(
-      byId
-        ? `SELECT id, email FROM "User" WHERE id = $1`
-        : `SELECT id, email FROM "User" WHERE lower(email) = lower($1)`,
+      byId || !owners.emailColumn
+        ? `${select} WHERE ${id}::text = $1::text`
+        : `${select} WHERE lower(${email}) = lower($1)`,
       [byId ? Number(options.user) : options.user],
     );
     const found = rows[0];
@@ -68,10 +78,9 @@ export async function chooseDevUser(
     return { id: found.id, email: found.email, create: false };
   }
   if (options.createUser !== undefined) {
-    const { rows } = await client.query<TargetUser>(
-      `SELECT id, email FROM "User" WHERE lower(email) = lower($1)`,
-      [options.createUser],
-    );
+    const { rows } = await client.query<TargetUser>(`${select} WHERE lower(${email}) = lower($1)`, [
+      options.createUser,
+    ]);
     const found = rows[0];
     return found
       ? { id: found.id, email: found.email, create: false }
@@ -99,12 +108,45 @@ export async function chooseDevUser(
   });
 }
 
-/** Creates the dev user (inside the final transaction) and returns its id. */
-export async function createDevUser(client: pg.Client, email: string, now: Date): Promise<number> {
-  const clerkId = `booksnap_local_${email.toLowerCase().replace(/[^a-z0-9]+/g, "_")}`;
+/**
+ * Creates the dev user (inside the final transaction) and returns its id: its email column set,
+ * every other NOT NULL column without a default given a placeholder of its type (text columns
+ * `booksnap_local_<email>`, times now, numbers 0, booleans false).
+ */
+export async function createDevUser(
+  client: pg.Client,
+  plan: ImportPlan,
+  email: string,
+  now: Date,
+): Promise<number> {
+  const owners = plan.owners;
+  if (!owners?.emailColumn) throw new UsageError("--create-user needs an owners table with an email column");
+  const table = plan.tables.find((t) => t.name === owners.table);
+  const placeholder = `booksnap_local_${email.toLowerCase().replace(/[^a-z0-9]+/g, "_")}`;
+  const columns: string[] = [quoteIdent(owners.emailColumn)];
+  const values: unknown[] = [email];
+  for (const column of table?.columns ?? []) {
+    const target = column.target;
+    if (!target || target.nullable || target.default !== null || target.identity || target.generated)
+      continue;
+    if (column.name === owners.emailColumn || column.name === owners.idColumn) continue;
+    const kind = target.type.kind;
+    const value = target.type.array
+      ? "{}"
+      : ["timestamp", "timestamptz", "date"].includes(kind)
+        ? now.toISOString().replace("Z", kind === "timestamptz" ? "Z" : "")
+        : ["int2", "int4", "int8", "numeric", "float4", "float8"].includes(kind)
+          ? "0"
+          : kind === "bool"
+            ? "false"
+            : placeholder;
+    columns.push(quoteIdent(column.name));
+    values.push(kind === "date" ? value.slice(0, 10) : value);
+  }
   const { rows } = await client.query<{ id: number }>(
-    `INSERT INTO "User" ("clerkId", email, "createdAt", "updatedAt") VALUES ($1, $2, $3, $3) RETURNING id`,
-    [clerkId, email, now.toISOString().replace("Z", "")],
+    `INSERT INTO ${targetTable(plan, owners.table)} (${columns.join(", ")})
+     VALUES (${values.map((_, i) => `$${i + 1}`).join(", ")}) RETURNING ${quoteIdent(owners.idColumn)} AS id`,
+    values,
   );
   return (rows[0] as { id: number }).id;
 }

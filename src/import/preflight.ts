@@ -2,8 +2,8 @@ import type pg from "pg";
 import { ConflictError, SnapshotIntegrityError, UsageError } from "../errors.js";
 import { largeExpansion } from "../snapshot/expansion.js";
 import type { SnapshotManifest } from "../snapshot/manifest.js";
-import { MODEL_NAMES } from "../snapshot/models.js";
 import type { ImportMode } from "./conflicts.js";
+import { targetTable } from "./conflicts.js";
 import {
   affectedRows,
   assertReplaceNotBlocked,
@@ -13,7 +13,9 @@ import {
 } from "./dependents.js";
 import type { ImportDeps, ImportOptions } from "./options.js";
 import type { DevUserChoice } from "./owner.js";
+import { snapshotContents } from "./schema-check.js";
 import type { StagingCheckpoint } from "./staging.js";
+import { alias, type ImportPlan } from "./table-plan.js";
 
 /** A resumed import must use the same snapshot, mode and user as the one that was interrupted. */
 export function assertResumable(
@@ -74,6 +76,7 @@ export async function confirmExpansion(
  */
 export async function confirmReplace(
   client: pg.Client,
+  plan: ImportPlan,
   devUser: DevUserChoice,
   mode: ImportMode,
   options: ImportOptions,
@@ -81,36 +84,36 @@ export async function confirmReplace(
 ): Promise<{ cascadeAcknowledged: boolean }> {
   const allowCascade = options.allowCascade ?? false;
   if (mode !== "replace" || devUser.id === undefined) return { cascadeAcknowledged: allowCascade };
-  const dependents = await findReplaceDependents(client, devUser.id);
+  const dependents = await findReplaceDependents(client, plan, devUser.id);
   assertReplaceNotBlocked(dependents, devUser.email);
   // A dry run changes nothing: it reports the dependents in its summary instead.
   if (options.dryRun) return { cascadeAcknowledged: allowCascade };
   const cascades = affectedRows(dependents) > 0;
   if (cascades && options.yes && !allowCascade) throw cascadeNotAllowedError(dependents, devUser.email);
   if (options.yes) return { cascadeAcknowledged: allowCascade };
-  const { rows } = await client.query<{ books: string; lists: string }>(
-    `SELECT (SELECT count(*) FROM "Book" WHERE "ownerId" = $1) AS books,
-            (SELECT count(*) FROM "ReadingList" WHERE "ownerId" = $1) AS lists`,
-    [devUser.id],
-  );
-  const books = Number(rows[0]?.books ?? 0);
-  const lists = Number(rows[0]?.lists ?? 0);
-  if (books === 0 && lists === 0) return { cascadeAcknowledged: allowCascade };
+  const counts: string[] = [];
+  for (const { table, predicate } of plan.replaceDeletes) {
+    const { rows } = await client.query<{ n: string }>(
+      `SELECT count(*) AS n FROM ${targetTable(plan, table)} ${alias(table)} WHERE ${predicate}`,
+      [devUser.id],
+    );
+    const n = Number(rows[0]?.n ?? 0);
+    if (n > 0) counts.push(`${n} ${table} row(s)`);
+  }
+  if (counts.length === 0) return { cascadeAcknowledged: allowCascade };
+  const what = counts.join(", ");
   const also = cascades
     ? ` This also affects tables booksnap does not copy: ${describeDependents(dependents)}.`
     : "";
-  const question = `Replace ${devUser.email}'s ${books} book(s) and ${lists} reading list(s) with the snapshot's?${also}`;
+  const question = `Replace ${devUser.email}'s ${what} with the snapshot's?${also}`;
   if (!deps.confirm) {
-    throw new UsageError(
-      `Refusing to replace ${devUser.email}'s ${books} book(s) and ${lists} reading list(s) without confirmation.${also}`,
-      {
-        code: "E_CONFIRM_REQUIRED",
-        hint: cascades
-          ? "Pass --yes --allow-cascade to replace them, or --mode merge to keep them."
-          : "Pass --yes to replace them, or --mode merge to keep them.",
-        ...(cascades ? { details: { dependents } } : {}),
-      },
-    );
+    throw new UsageError(`Refusing to replace ${devUser.email}'s ${what} without confirmation.${also}`, {
+      code: "E_CONFIRM_REQUIRED",
+      hint: cascades
+        ? "Pass --yes --allow-cascade to replace them, or --mode merge to keep them."
+        : "Pass --yes to replace them, or --mode merge to keep them.",
+      ...(cascades ? { details: { dependents } } : {}),
+    });
   }
   if (!(await deps.confirm(question))) {
     throw new UsageError("Import cancelled; nothing was changed", { code: "E_NOT_CONFIRMED" });
@@ -119,20 +122,20 @@ export async function confirmReplace(
 }
 
 /** Every line of the file was staged or rejected, and the counts agree with the manifest. */
-export function assertCompleteRead(staged: StagingCheckpoint, manifest: SnapshotManifest): void {
+export function assertCompleteRead(
+  staged: StagingCheckpoint,
+  manifest: SnapshotManifest,
+  tableCounts: Readonly<Record<string, number>> = snapshotContents(manifest).counts,
+): void {
   const unknown = staged.counts["rejected:unknown"] ?? 0;
   const problems: string[] = [];
   if (staged.lastLine !== manifest.data.lines) {
     problems.push(`read ${staged.lastLine} lines, the manifest lists ${manifest.data.lines}`);
   }
   if (unknown === 0) {
-    for (const model of MODEL_NAMES) {
-      const seen = (staged.counts[model] ?? 0) + (staged.counts[`rejected:${model}`] ?? 0);
-      if (seen !== manifest.models[model].count) {
-        problems.push(
-          `${model}: ${seen} records in the file, the manifest lists ${manifest.models[model].count}`,
-        );
-      }
+    for (const [table, count] of Object.entries(tableCounts)) {
+      const seen = (staged.counts[table] ?? 0) + (staged.counts[`rejected:${table}`] ?? 0);
+      if (seen !== count) problems.push(`${table}: ${seen} records in the file, the manifest lists ${count}`);
     }
   }
   if (problems.length > 0) {

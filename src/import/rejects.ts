@@ -1,8 +1,12 @@
 import type { FileHandle } from "node:fs/promises";
 import type pg from "pg";
-import { type ModelName, modelSpec, quoteIdent } from "../snapshot/models.js";
+import type { ColumnDescription } from "../schema/description.js";
+import { rowJsonSql } from "../schema/values.js";
 import { cursorRows } from "./cursor.js";
-import { REJECT_TABLE, STAGED_MODELS, stagedFields, stagingTable } from "./staging.js";
+import { named } from "./row-decode.js";
+import { quoteIdent, quoteLiteral } from "./sql-names.js";
+import { REJECT_TABLE, stagingTable } from "./staging.js";
+import { type ImportPlan, renderTable, type TablePlan } from "./table-plan.js";
 
 /** One line of the dead-letter file (<name>.rejects.ndjson). */
 export interface RejectedRecord {
@@ -27,62 +31,63 @@ export interface RejectsSummary {
   first?: RejectedRecord;
 }
 
-/** Column alias of a staged field in the reject query: one LEFT JOIN per staged model. */
-const column = (model: ModelName, field: string) => quoteIdent(`${model}:${field}`);
-const alias = (model: ModelName) => quoteIdent(`s_${model}`);
-
 /**
- * One query for every rejected record in line order: validation rejects carry their record text;
- * constraint rejects are rebuilt from their staging row (source ids, snapshot field order).
+ * One query for every rejected record in line order: records rejected while staging carry their
+ * text; those rejected by the final phase's checks are rendered from their staging row.
  */
-function rejectsQuery(): string {
+function rejectsQuery(plan: ImportPlan): { sql: string; tables: TablePlan[] } {
+  const tables = plan.tables.filter((t) => t.inserted);
   const select = ["r.line", "r.model", "r.reason", "r.category", "r.record", "r.raw"];
   const joins: string[] = [];
-  const staged: string[] = [];
-  for (const spec of STAGED_MODELS) {
-    const s = alias(spec.name);
-    select.push(`${s}.src_id AS ${column(spec.name, "src_id")}`);
-    for (const f of stagedFields(spec))
-      select.push(`${s}.${quoteIdent(f.name)} AS ${column(spec.name, f.name)}`);
+  tables.forEach((table, i) => {
+    const a = `s${i}`;
+    const columns = table.columns.map((c) => ({ name: c.name, type: c.type }) as ColumnDescription);
+    const json = rowJsonSql(renderTable(table.name, columns), a, { guardArrayShapes: false });
+    select.push(`CASE WHEN ${a}.line IS NOT NULL THEN ${json} END AS ${quoteIdent(`row${i}`)}`);
     joins.push(
-      `LEFT JOIN ${stagingTable(spec.name)} ${s} ON r.category <> 'validation' AND r.model = '${spec.name}' AND ${s}.line = r.line`,
+      `LEFT JOIN ${stagingTable(table.name)} ${a} ON r.record IS NULL AND r.raw IS NULL AND r.model = ${quoteLiteral(table.name)} AND ${a}.line = r.line`,
     );
-    staged.push(`${s}.line IS NOT NULL`);
-  }
-  return `SELECT ${select.join(", ")} FROM ${REJECT_TABLE} r ${joins.join(" ")}
-           WHERE r.category = 'validation' OR ${staged.join(" OR ")}
-           ORDER BY r.line`;
+  });
+  return {
+    sql: `SELECT ${select.join(", ")} FROM ${REJECT_TABLE} r ${joins.join(" ")} ORDER BY r.line`,
+    tables,
+  };
 }
 
-function toRejectedRecord(row: Record<string, unknown>): RejectedRecord {
+/** Turns a staged row (named values in format 2's encoding) back into the record as the snapshot wrote it. */
+export type RecordOfRow = (table: string, row: Record<string, unknown>) => unknown;
+
+function toRejectedRecord(
+  row: Record<string, unknown>,
+  tables: readonly TablePlan[],
+  recordOf: RecordOfRow,
+): RejectedRecord {
   const base = {
     line: row.line as number,
     model: row.model as string | null,
     reason: row.reason as string,
     category: row.category as string,
   };
-  if (base.category === "validation") {
-    return {
-      ...base,
-      ...(row.record !== null ? { record: JSON.parse(row.record as string) } : {}),
-      ...(row.raw !== null ? { raw: row.raw as string } : {}),
-    };
-  }
-  const model = base.model as ModelName;
-  const record: Record<string, unknown> = { id: row[`${model}:src_id`] };
-  for (const f of stagedFields(modelSpec(model))) record[f.name] = row[`${model}:${f.name}`];
-  return { ...base, record: orderFields(model, record) };
+  if (row.record !== null) return { ...base, record: JSON.parse(row.record as string) };
+  if (row.raw !== null) return { ...base, raw: row.raw as string };
+  const index = tables.findIndex((t) => t.name === base.model);
+  const rendered = index >= 0 ? (row[`row${index}`] as string | null) : null;
+  if (rendered === null) return base;
+  const table = tables[index] as TablePlan;
+  return { ...base, record: recordOf(table.name, named(table, JSON.parse(rendered) as unknown[])) };
 }
 
 /** Every rejected record in line order, read through a cursor (one page in memory at a time). */
-export async function* streamRejects(client: pg.Client, fetchRows?: number): AsyncGenerator<RejectedRecord> {
-  for await (const row of cursorRows<Record<string, unknown>>(client, rejectsQuery(), [], fetchRows)) {
-    yield toRejectedRecord(row);
+export async function* streamRejects(
+  client: pg.Client,
+  plan: ImportPlan,
+  recordOf: RecordOfRow,
+  fetchRows?: number,
+): AsyncGenerator<RejectedRecord> {
+  const { sql, tables } = rejectsQuery(plan);
+  for await (const row of cursorRows<Record<string, unknown>>(client, sql, [], fetchRows)) {
+    yield toRejectedRecord(row, tables, recordOf);
   }
-}
-
-function orderFields(model: ModelName, record: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(modelSpec(model).fields.map((f) => [f.name, record[f.name] ?? null]));
 }
 
 /** Bytes of dead-letter lines gathered before each write. */

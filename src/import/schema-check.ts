@@ -1,62 +1,138 @@
 import type pg from "pg";
-import { describeLiveSchema, diffSchemas, formatSchemaDifference } from "../db/schema-inspect.js";
+import type { ProjectConfig } from "../config/project-config.js";
 import { SchemaMismatchError } from "../errors.js";
+import { type CompatibilityReport, compareSchemas } from "../schema/compatibility.js";
+import type { SchemaDescription, TableDescription } from "../schema/description.js";
+import { introspectSchema } from "../schema/introspect.js";
+import { rowJsonSql } from "../schema/values.js";
+import { canonicalJsonSql } from "../snapshot/canonical-sql.js";
+import { FORMAT1_DESCRIPTION } from "../snapshot/format1.js";
 import type { SnapshotManifest } from "../snapshot/manifest.js";
+import { type ModelName, modelSpec } from "../snapshot/models.js";
+import type { EnumRules } from "./row-decode.js";
+import { quoteIdent } from "./sql-names.js";
+import { buildImportPlan, type ImportPlan } from "./table-plan.js";
 
-/** --schema-drift: stop on any difference, or apply the documented tolerance policy. */
+/**
+ * --schema-drift: `tolerate` does what the compatibility report says (drop snapshot-only columns,
+ * leave target-only ones to their defaults, cast lossless type changes, reject records the target
+ * cannot hold); `refuse` also refuses any adaptation of the data (verdict "adapt").
+ */
 export type SchemaDriftPolicy = "refuse" | "tolerate";
 
-export interface SchemaCheckResult {
-  /** Differences found (formatted), empty when the schemas match. */
-  differences: string[];
-  /** Snapshot fields the target lacks, per model: dropped on import (tolerate only). */
+/** What the snapshot's manifest says about its contents, whatever its format. */
+export interface SnapshotContents {
+  formatVersion: number;
+  description: SchemaDescription;
+  /** Records per table, as the manifest declares them. */
+  counts: Record<string, number>;
+  /** Digest per table, as the manifest declares them. */
+  digests: Record<string, string>;
+  /** SQL rendering a row (columns of `alias` named as the snapshot's) exactly as its data line holds it. */
+  renderLine: (table: string, alias: string) => string;
+}
+
+/** The schema description and counts of a snapshot: format 2 records them, format 1 has its frozen layout. */
+export function snapshotContents(manifest: SnapshotManifest): SnapshotContents {
+  const m = manifest as SnapshotManifest & {
+    schema: { description?: SchemaDescription };
+    tables?: Record<string, { count: number; digest: string }>;
+    models?: Record<string, { count: number; digest: string }>;
+  };
+  if (manifest.formatVersion >= 2 && m.schema.description && m.tables) {
+    const description = m.schema.description;
+    return {
+      formatVersion: manifest.formatVersion,
+      description,
+      counts: Object.fromEntries(Object.entries(m.tables).map(([t, s]) => [t, s.count])),
+      digests: Object.fromEntries(Object.entries(m.tables).map(([t, s]) => [t, s.digest])),
+      renderLine: (table, alias) =>
+        rowJsonSql(description.tables.find((t) => t.name === table) as TableDescription, alias),
+    };
+  }
+  return {
+    formatVersion: 1,
+    description: FORMAT1_DESCRIPTION,
+    counts: Object.fromEntries(Object.entries(m.models ?? {}).map(([t, s]) => [t, s.count])),
+    digests: Object.fromEntries(Object.entries(m.models ?? {}).map(([t, s]) => [t, s.digest])),
+    renderLine: (table, alias) =>
+      canonicalJsonSql(modelSpec(table as ModelName), (f) => `${alias}.${quoteIdent(f.name)}`),
+  };
+}
+
+export interface TargetSchemaPlan {
+  report: CompatibilityReport;
+  plan: ImportPlan;
+  enums: EnumRules;
+  /** Snapshot columns the target does not get, per table (the report's drops). */
   droppedFields: Record<string, string[]>;
+  /** Tables whose every column is copied as is (no drop, no cast): their rows can match the manifest's digest. */
+  exactTables: Set<string>;
 }
 
 /**
- * Compares the target's live schema with the snapshot's. Tolerate policy: snapshot fields the
- * target lacks are dropped; target columns the snapshot lacks must be nullable or have a
- * default (they get it); anything else (missing table, changed type) still refuses.
+ * Introspects the target, compares it with the snapshot's schema (compareSchemas) and turns the
+ * report into the import plan. Refuses (exit 5, the report's findings in the message) when the
+ * report refuses, or when the policy is `refuse` and the data would be adapted.
  */
-export async function checkTargetSchema(
+export async function planAgainstTarget(
   client: pg.Client,
-  manifest: SnapshotManifest,
+  contents: SnapshotContents,
+  config: ProjectConfig,
   policy: SchemaDriftPolicy,
-): Promise<SchemaCheckResult> {
-  const live = await describeLiveSchema(client);
-  const diffs = diffSchemas(manifest.schema.models, live).filter((d) => d.kind !== "extra-model");
-  const differences = diffs.map(formatSchemaDifference);
-  const droppedFields: Record<string, string[]> = {};
-  if (diffs.length === 0) return { differences, droppedFields };
-  const blocking: string[] = [];
-  if (policy === "tolerate") {
-    const defaults = await client.query<{ table_name: string; column_name: string }>(
-      `SELECT table_name, column_name FROM information_schema.columns
-        WHERE table_schema = current_schema() AND column_default IS NOT NULL`,
-    );
-    const hasDefault = new Set(defaults.rows.map((r) => `${r.table_name}.${r.column_name}`));
-    for (const d of diffs) {
-      if (d.kind === "missing-field" && d.field !== "id") {
-        const list = droppedFields[d.model] ?? [];
-        droppedFields[d.model] = list;
-        list.push(d.field as string);
-      } else if (
-        d.kind === "extra-field" &&
-        (d.actual?.nullable || hasDefault.has(`${d.model}.${d.field}`))
-      ) {
-        // Filled by the target: NULL or its default.
-      } else {
-        blocking.push(formatSchemaDifference(d));
-      }
-    }
-    if (blocking.length === 0) return { differences, droppedFields };
-  }
-  const shown = policy === "tolerate" ? blocking : differences;
-  throw new SchemaMismatchError(`The target's schema differs from the snapshot's:\n  ${shown.join("\n  ")}`, {
-    hint:
-      policy === "tolerate"
-        ? "These differences cannot be tolerated (missing tables, changed types, new NOT NULL columns without a default). Migrate the target ('booksnap prepare' or prisma migrate) and retry."
-        : "Migrate the target to the snapshot's schema ('booksnap prepare' or prisma migrate), or pass --schema-drift tolerate to drop snapshot fields the target lacks and leave new nullable/defaulted columns to the target.",
-    details: { differences: shown },
+): Promise<TargetSchemaPlan> {
+  const { description: target, unsupported } = await introspectSchema(client, {
+    schema: config.schema,
+    ...(config.tables.include ? { include: config.tables.include } : {}),
+    exclude: config.tables.exclude,
   });
+  const report = compareSchemas(contents.description, target, {
+    onMissingEnum: "reject-records",
+    targetUnsupported: unsupported,
+  });
+  const refusing = report.entries.filter(
+    (e) => e.verdict === "refuse" || (policy === "refuse" && e.verdict === "adapt"),
+  );
+  if (refusing.length > 0) {
+    const shown = refusing.map((e) => `${e.table}${e.column ? `.${e.column}` : ""}: ${e.message}`);
+    throw new SchemaMismatchError(
+      `The target's schema differs from the snapshot's:\n  ${shown.join("\n  ")}`,
+      {
+        hint:
+          policy === "refuse" && !report.entries.some((e) => e.verdict === "refuse")
+            ? "Migrate the target to the snapshot's schema ('booksnap prepare' or prisma migrate), or pass --schema-drift tolerate to let import adapt as listed ('booksnap check' prints the whole report)."
+            : "These differences cannot be adapted. Migrate the target ('booksnap prepare' or prisma migrate) and retry; 'booksnap check' prints the whole report.",
+        details: { differences: shown, entries: refusing },
+      },
+    );
+  }
+  const droppedFields: Record<string, string[]> = {};
+  const exactTables = new Set<string>();
+  const missingInTarget: Record<string, Record<string, string[]>> = {};
+  for (const table of report.tables) {
+    if (table.columns.every((a) => a.action === "copy" || a.action === "fill-default"))
+      exactTables.add(table.table);
+    const drops = table.columns.filter((a) => a.action === "drop").map((a) => a.column);
+    if (drops.length > 0) droppedFields[table.table] = drops;
+    const missing: Record<string, string[]> = {};
+    for (const rule of table.recordRules) {
+      if (rule.rule === "enum-value-missing") missing[rule.column] = rule.values;
+    }
+    missingInTarget[table.table] = missing;
+  }
+  const plan = buildImportPlan({
+    snapshot: contents.description,
+    target,
+    owners: config.owners,
+    identity: config.identity,
+    dropped: droppedFields,
+    skippedTables: report.skippedTables,
+  });
+  return {
+    report,
+    plan,
+    enums: { labels: contents.description.enums, missingInTarget },
+    droppedFields,
+    exactTables,
+  };
 }

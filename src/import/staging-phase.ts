@@ -6,6 +6,7 @@ import { loadIntoStaging, type StagingLoadDeps, type StagingLoadOptions } from "
 import { assertCompleteRead, assertResumable } from "./preflight.js";
 import type { ImportSession } from "./session.js";
 import { createStaging, dropStaging, readCheckpoint, type StagingCheckpoint } from "./staging.js";
+import type { ImportPlan } from "./table-plan.js";
 
 /** What identifies an import for --resume: the same snapshot, mode and dev user. */
 export interface StagingIdentity {
@@ -56,10 +57,11 @@ export async function beginStaging(
   resumed: StagingCheckpoint | undefined,
   identity: StagingIdentity,
   startedAt: Date,
+  plan: Pick<ImportPlan, "tables">,
 ): Promise<StagingCheckpoint> {
   if (resumed) return resumed;
   const fresh = { ...identity, counts: {}, startedAt: startedAt.toISOString() };
-  await createStaging(client, fresh);
+  await createStaging(client, fresh, plan);
   return { ...fresh, lastLine: 0, batches: 0, finished: false };
 }
 
@@ -74,6 +76,7 @@ export async function runStagingPhase(
   session: ImportSession,
   checkpoint: StagingCheckpoint,
   manifest: SnapshotManifest,
+  tableCounts: Readonly<Record<string, number>>,
   options: Omit<StagingLoadOptions, "maxUncompressedBytes" | "totalLines">,
   deps: StagingLoadDeps,
 ): Promise<StagedCheckpoint> {
@@ -93,6 +96,6 @@ export async function runStagingPhase(
   } catch (error) {
     throw classifyImportError(error, "Loading the snapshot into staging failed", {});
   }
-  assertCompleteRead(staged, manifest);
+  assertCompleteRead(staged, manifest, tableCounts);
   return staged;
 }

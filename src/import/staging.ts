@@ -1,12 +1,15 @@
 import type pg from "pg";
 import { ConflictError } from "../errors.js";
-import { type FieldSpec, MODELS, type ModelName, type ModelSpec, quoteIdent } from "../snapshot/models.js";
+import { stagingSqlType } from "../schema/values.js";
+import { quoteIdent } from "./sql-names.js";
+import type { ImportPlan, TablePlan } from "./table-plan.js";
 
 /**
- * Staging storage in the target database: one schema holding the validated snapshot records
- * (with their source ids and snapshot line numbers), the records rejected so far and the
- * progress checkpoint. Tables are UNLOGGED (fast COPY, no WAL): a server crash empties them
- * all together, checkpoint included, so they can never disagree; the import then starts over.
+ * Staging storage in the target database: one schema holding the validated snapshot rows (one
+ * table per snapshot table: its columns, typed for staging, plus the snapshot line number), the
+ * records rejected so far and the progress checkpoint. Tables are UNLOGGED (fast COPY, no WAL):
+ * a server crash empties them all together, checkpoint included, so they can never disagree; the
+ * import then starts over.
  */
 export const STAGING_SCHEMA = "booksnap_staging";
 const S = quoteIdent(STAGING_SCHEMA);
@@ -14,12 +17,15 @@ const S = quoteIdent(STAGING_SCHEMA);
 /** pg_try_advisory_lock(classid, objid) key: "book" in ASCII, and 1 for the import. */
 export const IMPORT_LOCK_KEY: readonly [number, number] = [0x626f6f6b, 1];
 
-/** The models that are loaded into the target (users are remapped onto the dev user, never inserted). */
-export const STAGED_MODELS: readonly ModelSpec[] = MODELS.filter((m) => m.name !== "User");
-
-export const stagingTable = (model: ModelName): string => `${S}.${quoteIdent(model)}`;
 export const REJECT_TABLE = `${S}.reject`;
 export const CHECKPOINT_TABLE = `${S}.checkpoint`;
+/** Names of the staging schema's own tables; a snapshot table with one of these names is staged as "data:<name>". */
+const RESERVED = new Set(["reject", "checkpoint"]);
+const WORK_PREFIX = /^(data|fate|res):/;
+
+/** The staging table of a snapshot table. */
+export const stagingTable = (table: string): string =>
+  `${S}.${quoteIdent(RESERVED.has(table) || WORK_PREFIX.test(table) ? `data:${table}` : table)}`;
 
 /*
  * Work tables of the final transaction (conflicts.ts), created inside it: a rollback removes
@@ -27,53 +33,13 @@ export const CHECKPOINT_TABLE = `${S}.checkpoint`;
  * parallel workers for a query that reads a temp table, and the verification query joins them
  * (measured: its 100k-book digest query 2.0 s serial -> 1.4 s with two workers).
  */
-/** Source line → new id of the books, lists and list entries to insert (or already there). */
-export const BOOK_MAP = `${S}.book_map`;
-export const LIST_MAP = `${S}.list_map`;
-export const ENTRY_MAP = `${S}.entry_map`;
-/** Target book and list ids of each list entry to insert. */
-export const ENTRY_TARGET = `${S}.entry_target`;
-/** Records left out by merge mode, with the reason. */
-export const IMPORT_SKIP = `${S}.import_skip`;
-/** The id map of each staged model. */
-export const ID_MAP: Readonly<Record<string, string>> = {
-  Book: BOOK_MAP,
-  ReadingList: LIST_MAP,
-  BookInReadingList: ENTRY_MAP,
-};
+/** What happens to each live staged row: line, source key, target key, and insert | existing | conflict. */
+export const fateTable = (table: string): string => `${S}.${quoteIdent(`fate:${table}`)}`;
+/** The target values of a staged row's remapped foreign-key columns, by line. */
+export const resolvedTable = (table: string): string => `${S}.${quoteIdent(`res:${table}`)}`;
 
-/**
- * FROM clause of the staged records that are inserted: staging `s`, its id map `m` (new ids),
- * and for list entries their target book and list `et`. The final INSERT and both verification
- * queries read exactly these rows.
- */
-export function insertedRecordsSql(model: ModelName): string {
-  const entryJoin = model === "BookInReadingList" ? ` JOIN ${ENTRY_TARGET} et ON et.line = s.line` : "";
-  return `${stagingTable(model)} s JOIN ${ID_MAP[model]} m ON m.line = s.line AND NOT m.existing${entryJoin}`;
-}
-
-/** Fields stored in a staging table: every model field but id (kept as src_id). */
-export const stagedFields = (spec: ModelSpec): FieldSpec[] => spec.fields.filter((f) => f.name !== "id");
-/** COPY column list of a staging table, matching CopyBinaryRows.addRow(stagedFields, record, [line, id]). */
-export const stagedColumns = (spec: ModelSpec): string[] => [
-  "line",
-  "src_id",
-  ...stagedFields(spec).map((f) => f.name),
-];
-
-function stagingType(field: FieldSpec): string {
-  switch (field.type.kind) {
-    case "int":
-      return "integer";
-    case "timestamp":
-      return "timestamp(3)";
-    case "textArray":
-      return "text[]";
-    default:
-      // Enums stay text here and are cast on the final INSERT; lengths were checked by zod.
-      return "text";
-  }
-}
+/** COPY column list of a staging table: the line number, then every snapshot column. */
+export const stagedColumns = (table: TablePlan): string[] => ["line", ...table.columns.map((c) => c.name)];
 
 /** Progress of one import, committed in the same transaction as each batch. */
 export interface StagingCheckpoint {
@@ -96,19 +62,21 @@ export interface StagingCheckpoint {
 export async function createStaging(
   client: pg.Client,
   checkpoint: Omit<StagingCheckpoint, "lastLine" | "batches" | "finished">,
+  plan: Pick<ImportPlan, "tables">,
 ): Promise<void> {
   await client.query("BEGIN");
   try {
     await client.query(`DROP SCHEMA IF EXISTS ${S} CASCADE`);
     await client.query(`CREATE SCHEMA ${S}`);
-    for (const spec of STAGED_MODELS) {
-      const columns = stagedFields(spec).map((f) => `${quoteIdent(f.name)} ${stagingType(f)}`);
+    for (const table of plan.tables) {
+      const columns = table.columns.map((c) => `${quoteIdent(c.name)} ${stagingSqlType(c.type)}`);
       await client.query(
-        `CREATE UNLOGGED TABLE ${stagingTable(spec.name)} (line integer NOT NULL, src_id integer NOT NULL, ${columns.join(", ")})`,
+        `CREATE UNLOGGED TABLE ${stagingTable(table.name)} (line integer NOT NULL, ${columns.join(", ")})`,
       );
     }
+    // src_key: the record's key as text (references to a rejected record name its line).
     await client.query(
-      `CREATE UNLOGGED TABLE ${REJECT_TABLE} (line integer NOT NULL, model text, src_id integer, reason text NOT NULL,
+      `CREATE UNLOGGED TABLE ${REJECT_TABLE} (line integer NOT NULL, model text, src_key text, reason text NOT NULL,
          category text NOT NULL, record text, raw text)`,
     );
     await client.query(

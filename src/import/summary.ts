@@ -1,6 +1,5 @@
 import type { describeLocation } from "../db/url.js";
 import type { SnapshotManifest } from "../snapshot/manifest.js";
-import { MODEL_NAMES } from "../snapshot/models.js";
 import type { ImportMode } from "./conflicts.js";
 import type { DependentTable } from "./dependents.js";
 import type { FinalOutcome } from "./finalize.js";
@@ -12,7 +11,12 @@ import type { StagingCheckpoint } from "./staging.js";
 export interface ModelImportCounts {
   inSnapshot: number;
   imported: number;
+  /** Merge: records not inserted (already present + conflicting). */
   skipped: number;
+  /** Merge: records whose identity key matched one of the dev user's rows (or a row of an unowned table). */
+  alreadyPresent: number;
+  /** Merge: records whose identity key matched another owner's row, or that reference such a record. */
+  conflicting: number;
   rejected: number;
 }
 
@@ -51,6 +55,8 @@ export function buildSummary(input: {
   location: ReturnType<typeof describeLocation>;
   devUser: DevUserChoice;
   manifest: SnapshotManifest;
+  /** Records per snapshot table, as the manifest declares them. */
+  counts: Readonly<Record<string, number>>;
   staged: StagingCheckpoint;
   outcome: FinalOutcome;
   rejectsPath: string;
@@ -62,11 +68,13 @@ export function buildSummary(input: {
 }): ImportSummary {
   const { outcome, staged, manifest } = input;
   const models: Record<string, ModelImportCounts> = {};
-  for (const model of MODEL_NAMES) {
+  for (const [model, count] of Object.entries(input.counts)) {
     models[model] = {
-      inSnapshot: manifest.models[model].count,
+      inSnapshot: count,
       imported: outcome.planned.inserted[model] ?? 0,
       skipped: outcome.planned.skipped[model] ?? 0,
+      alreadyPresent: outcome.planned.existing[model] ?? 0,
+      conflicting: outcome.planned.conflicting[model] ?? 0,
       rejected: (staged.counts[`rejected:${model}`] ?? 0) + (outcome.planned.constraintRejected[model] ?? 0),
     };
   }

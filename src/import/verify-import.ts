@@ -1,242 +1,251 @@
 import type pg from "pg";
 import { copyOutLines } from "../db/copy-out.js";
 import { VerificationError } from "../errors.js";
-import { canonicalJson, ModelDigest } from "../snapshot/canonical.js";
-import { canonicalJsonSql } from "../snapshot/canonical-sql.js";
-import type { SnapshotManifest } from "../snapshot/manifest.js";
-import { type ModelName, type ModelSpec, quoteIdent } from "../snapshot/models.js";
-import { cursorRows } from "./cursor.js";
-import { ENTRY_MAP, insertedRecordsSql, STAGED_MODELS, stagedFields } from "./staging.js";
+import type { ColumnDescription } from "../schema/description.js";
+import { rowJsonSql } from "../schema/values.js";
+import { ModelDigest } from "../snapshot/canonical.js";
+import { targetTable } from "./conflicts.js";
+import { quoteIdent, quoteLiteral } from "./sql-names.js";
+import { fateTable, resolvedTable, stagingTable } from "./staging.js";
+import { type ColumnPlan, type ImportPlan, renderTable, type TablePlan, toTargetSql } from "./table-plan.js";
 
 /** One record whose imported form differs from what was staged. */
 export interface RecordDifference {
-  model: ModelName;
-  sourceId: number;
+  model: string;
+  /** The record's key in the snapshot (null for tables without a single-column key). */
+  sourceId: unknown;
   line: number;
   fields: string[];
 }
 
 export interface ModelVerification {
-  /** Rows found in the target for the records that were to be inserted. */
+  /** Records compared with their imported row. */
   verified: number;
-  /** Digest of the imported rows, ids turned back into source ids. */
-  digest: string;
-  /** What it was compared with: the manifest's digest, or (with rejects/skips/drift) the staged records'. */
+  /**
+   * What they were compared with: the manifest's digest (every record of the table imported,
+   * unchanged: the imported rows, keys shown as source keys, must hash to the file's bytes), or
+   * the staged records, value by value as PostgreSQL renders them.
+   */
   comparedWith: "manifest" | "staged";
-  /** How: digest of PostgreSQL-built canonical JSON, of rows read into JS, or field-by-field against staging. */
-  method: "sql" | "js" | "field-by-field";
+  /** Rendered (and, for the manifest, hashed as it streams) from SQL. */
+  method: "sql";
 }
 
-export interface VerifyPlan {
-  manifest: SnapshotManifest;
-  devUserId: number;
-  /** Snapshot fields the target lacks (drift policy): ignored on both sides. */
-  droppedFields: Record<string, string[]>;
-  /** Models where some records were rejected or skipped: compare with the staged digest. */
-  partial: Record<string, boolean>;
-  /** Rows per cursor fetch (rowsPerFetch of the snapshot's longest line). */
-  fetchRows: number;
+/** How to check a table against its manifest digest, when every record of it was imported as is. */
+export interface ManifestCheck {
+  /** The snapshot's record count and digest of the table. */
+  expected: { count: number; digest: string };
+  /** SQL rendering one imported row (columns of subquery `y`, named as the snapshot's) as the file has it. */
+  renderLine: (alias: string) => string;
 }
 
-/**
- * Where a reference field's expected target id comes from in the verification query; the dev
- * user's id is `devUser` (a parameter, or a literal where COPY allows no parameters).
- */
-function expectedTarget(spec: ModelSpec, field: string, devUser = "$1::int"): string {
-  if (field === "ownerId") return devUser;
-  if (spec.name === "BookInReadingList") return field === "bookId" ? "et.book_id" : "et.list_id";
-  throw new Error(`no expected target for ${spec.name}.${field}`);
-}
+const q = quoteIdent;
+/** How many differing records an error names. */
+const SHOWN_DIFFERENCES = 5;
 
-/**
- * Reads every imported row back (in source id order, through a cursor), turns its ids back into
- * source ids via staging, and compares it field by field and by digest with the staged record
- * and, when nothing was left out, with the manifest's digest. Also checks every reference: owners
- * are the dev user, list entries point at the remapped book and list. Throws VerificationError
- * naming the first differing records.
- */
-interface ModelComparison {
-  /** Rows found in the target. */
+interface Comparison {
   verified: number;
-  /** Digest of the imported rows (source ids). */
-  imported: ModelDigest;
-  /** Digest of the staged records (detailed mode only). */
-  staged: ModelDigest;
-  differences: RecordDifference[];
+  differing: number;
+  first: RecordDifference[];
 }
 
 /**
- * Reads one model's imported rows (joined with staging for their source ids, in source id
- * order, through a cursor). `detailed` also reads the staged fields and compares field by field;
- * without it only the imported rows are digested (half the data: the common, nothing-left-out case).
+ * The verification query of one table: every record inserted (fate "insert"), its staged values
+ * and its target row side by side, each rendered by rowJsonSql under the same session settings
+ * with the target's column types (staged values cast to them). Keys and references are shown
+ * as source keys on both sides; on the target side only when the row points where the import
+ * meant it to (the remapped key, the dev user), so a wrong reference is a difference too.
  */
-async function compareModel(
-  client: pg.Client,
-  spec: ModelSpec,
-  plan: VerifyPlan,
-  detailed: boolean,
-): Promise<ModelComparison> {
-  const dropped = new Set(plan.droppedFields[spec.name] ?? []);
-  const fields = stagedFields(spec);
-  const select: string[] = [];
-  fields.forEach((f, i) => {
-    if (detailed || f.references) select.push(`s.${quoteIdent(f.name)} AS s${i}`);
-    if (!dropped.has(f.name)) select.push(`t.${quoteIdent(f.name)} AS t${i}`);
-    if (f.references) select.push(`${expectedTarget(spec, f.name)} AS x${i}`);
-  });
-  const sql = `SELECT s.line, s.src_id, t.id AS t_id, ${select.join(", ")}
-                 FROM ${insertedRecordsSql(spec.name)}
-                 LEFT JOIN ${quoteIdent(spec.table)} t ON t.id = m.new_id
-                ORDER BY s.src_id`;
-  const out: ModelComparison = {
-    verified: 0,
-    imported: new ModelDigest(),
-    staged: new ModelDigest(),
-    differences: [],
-  };
-  for await (const row of cursorRows<Record<string, unknown>>(
-    client,
-    sql,
-    sql.includes("$1") ? [plan.devUserId] : [],
-    plan.fetchRows,
-  )) {
-    const sourceId = row.src_id as number;
-    const expected: Record<string, unknown> = { id: sourceId };
-    const actual: Record<string, unknown> = { id: sourceId };
-    let badReference = false;
-    fields.forEach((f, i) => {
-      const stagedValue = dropped.has(f.name) ? null : row[`s${i}`];
-      if (detailed) expected[f.name] = stagedValue;
-      if (f.references) {
-        // Ids are remapped: the row must point at the expected target row; shown as the source id.
-        const ok = row[`t${i}`] === row[`x${i}`];
-        if (!ok) badReference = true;
-        actual[f.name] = ok ? stagedValue : `target id ${String(row[`t${i}`])}`;
-      } else {
-        actual[f.name] = dropped.has(f.name) ? null : row[`t${i}`];
-      }
-    });
-    const expectedJson = detailed ? canonicalJson(spec, expected) : "";
-    if (detailed) out.staged.addCanonical(expectedJson);
-    if (row.t_id === null) {
-      out.differences.push({ model: spec.name, sourceId, line: row.line as number, fields: ["(missing)"] });
-      continue;
-    }
-    out.verified += 1;
-    const actualJson = canonicalJson(spec, actual);
-    out.imported.addCanonical(actualJson);
-    if (detailed ? actualJson !== expectedJson : badReference) {
-      const differing = spec.fields
-        .filter((f) => f.references || detailed)
-        .filter((f) => JSON.stringify(expected[f.name]) !== JSON.stringify(actual[f.name]))
-        .map((f) => f.name);
-      out.differences.push({ model: spec.name, sourceId, line: row.line as number, fields: differing });
+function comparisonSql(plan: ImportPlan, table: TablePlan, devSql: string): string | undefined {
+  const columns = table.columns.filter((c) => c.target) as Array<ColumnPlan & { target: ColumnDescription }>;
+  const key = table.key;
+  let lookup: string;
+  if (key?.column && columns.some((c) => c.name === key.column)) {
+    lookup = `t.${q(key.column)} = f.new`;
+  } else {
+    const target = plan.tables.find((t) => t.name === table.name);
+    const pk = target?.uniques.find((u) => u.name.endsWith("primary key"))?.columns;
+    if (!pk) return undefined;
+    lookup = pk
+      .map((name) => {
+        const column = columns.find((c) => c.name === name) as ColumnPlan;
+        return `t.${q(name)} = ${expectedTarget(column, devSql, plan.schema)}`;
+      })
+      .join(" AND ");
+  }
+  const expected: string[] = [];
+  const actual: string[] = [];
+  const badRefs: string[] = [];
+  for (const c of columns) {
+    const source = toTargetSql(`s.${q(c.name)}`, c, plan.schema);
+    expected.push(`${source} AS ${q(`e:${c.name}`)}`);
+    if (c.reference || c.name === key?.column) {
+      // The row must point at the target row the import chose; shown as the source key.
+      const ok = `t.${q(c.name)} IS NOT DISTINCT FROM ${expectedTarget(c, devSql, plan.schema, key?.column === c.name)}`;
+      actual.push(`CASE WHEN ${ok} THEN ${source} END AS ${q(`a:${c.name}`)}`);
+      badRefs.push(`CASE WHEN NOT (${ok}) THEN ${quoteLiteral(c.name)} END`);
+    } else {
+      actual.push(`t.${q(c.name)} AS ${q(`a:${c.name}`)}`);
     }
   }
-  return out;
+  const render = (prefix: string) =>
+    rowJsonSql(
+      renderTable(
+        table.name,
+        columns.map((c) => ({ ...c.target, name: `${prefix}:${c.name}` })),
+      ),
+      "x",
+      { guardArrayShapes: false },
+    );
+  const refsJoin = columns.some((c) => c.reference?.kind === "table")
+    ? ` JOIN ${resolvedTable(table.name)} r ON r.line = s.line`
+    : "";
+  const refList =
+    badRefs.length > 0 ? `array_remove(ARRAY[${badRefs.join(", ")}]::text[], NULL)` : "'{}'::text[]";
+  return `SELECT x.line, x.src, ${render("e")} AS expected, ${render("a")} AS actual, x.found, x.bad_refs,
+                 count(*) OVER () AS differing
+            FROM (SELECT s.line, ${key ? `s.${q(key.column)}` : "NULL"} AS src, ${[...expected, ...actual].join(", ")},
+                         t.ctid IS NOT NULL AS found, ${refList} AS bad_refs
+                    FROM ${stagingTable(table.name)} s JOIN ${fateTable(table.name)} f ON f.line = s.line AND f.status = 'insert'${refsJoin}
+                    LEFT JOIN ${targetTable(plan, table.name)} t ON ${lookup}) x
+           WHERE ${render("e")} IS DISTINCT FROM ${render("a")} OR NOT x.found
+           ORDER BY x.line LIMIT ${SHOWN_DIFFERENCES}`;
+}
+
+/** The target value a key or reference column must hold: the new key, the dev user, the remapped reference. */
+function expectedTarget(column: ColumnPlan, devSql: string, schema: string, isKey = false): string {
+  if (isKey) return "f.new";
+  if (column.reference?.kind === "owner")
+    return `CASE WHEN s.${q(column.name)} IS NULL THEN NULL ELSE ${devSql} END`;
+  if (column.reference?.kind === "table") return `r.${q(column.name)}`;
+  return toTargetSql(`s.${q(column.name)}`, column, schema);
 }
 
 /** What the fast path streams instead of a row that is missing or points at the wrong target row. */
 const BAD_ROW_MARKER = "reference check failed";
 
 /**
- * The fast path: PostgreSQL builds each imported row's canonical JSON (ids as source ids) and
- * streams it with COPY; its bytes ("<json>\n" per row, in source id order) are exactly what the
- * digest hashes, so JS never turns them into strings. A row that is missing or whose references
- * point elsewhere than expected comes out as BAD_ROW_MARKER instead (not JSON: it can never
- * match the digest), so one pass checks both. Any disagreement is re-checked by the JS paths,
- * so a formatting difference could only cost time, never a wrong verdict.
+ * The fast path for a table imported whole and unchanged: PostgreSQL renders each imported row
+ * as its line in the snapshot (keys and references as source keys) and streams it with COPY;
+ * the bytes ("<row>\n", in file order) are exactly what the manifest's digest hashes. A row that
+ * is missing or points elsewhere than meant comes out as BAD_ROW_MARKER (never matches). Any
+ * disagreement falls back to the per-record comparison, which names the differing records.
  */
-async function sqlDigest(
+async function manifestDigest(
   client: pg.Client,
-  spec: ModelSpec,
-  plan: VerifyPlan,
-): Promise<{ count: number; digest: string }> {
-  if (!Number.isSafeInteger(plan.devUserId)) throw new Error(`not a user id: ${plan.devUserId}`);
-  const devUser = `${plan.devUserId}::int`; // COPY takes no parameters
-  const checks: string[] = ["t.id IS NOT NULL"];
-  for (const f of spec.fields) {
-    if (f.references) checks.push(`t.${quoteIdent(f.name)} = ${expectedTarget(spec, f.name, devUser)}`);
+  plan: ImportPlan,
+  table: TablePlan,
+  devSql: string,
+  check: ManifestCheck,
+): Promise<boolean> {
+  const key = table.key;
+  if (!key || !table.columns.every((c) => c.target)) return false;
+  const columns: string[] = [];
+  const oks: string[] = ["t.ctid IS NOT NULL"];
+  for (const c of table.columns) {
+    if (c.reference || c.name === key.column) {
+      const ok = `t.${q(c.name)} IS NOT DISTINCT FROM ${expectedTarget(c, devSql, plan.schema, c.name === key.column)}`;
+      oks.push(ok);
+      columns.push(`s.${q(c.name)} AS ${q(c.name)}`);
+    } else {
+      columns.push(`t.${q(c.name)} AS ${q(c.name)}`);
+    }
   }
-  const json = canonicalJsonSql(spec, (f) =>
-    f.name === "id" ? "s.src_id" : f.references ? `s.${quoteIdent(f.name)}` : `t.${quoteIdent(f.name)}`,
-  );
-  const sql = `SELECT CASE WHEN ${checks.join(" AND ")} THEN ${json} ELSE '${BAD_ROW_MARKER}' END
-                 FROM ${insertedRecordsSql(spec.name)}
-                 LEFT JOIN ${quoteIdent(spec.table)} t ON t.id = m.new_id
-                ORDER BY s.src_id`;
+  const refsJoin = table.columns.some((c) => c.reference?.kind === "table")
+    ? ` JOIN ${resolvedTable(table.name)} r ON r.line = s.line`
+    : "";
+  const sql = `SELECT CASE WHEN y.ok THEN ${check.renderLine("y")} ELSE '${BAD_ROW_MARKER}' END
+                 FROM (SELECT s.line, ${columns.join(", ")}, ${oks.join(" AND ")} AS ok
+                         FROM ${stagingTable(table.name)} s JOIN ${fateTable(table.name)} f ON f.line = s.line AND f.status = 'insert'${refsJoin}
+                         LEFT JOIN ${targetTable(plan, table.name)} t ON t.${q(key.column)} = f.new) y
+                ORDER BY y.line`;
   const digest = new ModelDigest();
   for await (const chunk of copyOutLines(client, sql)) digest.addCanonicalLines(chunk.bytes, chunk.lines);
-  return { count: digest.count, digest: digest.digest() };
+  return digest.count === check.expected.count && digest.digest() === check.expected.digest;
+}
+
+async function compareTable(
+  client: pg.Client,
+  plan: ImportPlan,
+  table: TablePlan,
+  devSql: string,
+): Promise<Comparison> {
+  const counted = await client.query<{ n: string }>(
+    `SELECT count(*) AS n FROM ${fateTable(table.name)} WHERE status = 'insert'`,
+  );
+  const verified = Number(counted.rows[0]?.n ?? 0);
+  const sql = comparisonSql(plan, table, devSql);
+  if (!sql || verified === 0) return { verified, differing: 0, first: [] };
+  const { rows } = await client.query<{
+    line: number;
+    src: unknown;
+    expected: string;
+    actual: string | null;
+    found: boolean;
+    bad_refs: string[];
+    differing: string;
+  }>(sql);
+  const names = table.columns.filter((c) => c.target).map((c) => c.name);
+  return {
+    verified,
+    differing: Number(rows[0]?.differing ?? 0),
+    first: rows.map((row) => ({
+      model: table.name,
+      sourceId: row.src,
+      line: row.line,
+      fields: row.found ? differingFields(names, row.expected, row.actual) : ["(missing)"],
+    })),
+  };
+}
+
+function differingFields(names: readonly string[], expected: string, actual: string | null): string[] {
+  const e = JSON.parse(expected) as unknown[];
+  const a = actual === null ? [] : (JSON.parse(actual) as unknown[]);
+  return names.filter((_, i) => JSON.stringify(e[i]) !== JSON.stringify(a[i] ?? null));
 }
 
 /**
- * Verifies, inside the final transaction, every imported record: read back with its ids turned
- * into source ids via staging, digested and compared with the manifest's digest (or, when records
- * were rejected/skipped or fields dropped, with the staged records, field by field); every
- * reference checked (owners are the dev user, entries point at the remapped book and list).
- * Throws VerificationError naming the first differing records.
+ * Verifies, inside the final transaction, every inserted record against its staged form (see
+ * comparisonSql), and that each table got exactly the rows planned. Throws VerificationError
+ * naming the first differing records; the caller rolls back.
  */
 export async function verifyImported(
   client: pg.Client,
-  plan: VerifyPlan,
+  plan: ImportPlan,
+  devSql: string,
+  insertedRows: Readonly<Record<string, number>>,
+  /** Tables imported whole and unchanged, checked against the manifest's digest first. */
+  manifestChecks: ReadonlyMap<string, ManifestCheck>,
 ): Promise<Record<string, ModelVerification>> {
   const results: Record<string, ModelVerification> = {};
   const differences: RecordDifference[] = [];
   const problems: string[] = [];
-  for (const spec of STAGED_MODELS) {
-    const fromManifest = !plan.partial[spec.name] && (plan.droppedFields[spec.name] ?? []).length === 0;
-    const recorded = plan.manifest.models[spec.name];
-    if (fromManifest) {
-      const fast = await sqlDigest(client, spec, plan);
-      if (fast.count === recorded.count && fast.digest === recorded.digest) {
-        results[spec.name] = {
-          verified: fast.count,
-          digest: fast.digest,
-          comparedWith: "manifest",
-          method: "sql",
-        };
+  for (const table of plan.tables) {
+    if (!table.inserted) continue;
+    const check = manifestChecks.get(table.name);
+    if (check && insertedRows[table.name] === check.expected.count) {
+      if (await manifestDigest(client, plan, table, devSql, check)) {
+        results[table.name] = { verified: check.expected.count, comparedWith: "manifest", method: "sql" };
         continue;
       }
     }
-    let comparison = await compareModel(client, spec, plan, !fromManifest);
-    let digest = comparison.imported.digest();
-    if (fromManifest) {
-      const matches =
-        digest === recorded.digest &&
-        comparison.verified === recorded.count &&
-        comparison.differences.length === 0;
-      if (!matches) {
-        problems.push(
-          `${spec.name}: ${comparison.verified} imported rows with digest ${digest}, the manifest lists ${recorded.count} with ${recorded.digest}`,
-        );
-        // Find out which records differ.
-        comparison = await compareModel(client, spec, plan, true);
-        digest = comparison.imported.digest();
-      }
-    } else if (digest !== comparison.staged.digest() || comparison.differences.length > 0) {
-      problems.push(`${spec.name}: the imported rows differ from the staged records`);
+    const comparison = await compareTable(client, plan, table, devSql);
+    if (insertedRows[table.name] !== undefined && insertedRows[table.name] !== comparison.verified) {
+      problems.push(
+        `${table.name}: ${insertedRows[table.name]} rows inserted, ${comparison.verified} planned`,
+      );
     }
-    differences.push(...comparison.differences);
-    results[spec.name] = {
-      verified: comparison.verified,
-      digest,
-      comparedWith: fromManifest ? "manifest" : "staged",
-      method: fromManifest ? "js" : "field-by-field",
-    };
+    if (comparison.differing > 0) {
+      problems.push(`${table.name}: ${comparison.differing} imported row(s) differ from the staged records`);
+      differences.push(...comparison.first);
+    }
+    results[table.name] = { verified: comparison.verified, comparedWith: "staged", method: "sql" };
   }
-  const orphans = await client.query<{ n: string }>(
-    `SELECT count(*) AS n FROM "BookInReadingList" e JOIN ${ENTRY_MAP} em ON em.new_id = e.id AND NOT em.existing
-       LEFT JOIN "Book" b ON b.id = e."bookId" LEFT JOIN "ReadingList" l ON l.id = e."readingListId"
-      WHERE b.id IS NULL OR l.id IS NULL OR b."ownerId" <> $1 OR l."ownerId" <> $1`,
-    [plan.devUserId],
-  );
-  const orphanCount = Number(orphans.rows[0]?.n ?? 0);
-  if (orphanCount > 0)
-    problems.push(`${orphanCount} imported list entries point outside the dev user's books and lists`);
   if (differences.length > 0 || problems.length > 0) {
-    const first = differences.slice(0, 5);
-    const described = first.map((d) => `${d.model} ${d.sourceId} (line ${d.line}): ${d.fields.join(", ")}`);
+    const first = differences.slice(0, SHOWN_DIFFERENCES);
+    const described = first.map(
+      (d) => `${d.model} ${String(d.sourceId)} (line ${d.line}): ${d.fields.join(", ")}`,
+    );
     throw new VerificationError(
       "E_VERIFY_MISMATCH",
       `Verification failed, nothing was changed: ${[...problems, ...described].join("; ")}`,

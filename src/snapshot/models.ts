@@ -100,7 +100,8 @@ export const MODELS: readonly ModelSpec[] = [
         pgType: "ReadingListType",
         values: ["STANDARD", "FAVORITES_YEAR", "FAVORITES_ALL"],
       }),
-      f("year", int, true),
+      // Text in the app (values like "2024"), not a number.
+      f("year", text, true),
       f("coverImage", text, true),
       f("createdAt", timestamp),
       f("updatedAt", timestamp),

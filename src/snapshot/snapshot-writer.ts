@@ -14,7 +14,11 @@ import {
   writeTempFile,
 } from "./data-writer.js";
 import { describeEncryption } from "./encryption.js";
-import { FORMAT_VERSION, type SnapshotManifest, signManifest, type UnsignedManifest } from "./manifest.js";
+import {
+  type SnapshotManifestV1 as SnapshotManifest,
+  signManifest,
+  type UnsignedManifestV1,
+} from "./manifest.js";
 import { MODEL_NAMES, type ModelName, modelSpec } from "./models.js";
 import { type SnapshotPaths, snapshotPaths } from "./paths.js";
 import { encodeRecordLine, frameCanonicalLines } from "./record-line.js";
@@ -103,8 +107,8 @@ export async function writeSnapshot(
   }
   const describe = (data: DataFileStats): SnapshotManifest => {
     const schema = expectedSchema();
-    const unsigned: UnsignedManifest = {
-      formatVersion: FORMAT_VERSION,
+    const unsigned: UnsignedManifestV1 = {
+      formatVersion: 1,
       tool: { name: "booksnap", version: TOOL_VERSION },
       createdAt: description.createdAt.toISOString(),
       source: description.source,
@@ -145,7 +149,7 @@ export async function writeSnapshot(
   const temps = { data: data.tempPath, manifest: "" };
   try {
     temps.manifest = await writeTempFile(paths.manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
-    await publish(paths, temps, writerOptions.replace ?? false);
+    await publishSnapshot(paths, temps, writerOptions.replace ?? false);
   } catch (error) {
     await rm(temps.data, { force: true }).catch(() => {});
     if (temps.manifest) await rm(temps.manifest, { force: true }).catch(() => {});
@@ -155,7 +159,11 @@ export async function writeSnapshot(
 }
 
 /** Data file first, manifest last. Without `replace`, a name already taken is left to its owner. */
-async function publish(paths: SnapshotPaths, temps: { data: string; manifest: string }, replace: boolean) {
+export async function publishSnapshot(
+  paths: SnapshotPaths,
+  temps: { data: string; manifest: string },
+  replace: boolean,
+): Promise<void> {
   if (replace) {
     await publishReplacing(temps.data, paths.dataPath);
     await publishReplacing(temps.manifest, paths.manifestPath);

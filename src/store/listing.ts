@@ -1,8 +1,7 @@
 import { ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
 import { isBooksnapError, SnapshotIntegrityError } from "../errors.js";
 import type { ListedSnapshot } from "../list.js";
-import { manifestCounts } from "../snapshot/manifest.js";
-import { MODEL_NAMES } from "../snapshot/models.js";
+import { manifestTableCounts } from "../snapshot/manifest.js";
 import { DATA_SUFFIX, MANIFEST_SUFFIX } from "../snapshot/paths.js";
 import { fetchManifest, privateStoreCopy } from "./download.js";
 import { storeRequest } from "./s3-client.js";
@@ -78,14 +77,14 @@ export async function listStoreSnapshots(
       });
       continue;
     }
-    const counts = manifestCounts(manifest);
+    const counts = manifestTableCounts(manifest);
     const facts = {
       ...base,
       createdAt: manifest.createdAt,
       ageSeconds: Math.max(0, Math.round((now().getTime() - Date.parse(manifest.createdAt)) / 1000)),
       bytes,
       counts,
-      records: MODEL_NAMES.reduce((sum, m) => sum + counts[m], 0),
+      records: Object.values(counts).reduce((sum, n) => sum + n, 0),
       source: { host: manifest.source.host, port: manifest.source.port, database: manifest.source.database },
       redaction: manifest.redaction.mode,
       encrypted: manifest.data.encryption !== undefined,

@@ -1,7 +1,7 @@
 import { SnapshotIntegrityError } from "../errors.js";
 import { canonicalJson, ModelDigest } from "../snapshot/canonical.js";
 import type { RawLine } from "../snapshot/data-reader.js";
-import type { SnapshotManifest } from "../snapshot/manifest.js";
+import type { SnapshotManifestV1 as SnapshotManifest } from "../snapshot/manifest.js";
 import { MODEL_NAMES, type ModelName, modelSpec, type SnapshotRecord } from "../snapshot/models.js";
 import { decodeRecordLine } from "../snapshot/record-line.js";
 import { validateRecord } from "../snapshot/validate.js";

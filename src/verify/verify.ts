@@ -4,10 +4,10 @@ import { readDataLines } from "../snapshot/data-reader.js";
 import { assertKeysFor, type DecryptionKeys } from "../snapshot/encryption.js";
 import { largeExpansion } from "../snapshot/expansion.js";
 import type { SnapshotManifest } from "../snapshot/manifest.js";
-import type { ModelName } from "../snapshot/models.js";
 import { resolveSnapshotPaths, type SnapshotPaths } from "../snapshot/paths.js";
 import { SnapshotContentChecker } from "./content-checker.js";
 import { checkDataFile, loadManifest } from "./data-file.js";
+import { RowContentChecker } from "./row-checker.js";
 
 export interface VerifyDeps {
   /** Called every PROGRESS_EVERY lines. */
@@ -22,7 +22,8 @@ export interface VerifyDeps {
 export interface VerifyResult {
   paths: SnapshotPaths;
   manifest: SnapshotManifest;
-  counts: Record<ModelName, number>;
+  /** Rows per table (format 1: per model), in data-file order. */
+  counts: Record<string, number>;
   lines: number;
 }
 
@@ -31,8 +32,8 @@ const PROGRESS_EVERY = 5000;
 
 /**
  * Verifies a snapshot offline: manifest checksum and version, data file size and SHA-256, then
- * every line decoded and validated, order, ids and references checked, counts and digests
- * recomputed. Accepts the manifest path, the data path or the path without extensions.
+ * every line decoded and validated, order, keys and references checked, counts and digests
+ * recomputed (format 2: per the manifest's schema description; format 1: the frozen book layout). Accepts the manifest path, the data path or the path without extensions.
  * Throws a SnapshotIntegrityError (exit 4) at the first problem.
  */
 export async function verifySnapshot(path: string, deps: VerifyDeps = {}): Promise<VerifyResult> {
@@ -43,7 +44,8 @@ export async function verifySnapshot(path: string, deps: VerifyDeps = {}): Promi
   if (encryption) assertKeysFor(encryption, deps.keys);
   const expansion = largeExpansion(manifest.data);
   if (expansion) deps.warn?.(`${paths.name}: ${expansion.message}`);
-  const checker = new SnapshotContentChecker(manifest);
+  const checker =
+    manifest.formatVersion === 1 ? new SnapshotContentChecker(manifest) : new RowContentChecker(manifest);
   let lines = 0;
   for await (const line of readDataLines(paths.dataPath, {
     maxUncompressedBytes: manifest.data.uncompressedBytes,

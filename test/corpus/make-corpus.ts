@@ -20,7 +20,7 @@ import { fileURLToPath } from "node:url";
 import { compress } from "zstd-napi";
 import { generateLibrary } from "../../src/dataset/generate.js";
 import { canonicalJson, ModelDigest } from "../../src/snapshot/canonical.js";
-import { type SnapshotManifest, signManifest } from "../../src/snapshot/manifest.js";
+import { type SnapshotManifestV1 as SnapshotManifest, signManifest } from "../../src/snapshot/manifest.js";
 import { MODEL_NAMES, type ModelName, modelSpec } from "../../src/snapshot/models.js";
 import { decodeRecordLine } from "../../src/snapshot/record-line.js";
 import { writeSnapshot } from "../../src/snapshot/snapshot-writer.js";

@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { presetProjectConfig } from "../../src/config/project-config.js";
 import { isBooksnapError } from "../../src/errors.js";
 import { exportSnapshot } from "../../src/export/export.js";
 import { expectNothingLeft, filesIn, fullDiskAfter, useLoadedSource } from "../helpers/export.js";
@@ -29,6 +30,7 @@ describe("export: failing output disk", () => {
         },
         outDir: out,
         name: "full-disk",
+        config: presetProjectConfig(),
         redactionKey: null,
       },
       {

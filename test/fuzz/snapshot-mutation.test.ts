@@ -5,7 +5,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compress } from "zstd-napi";
 import { ExitCode } from "../../src/errors.js";
-import { type SnapshotManifest, signManifest } from "../../src/snapshot/manifest.js";
+import { type SnapshotManifestV1 as SnapshotManifest, signManifest } from "../../src/snapshot/manifest.js";
 import type { WrittenSnapshot } from "../../src/snapshot/snapshot-writer.js";
 import { runInProcess } from "../fault/in-process-cli.js";
 import {

@@ -1,15 +1,18 @@
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, expect } from "vitest";
+import { type ProjectConfig, presetProjectConfig } from "../../src/config/project-config.js";
 import { generateLibrary, type LibraryShape } from "../../src/dataset/generate.js";
 import { loadLibrary } from "../../src/dataset/load.js";
 import type { ExportOptions } from "../../src/export/export.js";
 import { readDataLines } from "../../src/snapshot/data-reader.js";
+import { parseManifest } from "../../src/snapshot/manifest.js";
 import type { ModelName } from "../../src/snapshot/models.js";
 import { decodeRecordLine } from "../../src/snapshot/record-line.js";
 import { createTestDatabase, type TestDatabase } from "./db.js";
+import { readRowsByTable } from "./format2.js";
 
 /** The source connection in-process export tests use: TLS by host (none on loopback), test timeouts. */
 export function testConnection(url: string): ExportOptions["connection"] {
@@ -18,8 +21,15 @@ export function testConnection(url: string): ExportOptions["connection"] {
 
 export type RecordsByModel = Record<ModelName, Array<Record<string, unknown>>>;
 
-/** Every record of a data file, by model, in file order; a line that does not decode fails the test. */
+/**
+ * Every record of a data file, by model (format 1) or table (format 2, rows as objects keyed by
+ * column), in file order; a line that does not decode fails the test. The manifest next to the
+ * data file says which format it is.
+ */
 export async function readRecords(dataPath: string): Promise<RecordsByModel> {
+  const manifestPath = dataPath.replace(/\.ndjson\.zst$/, ".manifest.json");
+  const manifest = parseManifest(await readFile(manifestPath, "utf8"), manifestPath);
+  if (manifest.formatVersion === 2) return (await readRowsByTable(dataPath, manifest)) as RecordsByModel;
   const out: RecordsByModel = { User: [], Book: [], ReadingList: [], BookInReadingList: [] };
   for await (const line of readDataLines(dataPath)) {
     const decoded = decodeRecordLine(line.bytes);
@@ -83,4 +93,21 @@ export function fullDiskAfter(capacityBytes: number): (file: NodeJS.WritableStre
         file.end(callback);
       },
     });
+}
+
+/**
+ * The built-in book-app configuration, plus the ownership rule the subset needs: a list entry
+ * belongs to its list, not to the book it points at. (`owners.belongsThrough` is read by export
+ * when the config provides it; see CONTRACT-CHANGES.md, request to helper "config".)
+ */
+export function bookAppConfig(): ProjectConfig {
+  const config = presetProjectConfig();
+  if (!config.owners) throw new Error("the book-app preset has an owners table");
+  return {
+    ...config,
+    owners: {
+      ...config.owners,
+      belongsThrough: { BookInReadingList: ["readingListId"] },
+    } as ProjectConfig["owners"],
+  };
 }

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
 import { compress, decompress } from "zstd-napi";
-import { type SnapshotManifest, signManifest } from "../../src/snapshot/manifest.js";
+import { type SnapshotManifest, signManifest, type UnsignedManifest } from "../../src/snapshot/manifest.js";
 import type { SnapshotPaths } from "../../src/snapshot/paths.js";
 
 /** The decompressed data lines of a snapshot written by the real writer (without "\n"). */
@@ -27,12 +27,12 @@ export function compressLines(lines: readonly Buffer[]): { plain: Buffer; compre
  * uncompressed size, lines): integrity checks pass and only deeper layers can refuse the file.
  * Counts and digests stay the base manifest's.
  */
-export function manifestMatching(
-  base: SnapshotManifest,
+export function manifestMatching<M extends SnapshotManifest>(
+  base: M,
   plain: Buffer,
   compressed: Buffer,
   lines: number,
-): SnapshotManifest {
+): M {
   const { manifestChecksum: _old, ...unsigned } = base;
   return signManifest({
     ...unsigned,
@@ -43,15 +43,15 @@ export function manifestMatching(
       lines,
       sha256: createHash("sha256").update(compressed).digest("hex"),
     },
-  });
+  } as unknown as UnsignedManifest) as M;
 }
 
 /** Rewrites a snapshot's data file with these lines and a manifest that matches them. */
-export async function rewriteSnapshot(
+export async function rewriteSnapshot<M extends SnapshotManifest>(
   paths: Pick<SnapshotPaths, "dataPath" | "manifestPath">,
-  base: SnapshotManifest,
+  base: M,
   lines: readonly Buffer[],
-): Promise<SnapshotManifest> {
+): Promise<M> {
   const { plain, compressed } = compressLines(lines);
   const manifest = manifestMatching(base, plain, compressed, lines.length);
   await writeFile(paths.dataPath, compressed);

@@ -9,7 +9,19 @@ import {
   STAGING_SCHEMA,
 } from "../../src/import/staging.js";
 import { beginStaging, leftoverToResume, type StagingIdentity } from "../../src/import/staging-phase.js";
+import { buildImportPlan } from "../../src/import/table-plan.js";
+import { FORMAT1_DESCRIPTION } from "../../src/snapshot/format1.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
+
+/** The staging layout of a format-1 snapshot imported into a schema like its own. */
+const FORMAT1_PLAN = buildImportPlan({
+  snapshot: FORMAT1_DESCRIPTION,
+  target: FORMAT1_DESCRIPTION,
+  owners: { table: "User", emailColumn: "email", idColumn: "id" },
+  identity: {},
+  dropped: {},
+  skippedTables: [],
+});
 
 /**
  * The staging checkpoint in a real database: written at the start, read back for --resume,
@@ -53,7 +65,7 @@ describe("staging checkpoint", () => {
     await withDatabase((db) =>
       db.withClient(async (client) => {
         expect(await readCheckpoint(client)).toBeUndefined();
-        const begun = await beginStaging(client, undefined, identity, startedAt);
+        const begun = await beginStaging(client, undefined, identity, startedAt, FORMAT1_PLAN);
         const expected = {
           ...identity,
           counts: {},
@@ -82,14 +94,22 @@ describe("staging checkpoint", () => {
   it("a second staging area replaces the first", async () => {
     await withDatabase((db) =>
       db.withClient(async (client) => {
-        await createStaging(client, { ...identity, counts: {}, startedAt: startedAt.toISOString() });
+        await createStaging(
+          client,
+          { ...identity, counts: {}, startedAt: startedAt.toISOString() },
+          FORMAT1_PLAN,
+        );
         await client.query(`UPDATE ${CHECKPOINT_TABLE} SET last_line = 40`);
-        await createStaging(client, {
-          ...identity,
-          snapshotName: "other",
-          counts: { Book: 1 },
-          startedAt: startedAt.toISOString(),
-        });
+        await createStaging(
+          client,
+          {
+            ...identity,
+            snapshotName: "other",
+            counts: { Book: 1 },
+            startedAt: startedAt.toISOString(),
+          },
+          FORMAT1_PLAN,
+        );
         const checkpoint = await readCheckpoint(client);
         expect(checkpoint).toMatchObject({ snapshotName: "other", lastLine: 0, counts: { Book: 1 } });
       }),
@@ -99,11 +119,15 @@ describe("staging checkpoint", () => {
   it("a resumed checkpoint is staged from as it is, without a new staging area", async () => {
     await withDatabase((db) =>
       db.withClient(async (client) => {
-        await createStaging(client, { ...identity, counts: {}, startedAt: startedAt.toISOString() });
+        await createStaging(
+          client,
+          { ...identity, counts: {}, startedAt: startedAt.toISOString() },
+          FORMAT1_PLAN,
+        );
         await client.query(`UPDATE ${CHECKPOINT_TABLE} SET last_line = 40`);
         const resumed = await readCheckpoint(client);
         expect(resumed).toBeDefined();
-        expect(await beginStaging(client, resumed, identity, new Date())).toBe(resumed);
+        expect(await beginStaging(client, resumed, identity, new Date(), FORMAT1_PLAN)).toBe(resumed);
         expect((await readCheckpoint(client))?.lastLine).toBe(40);
       }),
     );
@@ -112,12 +136,20 @@ describe("staging checkpoint", () => {
   it("drops a staging schema whose checkpoint table is gone, or empty after a server crash", async () => {
     await withDatabase((db) =>
       db.withClient(async (client) => {
-        await createStaging(client, { ...identity, counts: {}, startedAt: startedAt.toISOString() });
+        await createStaging(
+          client,
+          { ...identity, counts: {}, startedAt: startedAt.toISOString() },
+          FORMAT1_PLAN,
+        );
         await client.query(`DELETE FROM ${CHECKPOINT_TABLE}`);
         expect(await readCheckpoint(client)).toBeUndefined();
         expect(await schemaExists(db)).toBe(false);
 
-        await createStaging(client, { ...identity, counts: {}, startedAt: startedAt.toISOString() });
+        await createStaging(
+          client,
+          { ...identity, counts: {}, startedAt: startedAt.toISOString() },
+          FORMAT1_PLAN,
+        );
         await client.query(`DROP TABLE ${CHECKPOINT_TABLE}`);
         expect(await readCheckpoint(client)).toBeUndefined();
         expect(await schemaExists(db)).toBe(false);
@@ -141,7 +173,11 @@ describe("staging checkpoint", () => {
 describe("leftover staging", () => {
   async function staged(db: TestDatabase, lastLine: number, finished = false): Promise<void> {
     await db.withClient(async (client) => {
-      await createStaging(client, { ...identity, counts: {}, startedAt: startedAt.toISOString() });
+      await createStaging(
+        client,
+        { ...identity, counts: {}, startedAt: startedAt.toISOString() },
+        FORMAT1_PLAN,
+      );
       await client.query(`UPDATE ${CHECKPOINT_TABLE} SET last_line = $1, finished = $2`, [
         lastLine,
         finished,

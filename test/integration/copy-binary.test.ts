@@ -1,13 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CsvChunks, copyInto } from "../../src/db/copy.js";
 import { CopyBinaryRows, timestampMicros } from "../../src/db/copy-binary.js";
-import { stagedColumns, stagedFields } from "../../src/import/staging.js";
+import { CopyTextRows } from "../../src/import/copy-text-rows.js";
+import { copyText } from "../../src/schema/values.js";
+import { FORMAT1_DESCRIPTION, format1Row } from "../../src/snapshot/format1.js";
 import { modelSpec } from "../../src/snapshot/models.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
 
 const book = modelSpec("Book");
-const fields = stagedFields(book);
-const columns = stagedColumns(book);
+const fields = book.fields.filter((f) => f.name !== "id");
+const columns = ["line", "src_id", ...fields.map((f) => f.name)];
+const bookColumns = (FORMAT1_DESCRIPTION.tables.find((t) => t.name === "Book")?.columns ?? []).slice(1);
+/** A staging row in COPY text: line, source id, then the record's values as import stages them. */
+const textRow = (line: number, id: number, record: Record<string, unknown>) => {
+  const row = format1Row("Book", { id, ...record }).slice(1);
+  return [String(line), String(id), ...bookColumns.map((c, i) => copyText(c.type, row[i]))];
+};
 
 const record = (i: number): Record<string, unknown> => ({
   ownerId: i,
@@ -42,14 +50,17 @@ describe("binary COPY rows", () => {
     await db?.drop();
   });
 
-  it("store exactly what the CSV lines store, across chunks, NULLs, arrays and timestamps", async () => {
+  it("store exactly what the CSV lines store, across chunks, NULLs, arrays and timestamps (binary and import's text COPY)", async () => {
     const binary = new CopyBinaryRows();
     const csv = new CsvChunks();
+    const text = new CopyTextRows();
     for (let i = 0; i < 1200; i++) {
       expect(binary.addRow(fields, record(i), [i + 1, i * 2])).toBe(true);
       csv.addRow(fields, record(i), [i + 1, i * 2]);
+      text.addRow(textRow(i + 1, i * 2, record(i)));
     }
     expect(binary.chunks().length).toBeGreaterThan(4);
+    expect(text.chunks().length).toBeGreaterThan(2);
     await db.withClient(async (c) => {
       const definition = `(line integer NOT NULL, src_id integer NOT NULL, "ownerId" integer, isbn10 text, isbn13 text,
         title text, "titleLong" text, language text, synopsis text, image text, "imageOriginal" text, publisher text,
@@ -59,11 +70,15 @@ describe("binary COPY rows", () => {
       await c.query(`CREATE TABLE from_csv ${definition}`);
       expect(await copyInto(c, "from_binary", columns, "binary", binary.chunks())).toBe(1200);
       expect(await copyInto(c, "from_csv", columns, "csv", csv.chunks())).toBe(1200);
-      const differ = await c.query(
-        `SELECT count(*)::int AS n FROM ((TABLE from_binary EXCEPT ALL TABLE from_csv)
-                                         UNION ALL (TABLE from_csv EXCEPT ALL TABLE from_binary)) d`,
-      );
-      expect(differ.rows[0].n).toBe(0);
+      await c.query(`CREATE TABLE from_text ${definition}`);
+      expect(await copyInto(c, "from_text", columns, "text", text.chunks())).toBe(1200);
+      for (const other of ["from_csv", "from_text"]) {
+        const differ = await c.query(
+          `SELECT count(*)::int AS n FROM ((TABLE from_binary EXCEPT ALL TABLE ${other})
+                                           UNION ALL (TABLE ${other} EXCEPT ALL TABLE from_binary)) d`,
+        );
+        expect(differ.rows[0].n, other).toBe(0);
+      }
       const sample = await c.query(
         `SELECT subjects, authors, "readDate"::text AS r, "updatedAt"::text AS u FROM from_binary WHERE line = 3`,
       );

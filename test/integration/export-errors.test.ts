@@ -1,9 +1,10 @@
 import { randomBytes } from "node:crypto";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { decompress } from "zstd-napi";
 import { generateLibrary } from "../../src/dataset/generate.js";
 import { loadLibrary } from "../../src/dataset/load.js";
 import { runBooksnap } from "../helpers/cli.js";
@@ -102,16 +103,40 @@ describe("export errors are classified, with documented exit codes", () => {
     expect((await runBooksnap(["verify", join(dir, "snapshots", "same")])).code).toBe(0);
   });
 
-  it("a schema that differs from the expected one → exit 5 listing each difference", async () => {
+  it("a schema that changed exports as it is: the new column of a redacted table is replaced and reported with its rule line", async () => {
     await db.withClient(async (c) => {
       await c.query(`ALTER TABLE "Book" DROP COLUMN "edition"`);
       await c.query(`ALTER TABLE "User" ADD COLUMN "bio" text`);
+      await c.query(`UPDATE "User" SET "bio" = 'private words'`);
     });
-    const run = await exportFrom(db.url, "--name", "mismatch");
+    const run = await exportFrom(db.url, "--name", "changed");
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain("User.bio: null");
+    expect(run.stderr).toContain('"bio": "freeText"');
+    const manifest = JSON.parse(await readFile(join(dir, "snapshots", "changed.manifest.json"), "utf8"));
+    expect(manifest.redaction.uncovered).toEqual([{ table: "User", column: "bio", replacement: "null" }]);
+    const book = manifest.schema.description.tables.find((t: { name: string }) => t.name === "Book");
+    expect(book.columns.map((c: { name: string }) => c.name)).not.toContain("edition");
+    const data = decompress(await readFile(join(dir, "snapshots", "changed.ndjson.zst"))).toString("utf8");
+    expect(data).not.toContain("private words");
+  });
+
+  it("a column booksnap cannot carry → exit 5 naming table, column and type, before any row is read", async () => {
+    await db.withClient(async (c) => {
+      await c.query(`CREATE TYPE "Point2" AS (x int, y int)`);
+      await c.query(`ALTER TABLE "Book" ADD COLUMN "spot" "Point2"`);
+      await c.query(`ALTER TABLE "ReadingList" ADD COLUMN "grid" integer[][]`);
+    });
+    const run = await exportFrom(db.url, "--name", "unsupported");
     expect(run.code).toBe(5);
-    expect(run.stderr).toContain("[E_SCHEMA_MISMATCH]");
-    expect(run.stderr).toContain("Book.edition: missing");
-    expect(run.stderr).toContain("User.bio: not known to booksnap");
+    expect(run.stderr).toContain("[E_UNSUPPORTED_COLUMN]");
+    expect(run.stderr).toContain("Book.spot");
+    expect(run.stderr).toContain("ReadingList.grid");
+    expect(await readdir(join(dir, "snapshots")).catch(() => [])).not.toContain("unsupported.manifest.json");
+    await db.withClient(async (c) => {
+      await c.query(`ALTER TABLE "Book" DROP COLUMN "spot"`);
+      await c.query(`ALTER TABLE "ReadingList" DROP COLUMN "grid"`);
+    });
   });
 
   it("SYNC_TIMEOUT_MS is the statement-timeout default and is validated", async () => {

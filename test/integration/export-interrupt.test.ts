@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { presetProjectConfig } from "../../src/config/project-config.js";
 import { InterruptedError } from "../../src/errors.js";
 import { type ExportOptions, exportSnapshot } from "../../src/export/export.js";
 import { runBooksnap } from "../helpers/cli.js";
@@ -43,6 +44,7 @@ describe("Ctrl-C before any row is read (connect, schema check, counts) stops at
     connection: { ...testConnection(url), connectTimeoutMs: 0, statementTimeoutMs: 0, lockTimeoutMs: 0 },
     outDir: dir,
     name,
+    config: presetProjectConfig(),
     redactionKey: null,
   });
 

@@ -4,6 +4,7 @@ import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { Output } from "../../src/cli/output.js";
 import { createProgressReporter } from "../../src/cli/progress.js";
+import { presetProjectConfig } from "../../src/config/project-config.js";
 import { ConnectionError, InterruptedError, OutputError } from "../../src/errors.js";
 import { type ExportOptions, exportSnapshot } from "../../src/export/export.js";
 import { verifySnapshot } from "../../src/verify/verify.js";
@@ -30,6 +31,7 @@ describe("export progress, interruption and a failing disk", () => {
     connection: testConnection(source.db.url),
     outDir: source.work,
     name,
+    config: presetProjectConfig(),
     redactionKey: null,
     fetchRows: 50,
   });

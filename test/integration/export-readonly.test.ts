@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { presetProjectConfig } from "../../src/config/project-config.js";
 import { connect, disconnect } from "../../src/db/connect.js";
 import { exportConnectionSettings, exportSnapshot } from "../../src/export/export.js";
 import { MODEL_NAMES } from "../../src/snapshot/models.js";
@@ -49,6 +50,7 @@ describe("export is read-only in layers and reads one point in time", () => {
         connection: testConnection(source.db.url),
         outDir: source.work,
         name: "during-writes",
+        config: presetProjectConfig(),
         redactionKey: null,
         fetchRows: 5,
       },

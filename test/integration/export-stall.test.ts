@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect } from "../../src/db/connect.js";
+import { copyOutLines } from "../../src/db/copy-out.js";
 import { type BooksnapError, ConnectionError } from "../../src/errors.js";
 import { classifyQueryError } from "../../src/export/query-errors.js";
-import { readInBatches } from "../../src/export/read-model.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
 
 describe("export reads never wait forever", () => {
@@ -25,8 +25,8 @@ describe("export reads never wait forever", () => {
     const ended = new Promise<void>((resolve) => client.once("end", () => resolve()));
     await client.query("BEGIN READ ONLY");
     // A server that stays silent for 30 s, like a stalled network path.
-    const batches = readInBatches(client, { text: "SELECT pg_sleep(30) AS slept", values: [] }, 10, 300);
-    const error = await batches.next().catch((e: unknown) => e);
+    const chunks = copyOutLines(client, "SELECT pg_sleep(30)::text", { silenceTimeoutMs: 300 });
+    const error = await chunks.next().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConnectionError);
     expect((error as ConnectionError).code).toBe("E_TIMEOUT");
     await ended; // the socket was destroyed, so the process can exit

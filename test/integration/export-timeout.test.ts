@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { presetProjectConfig } from "../../src/config/project-config.js";
 import { generateLibrary } from "../../src/dataset/generate.js";
 import { loadLibrary } from "../../src/dataset/load.js";
 import { exportSnapshot } from "../../src/export/export.js";
@@ -33,6 +34,7 @@ describe("export statement timeout", () => {
         connection: { ...testConnection(db.url), statementTimeoutMs: 500 },
         outDir: dir,
         name: "slow-reader",
+        config: presetProjectConfig(),
         redactionKey: null,
         fetchRows: 40,
       },
@@ -45,6 +47,6 @@ describe("export statement timeout", () => {
       },
     );
     expect(Date.now() - started).toBeGreaterThan(1_500);
-    expect(result.manifest.models.Book.count).toBe(400);
+    expect(result.manifest.tables.Book?.count).toBe(400);
   });
 });

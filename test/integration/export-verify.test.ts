@@ -3,7 +3,7 @@ import { mkdir, open, readFile, stat, truncate, writeFile } from "node:fs/promis
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { compress, decompress } from "zstd-napi";
-import { type SnapshotManifest, signManifest } from "../../src/snapshot/manifest.js";
+import { type SnapshotManifestV2 as SnapshotManifest, signManifest } from "../../src/snapshot/manifest.js";
 import { runBooksnap } from "../helpers/cli.js";
 import { useLoadedSource } from "../helpers/export.js";
 
@@ -62,13 +62,13 @@ describe("export then verify (CLI)", () => {
     expect(summary).toMatchObject({
       ok: true,
       name: "lib",
-      formatVersion: 1,
+      formatVersion: 2,
       dataFilePresent: true,
       records: 216,
       counts: { User: 4, Book: 80, ReadingList: 12, BookInReadingList: 120 },
       source: { database: source.db.name, tls: "disable", isolation: "repeatable read, read only" },
       redaction: { mode: "pseudonymised" },
-      filters: { owners: [], referencedBooksAdded: 0 },
+      filters: { owners: [], where: [], addedByReference: {} },
     });
     const human = await runBooksnap(["inspect", `${base}.manifest.json`]);
     expect(human.code).toBe(0);
@@ -139,20 +139,27 @@ describe("export then verify (CLI)", () => {
   it("a re-signed manifest with a wrong count is caught by recounting the records", async () => {
     const copy = await copySnapshot("recount");
     await rewriteManifest(copy, (m) => {
-      m.models.Book.count = 79;
+      // Moved between tables: the total still matches the line count, only recounting tells.
+      (m.tables.Book as { count: number }).count = 79;
+      (m.tables.User as { count: number }).count = 5;
     });
     const run = await runBooksnap(["verify", copy]);
     expect(run.code).toBe(4);
     expect(run.stderr).toContain("[E_COUNT_MISMATCH]");
-    expect(run.stderr).toContain("Book: the data file holds 80 records, the manifest says 79");
+    expect(run.stderr).toContain("User: the data file holds 4 rows, the manifest says 5");
   });
 
   it("a re-signed snapshot with an invalid record names the line, model and field", async () => {
     const copy = await copySnapshot("record");
     const text = decompress(await readFile(`${copy}.ndjson.zst`)).toString("utf8");
     const lines = text.split("\n");
-    const index = lines.findIndex((l) => l.startsWith('{"model":"Book"'));
-    lines[index] = (lines[index] as string).replace(/"pageCount":\d+/, '"pageCount":"many"');
+    const index = lines.findIndex((l) => l.startsWith('["Book",'));
+    const manifest = JSON.parse(await readFile(`${copy}.manifest.json`, "utf8")) as SnapshotManifest;
+    const book = manifest.schema.description.tables.find((t) => t.name === "Book");
+    const position = book?.columns.findIndex((c) => c.name === "pageCount") ?? -1;
+    const row = (JSON.parse(lines[index] as string) as [string, unknown[]])[1];
+    row[position] = "many";
+    lines[index] = `["Book",${JSON.stringify(row)}]`;
     const damaged = compress(Buffer.from(lines.join("\n"), "utf8"));
     await writeFile(`${copy}.ndjson.zst`, damaged);
     await rewriteManifest(copy, (m) => {
@@ -164,7 +171,7 @@ describe("export then verify (CLI)", () => {
     expect(run.code).toBe(4);
     const { error } = JSON.parse(run.stdout);
     expect(error.code).toBe("E_RECORD_INVALID");
-    expect(error.details).toMatchObject({ line: index + 1, model: "Book", field: "pageCount" });
+    expect(error.details).toMatchObject({ line: index + 1, table: "Book", field: "pageCount" });
     expect(error.message).toContain(`Line ${index + 1} (Book): pageCount`);
   });
 });

@@ -130,7 +130,7 @@ describe("replace import and tables booksnap does not copy", () => {
       },
     );
     expect(questions).toHaveLength(1);
-    expect(questions[0]).toContain("3 book(s)");
+    expect(questions[0]).toContain("3 Book row(s)");
     expect(questions[0]).toContain("public.Review: 3 row(s) deleted");
     expect(questions[0]).toContain("public.Loan: 2 row(s) changed");
     expect(summary.dependents).toEqual(expectedDependents);

@@ -2,7 +2,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { importSnapshot } from "../../src/import/import.js";
-import { READABLE_FORMAT_VERSIONS } from "../../src/snapshot/manifest.js";
+import { READABLE_FORMAT_VERSIONS, requireFormat1 } from "../../src/snapshot/manifest.js";
 import { resolveSnapshotPaths } from "../../src/snapshot/paths.js";
 import { loadManifest } from "../../src/verify/data-file.js";
 import { createTestDatabase } from "../helpers/db.js";
@@ -30,7 +30,7 @@ const cleanup = useCleanup();
 describe("offline replay fixtures", () => {
   it.each(FIXTURES)("%s replays into a fresh database with exactly its content", async (name) => {
     const paths = resolveSnapshotPaths(join(FIXTURE_DIR, name));
-    const manifest = await loadManifest(paths);
+    const manifest = requireFormat1(await loadManifest(paths), "fixture");
     // Committed fixtures are the "older format" snapshots: whatever the current version, they must keep importing.
     expect(READABLE_FORMAT_VERSIONS).toContain(manifest.formatVersion);
     const db = await createTestDatabase();

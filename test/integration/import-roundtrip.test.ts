@@ -27,7 +27,14 @@ describe("import round trip", () => {
       importDeps(),
     );
     expect(summary.user).toEqual({ id: devId, email: "dev@example.com", created: false });
-    expect(summary.models.Book).toEqual({ inSnapshot: 120, imported: 120, skipped: 0, rejected: 0 });
+    expect(summary.models.Book).toEqual({
+      inSnapshot: 120,
+      imported: 120,
+      skipped: 0,
+      alreadyPresent: 0,
+      conflicting: 0,
+      rejected: 0,
+    });
     expect(summary.models.BookInReadingList?.imported).toBe(manifest.models.BookInReadingList.count);
     expect(summary.verification.Book?.comparedWith).toBe("manifest");
     expect(summary.batches).toBeGreaterThan(3);

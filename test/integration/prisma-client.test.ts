@@ -67,7 +67,7 @@ describe("generated Prisma client against the migrated database", () => {
         description: null,
         visibility: "UNLISTED",
         type: "FAVORITES_YEAR",
-        year: 2024,
+        year: "2024",
         coverImage: "https://img/l.jpg",
       },
     });

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateLibrary } from "../../src/dataset/generate.js";
 import { sha256Hex } from "../../src/snapshot/canonical.js";
-import { type SnapshotManifest, signManifest } from "../../src/snapshot/manifest.js";
+import { type SnapshotManifestV1 as SnapshotManifest, signManifest } from "../../src/snapshot/manifest.js";
 import { MODEL_NAMES } from "../../src/snapshot/models.js";
 import { type WrittenSnapshot, writeSnapshot } from "../../src/snapshot/snapshot-writer.js";
 import { contentDump, createPreparedTarget, makeSnapshot } from "../fault/targets.js";

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { BooksnapError } from "../../src/errors.js";
 import { assertCompleteRead, assertResumable } from "../../src/import/preflight.js";
 import type { StagingCheckpoint } from "../../src/import/staging.js";
-import type { SnapshotManifest } from "../../src/snapshot/manifest.js";
+import type { SnapshotManifestV1 as SnapshotManifest } from "../../src/snapshot/manifest.js";
 
 /**
  * The two checks on a staging checkpoint: a resume must continue the very same import, and a

@@ -5,7 +5,7 @@ import {
   manifestChecksum,
   manifestCounts,
   parseManifest,
-  type SnapshotManifest,
+  type SnapshotManifestV1 as SnapshotManifest,
   signManifest,
 } from "../../src/snapshot/manifest.js";
 
@@ -67,9 +67,9 @@ describe("parseManifest", () => {
   });
 
   it("refuses a format version it cannot read, saying which it reads", () => {
-    const error = refusal(variant((m) => (m.formatVersion = 2)));
+    const error = refusal(variant((m) => ((m as { formatVersion: number }).formatVersion = 3)));
     expect(error.code).toBe("E_FORMAT_VERSION");
-    expect(error.message).toBe("Snapshot format version 2 is not supported by this booksnap (reads 1)");
+    expect(error.message).toBe("Snapshot format version 3 is not supported by this booksnap (reads 1, 2)");
     expect(error.hint).toMatch(/Upgrade booksnap/);
   });
 

@@ -20,7 +20,7 @@ import {
   redactionKeyId,
   resolveRedactionKey,
 } from "../../src/config/redaction-key.js";
-import { pseudonymise } from "../../src/export/redact.js";
+import { keyedDigest } from "../../src/redact/pseudonym.js";
 
 /** The redaction key: generated per user, kept private, never a constant of the code. */
 let root: string;
@@ -52,8 +52,8 @@ describe("redaction key", () => {
     const b = await resolveRedactionKey(envFor(join(root, "b")));
     expect(a.key).not.toBe(b.key);
     expect(a.keyId).not.toBe(b.keyId);
-    expect(pseudonymise(a.key, "email", "alice@example.com")).not.toBe(
-      pseudonymise(b.key, "email", "alice@example.com"),
+    expect(keyedDigest(a.key, "User.email", "alice@example.com")).not.toBe(
+      keyedDigest(b.key, "User.email", "alice@example.com"),
     );
   });
 

@@ -1,0 +1,46 @@
+import type { ColumnType } from "../schema/description.js";
+
+/**
+ * SQL building blocks of the export queries. Row rendering itself (the format-2 value encoding)
+ * belongs to src/schema/values: re-exported here so export code has one place to import from.
+ */
+export { arrayShapeViolationsSql, EXPORT_SESSION_SETTINGS, rowJsonSql } from "../schema/value-encoding.js";
+
+export const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;
+/** A standard-conforming string literal (the export session keeps standard_conforming_strings on). */
+export const quoteLiteral = (value: string): string => `'${value.replace(/'/g, "''")}'`;
+
+const BASE_TYPES: Record<Exclude<ColumnType["kind"], "enum">, string> = {
+  text: "text",
+  int2: "smallint",
+  int4: "integer",
+  int8: "bigint",
+  numeric: "numeric",
+  float4: "real",
+  float8: "double precision",
+  bool: "boolean",
+  timestamp: "timestamp",
+  timestamptz: "timestamptz",
+  date: "date",
+  time: "time",
+  timetz: "timetz",
+  interval: "interval",
+  uuid: "uuid",
+  json: "json",
+  jsonb: "jsonb",
+  bytea: "bytea",
+};
+
+/**
+ * The SQL type a scalar value of `type` is cast to in a comparison: the carried base type
+ * (a domain compares as its base type), char(n) as bpchar (blank-insensitive, as the column
+ * compares), an enum by its schema-qualified name (enums compare by label order).
+ */
+export function scalarSqlType(type: ColumnType, schema: string): string {
+  if (type.kind === "enum") {
+    const name = type.enumName ?? "";
+    return name.includes(".") ? name : `${quoteIdent(schema)}.${quoteIdent(name)}`;
+  }
+  if (type.kind === "text" && type.fixedLength) return "bpchar";
+  return BASE_TYPES[type.kind];
+}
