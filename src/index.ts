@@ -2,6 +2,12 @@
  * booksnap's public API. The CLI uses only what is exported here; so can scripts and tests.
  */
 
+export {
+  CHECK_APPLICATION_NAME,
+  type CheckOptions,
+  type CheckResult,
+  checkSnapshot,
+} from "./check.js";
 export { runCli } from "./cli/main.js";
 export type { ProgressCallback, ProgressUpdate } from "./cli/progress.js";
 export {
@@ -72,6 +78,18 @@ export * from "./schema/description.js";
 export { schemaFingerprint } from "./schema/fingerprint.js";
 export { type IntrospectionResult, type IntrospectOptions, introspectSchema } from "./schema/introspect.js";
 export { orderTables } from "./schema/order.js";
+export {
+  type ColumnAction,
+  type CompareOptions,
+  type CompatibilityCode,
+  type CompatibilityEntry,
+  type CompatibilityReport,
+  compareSchemas,
+  DEFAULT_COMPARE_OPTIONS,
+  type RecordRule,
+  type TableCompatibility,
+  type Verdict,
+} from "./schema/compatibility.js";
 export {
   defaultIdentityPath,
   type GeneratedKey,

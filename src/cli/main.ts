@@ -1,4 +1,5 @@
 import yargs, { type CommandModule } from "yargs";
+import { checkCommand } from "../commands/check.js";
 import { demoCommand } from "../commands/demo.js";
 import { exportCommand } from "../commands/export.js";
 import { importCommand } from "../commands/import.js";
@@ -36,6 +37,7 @@ export type CommandFactory = (ctx: CommandContext) => CommandModule<object, any>
 export const COMMANDS: readonly CommandFactory[] = [
   exportCommand,
   importCommand,
+  checkCommand,
   verifyCommand,
   inspectCommand,
   listCommand,
@@ -89,7 +91,7 @@ export async function runCli(rawArgv: readonly string[], io: CliIo): Promise<num
     .help()
     .alias("h", "help")
     .epilogue(
-      "Exit codes: 0 ok, 1 unexpected, 2 usage/refused, 3 connection, 4 snapshot integrity, 5 schema mismatch, 6 rejected records, 7 verification failed, 8 conflict, 9 output IO, 10 snapshot store, 130 interrupted.",
+      "Exit codes: 0 ok, 1 unexpected, 2 usage/refused, 3 connection, 4 snapshot integrity, 5 schema mismatch (check: refused), 6 rejected records (check: some would be), 7 verification failed, 8 conflict, 9 output IO, 10 snapshot store, 130 interrupted.",
     )
     .wrap(Math.min(110, (io.stdout as { columns?: number }).columns ?? 100))
     .exitProcess(false)

@@ -22,6 +22,7 @@ export const VERDICTS: readonly Verdict[] = ["ok", "adapt", "records-rejected", 
 
 /** Stable codes of report entries (documented in docs/compatibility.md; scripts may rely on them). */
 export type CompatibilityCode =
+  | "NO_TABLE_IN_TARGET"
   | "TABLE_IDENTICAL"
   | "TABLE_ONLY_IN_SNAPSHOT"
   | "TABLE_ONLY_IN_TARGET"
@@ -39,6 +40,7 @@ export type CompatibilityCode =
   | "TYPE_WIDENED"
   | "TYPE_TEXT_UNPADDED"
   | "TYPE_ENUM_TO_TEXT"
+  | "TYPE_TO_TEXT"
   | "TYPE_TIME_ZONE_UTC"
   | "TYPE_JSON_NORMALISED"
   | "TYPE_DOMAIN_CHANGED"
@@ -56,7 +58,8 @@ export type CompatibilityCode =
 export interface CompatibilityEntry {
   code: CompatibilityCode;
   verdict: Verdict;
-  table: string;
+  /** The table the entry is about; absent for a finding about the whole schema. */
+  table?: string;
   /** The column the entry is about, when it is about one. */
   column?: string;
   /** One human sentence (plain text: the CLI escapes it when printing). */
@@ -164,6 +167,13 @@ export function compareSchemas(
     const table = compareTable(fromTable, toTable, { snapshot, target, options, snapshotTables });
     tables.push(table.plan);
     entries.push(...table.entries);
+  }
+  if (snapshot.tables.length > 0 && tables.length === 0) {
+    entries.push({
+      code: "NO_TABLE_IN_TARGET",
+      verdict: "refuse",
+      message: `none of the snapshot's tables is in the target's schema ${target.schema}: create them first (your app's migrations, or booksnap prepare)`,
+    });
   }
   const untouchedTables = target.tables.map((t) => t.name).filter((name) => !snapshotTables.has(name));
   for (const name of untouchedTables) {

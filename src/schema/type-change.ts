@@ -19,6 +19,7 @@ export type TypeChangeCode =
   | "TYPE_WIDENED"
   | "TYPE_TEXT_UNPADDED"
   | "TYPE_ENUM_TO_TEXT"
+  | "TYPE_TO_TEXT"
   | "TYPE_TIME_ZONE_UTC"
   | "TYPE_JSON_NORMALISED"
   | "TYPE_DOMAIN_CHANGED"
@@ -67,36 +68,45 @@ function compareScalars(from: ColumnType, to: ColumnType, enumLabels: readonly s
   const toInt = INTEGER_RANK[to.kind];
   if (fromInt !== undefined && toInt !== undefined) {
     return fromInt < toInt
-      ? cast("TYPE_WIDENED", `${from.kind} → ${to.kind} is a lossless widening`)
-      : refuse("TYPE_NARROWED", `${from.kind} → ${to.kind} can overflow`);
+      ? cast("TYPE_WIDENED", `${from.sql} → ${to.sql} is a lossless widening`)
+      : refuse("TYPE_NARROWED", `${from.sql} → ${to.sql} can overflow`);
   }
   if (fromInt !== undefined && to.kind === "numeric") {
     const digits = INTEGER_DIGITS[from.kind] ?? 0;
     const room = to.precision === undefined ? Number.POSITIVE_INFINITY : to.precision - (to.scale ?? 0);
     return room >= digits
-      ? cast("TYPE_WIDENED", `${from.kind} → ${to.sql} holds every ${from.kind} exactly`)
+      ? cast("TYPE_WIDENED", `${from.sql} → ${to.sql} holds every value exactly`)
       : refuse(
           "TYPE_NARROWED",
-          `${to.sql} has room for ${room} digits before the point, ${from.kind} needs ${digits}`,
+          `${to.sql} has room for ${room} digits before the point, ${from.sql} needs ${digits}`,
         );
   }
   if (fromInt !== undefined && (to.kind === "float4" || to.kind === "float8")) {
     return FLOAT_EXACT_INTEGERS[to.kind]?.includes(from.kind)
-      ? cast("TYPE_WIDENED", `${from.kind} → ${to.kind} holds every ${from.kind} exactly`)
-      : refuse("TYPE_NARROWED", `${to.kind} cannot hold every ${from.kind} exactly`);
+      ? cast("TYPE_WIDENED", `${from.sql} → ${to.sql} holds every value exactly`)
+      : refuse("TYPE_NARROWED", `${to.sql} cannot hold every ${from.sql} value exactly`);
   }
   if (from.kind === "float4" && to.kind === "float8") {
     return cast("TYPE_WIDENED", "float4 → float8 holds every float4 exactly (its text may show more digits)");
   }
   if (from.kind === "enum" && to.kind === "text") return enumToText(to, enumLabels);
-  if (from.kind === "uuid" && to.kind === "text") {
-    return to.length === undefined || to.length >= 36
-      ? cast("TYPE_WIDENED", "uuid → text keeps the canonical 36-character form")
-      : refuse("TYPE_NARROWED", `a uuid has 36 characters, ${to.sql} holds ${to.length}`);
+  if (to.kind === "text" && !to.fixedLength) {
+    const longest = longestText(from);
+    if (longest !== undefined) {
+      return to.length === undefined || to.length >= longest
+        ? cast(
+            "TYPE_TO_TEXT",
+            `${from.sql} → ${to.sql}: each value is stored as its canonical text (e.g. 2024 → '2024')`,
+          )
+        : refuse(
+            "TYPE_NARROWED",
+            `${from.sql} values can have ${longest} characters, ${to.sql} holds ${to.length}`,
+          );
+    }
   }
   if (isTimestamp(from.kind) && isTimestamp(to.kind)) return timestamps(from, to);
   if (from.kind === "date" && isTimestamp(to.kind)) {
-    return cast("TYPE_WIDENED", `date → ${to.kind}: each date becomes its midnight (UTC)`);
+    return cast("TYPE_WIDENED", `date → ${to.sql}: each date becomes its midnight (UTC)`);
   }
   if (from.kind === "json" && to.kind === "jsonb") {
     return cast(
@@ -201,6 +211,31 @@ function enumToText(to: ColumnType, labels: readonly string[]): TypeChange {
     return refuse("TYPE_NARROWED", `an enum label has ${longest} characters, ${to.sql} holds ${to.length}`);
   }
   return cast("TYPE_ENUM_TO_TEXT", `enum → ${to.sql}: each value is stored as its label`);
+}
+
+/**
+ * Types whose text output is canonical (one text per value, independent of session settings),
+ * with the longest text they print (unbounded numeric: infinite). Others (bool, timestamps, json…)
+ * have no single text form booksnap would choose for the app, so → text is refused.
+ */
+function longestText(type: ColumnType): number | undefined {
+  switch (type.kind) {
+    case "int2":
+      return 6; // -32768
+    case "int4":
+      return 11; // -2147483648
+    case "int8":
+      return 20; // -9223372036854775808
+    case "uuid":
+      return 36;
+    case "numeric":
+      // sign, digits, zeros of a negative scale, point, leading zero; NaN/Infinity are shorter.
+      return type.precision === undefined
+        ? Number.POSITIVE_INFINITY
+        : type.precision + Math.max(0, -(type.scale ?? 0)) + 3;
+    default:
+      return undefined;
+  }
 }
 
 const isTimestamp = (kind: ScalarKind) => kind === "timestamp" || kind === "timestamptz";

@@ -145,7 +145,16 @@ describe("compareSchemas: column types (value rules: every snapshot value has on
     ["json", "jsonb", "TYPE_JSON_NORMALISED", "adapt"],
     ["jsonb", "json", "TYPE_WIDENED", "adapt"],
     ["text", "json", "TYPE_INCOMPATIBLE", "refuse"],
-    ["uuid", "text", "TYPE_WIDENED", "adapt"],
+    ["uuid", "text", "TYPE_TO_TEXT", "adapt"],
+    ["int4", "text", "TYPE_TO_TEXT", "adapt"], // the real app's ReadingList.year: Int in format 1, TEXT now
+    ["int8", "varchar20", "TYPE_TO_TEXT", "adapt"], // -9223372036854775808 has 20 characters
+    ["int4", "varchar5", "TYPE_NARROWED", "refuse"],
+    ["numeric", "text", "TYPE_TO_TEXT", "adapt"],
+    ["numeric", "varchar40", "TYPE_NARROWED", "refuse"],
+    ["numeric12_2", "varchar20", "TYPE_TO_TEXT", "adapt"],
+    ["int4", "char10", "TYPE_INCOMPATIBLE", "refuse"],
+    ["bool", "text", "TYPE_INCOMPATIBLE", "refuse"],
+    ["ts3", "text", "TYPE_INCOMPATIBLE", "refuse"],
     ["uuid", "varchar5", "TYPE_NARROWED", "refuse"],
     ["text", "uuid", "TYPE_INCOMPATIBLE", "refuse"],
     ["bool", "int4", "TYPE_INCOMPATIBLE", "refuse"],
@@ -372,6 +381,17 @@ describe("compareSchemas: tables", () => {
       ["TABLE_ONLY_IN_TARGET", "ok", "Tag"],
     ]);
     expect(report.tables.map((x) => x.table)).toEqual(["User"]);
+  });
+
+  it("no table of the snapshot in the target (an empty database): refused", () => {
+    const report = compareSchemas(schema([users, books]), schema([tags]));
+    expect(report.verdict).toBe("refuse");
+    expect(report.entries.map((e) => [e.code, e.verdict, e.table ?? null])).toEqual([
+      ["TABLE_ONLY_IN_SNAPSHOT", "adapt", "User"],
+      ["TABLE_ONLY_IN_SNAPSHOT", "adapt", "Book"],
+      ["NO_TABLE_IN_TARGET", "refuse", null],
+      ["TABLE_ONLY_IN_TARGET", "ok", "Tag"],
+    ]);
   });
 
   it("tables follow the snapshot's order whatever the target's order", () => {
