@@ -127,7 +127,7 @@ describe("the app's current schema: export → verify → import, exact, with no
 
     const expected = await source.withClient(comparable);
     expect(Object.values(expected).map((rows) => rows.length)).toEqual([5, 5, 6, 1]);
-    const actual = await target.withClient(async (c) => {
+    const actual = await target.withClient(async (c): Promise<Record<string, TextRow[]>> => {
       const all = await comparable(c);
       // Someone else's book stays, untouched, and is not part of the comparison.
       const other = all.Book?.filter((b) => b.isbn13 === "9999999999999") ?? [];
