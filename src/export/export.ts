@@ -16,7 +16,7 @@ import { describeLocation, parseDatabaseUrl } from "../db/url.js";
 import { ConnectionError, InterruptedError, UsageError } from "../errors.js";
 import { removeAbandonedTempFiles } from "../fs/temp-files.js";
 import { planRedaction, type RedactionPlan } from "../redact/plan.js";
-import { createRowRedactor, type RowRedactor } from "../redact/row-redactor.js";
+import { createRowRedactor, type RowRedactor, redactColumnValue } from "../redact/row-redactor.js";
 import { formatSuggestedRules, type UncoveredColumn } from "../redact/uncovered.js";
 import type { SchemaDescription } from "../schema/description.js";
 import { introspectSchema } from "../schema/introspect.js";
@@ -29,7 +29,7 @@ import { classifyQueryError } from "./query-errors.js";
 import { readAhead } from "./read-ahead.js";
 import { DEFAULT_PAGE_ROWS } from "./read-rendered.js";
 import { EXPORT_SESSION_SETTINGS, quoteIdent } from "./row-sql.js";
-import { parseOwnerRefs } from "./selection.js";
+import { type OwnerRef, parseOwnerRefs } from "./selection.js";
 import { type OwnerScope, type SubsetSelection, selectSubset } from "./subset.js";
 import { tableRows, unsupportedColumnsError } from "./table-rows.js";
 import { parseWherePredicates } from "./where-predicate.js";
@@ -177,7 +177,18 @@ export async function exportSnapshot(options: ExportOptions, deps: ExportDeps): 
     });
     const createdAt = deps.now();
     const selection = await step("selecting the subset", () =>
-      selectSubset(client, description, { owners: ownerScope(config), ownerRefs, where }),
+      selectSubset(client, description, { owners: ownerScope(config), ownerRefs, where }).catch(
+        (error: unknown) => {
+          // An --owner id that is not a value of the id column's type (e.g. "abc" for an integer key).
+          const sqlstate = (error as { code?: unknown }).code;
+          if (sqlstate !== "22P02" && sqlstate !== "22003") throw error;
+          throw new UsageError(`--owner: ${(error as Error).message}`, {
+            code: "E_BAD_OWNER",
+            hint: `Owner ids are values of ${config.owners?.table}.${config.owners?.idColumn}; check the --owner values.`,
+            cause: error,
+          });
+        },
+      ),
     );
     const totals = await step("counting rows", () => countRows(client, description, selection));
     const total = Object.values(totals).reduce((a, b) => a + b, 0);
@@ -212,8 +223,7 @@ export async function exportSnapshot(options: ExportOptions, deps: ExportDeps): 
         },
         schema: description,
         filters: {
-          // Redacting: owners by id (a key, kept), never by an email in clear.
-          owners: keyId && selection ? selection.owners.map((o) => o.id) : ownerRefs.map((r) => r.given),
+          owners: recordedOwners(ownerRefs, selection, description, config, options.redactionKey),
           where: where.map((w) => ({ table: w.table, predicate: w.predicate })),
           addedByReference: selection?.addedByReference ?? {},
         },
@@ -291,6 +301,28 @@ function planExportRedaction(
     uncovered: plan.uncovered,
     suggestedRules: formatSuggestedRules(plan.uncovered, config.origin),
   };
+}
+
+/**
+ * The --owner values as the manifest records them: as given, except that when redacting an email
+ * becomes the pseudonym of the stored address (what the owner's row holds in the snapshot).
+ */
+function recordedOwners(
+  refs: readonly OwnerRef[],
+  selection: SubsetSelection | null,
+  description: SchemaDescription,
+  config: ProjectConfig,
+  key: string | null,
+): string[] {
+  const owners = config.owners;
+  const table = owners ? description.tables.find((t) => t.name === owners.table) : undefined;
+  return refs.map((ref) => {
+    if (ref.kind !== "email" || key === null || !owners?.emailColumn || !table) return ref.given;
+    const stored =
+      selection?.owners.find((o) => o.email?.toLowerCase() === ref.email.toLowerCase())?.email ?? ref.email;
+    const value = redactColumnValue(table, config.redaction, key, owners.emailColumn, stored, description);
+    return typeof value === "string" ? value : "(redacted)";
+  });
 }
 
 /** The configured owners table as the subset selection needs it (null: no owners, --owner refused). */

@@ -4,7 +4,12 @@ import type { ColumnType } from "../schema/description.js";
  * SQL building blocks of the export queries. Row rendering itself (the format-2 value encoding)
  * belongs to src/schema/values: re-exported here so export code has one place to import from.
  */
-export { arrayShapeViolationsSql, EXPORT_SESSION_SETTINGS, rowJsonSql } from "../schema/value-encoding.js";
+export {
+  arrayShapeViolationsSql,
+  EXPORT_SESSION_SETTINGS,
+  rowJsonSql,
+  unsupportedArrayValueError,
+} from "../schema/values.js";
 
 export const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;
 /** A standard-conforming string literal (the export session keeps standard_conforming_strings on). */

@@ -1,11 +1,11 @@
 import type pg from "pg";
 import { NullRowError } from "../db/copy-out.js";
-import { SchemaError } from "../errors.js";
+import { SchemaError, type UnsupportedValueError } from "../errors.js";
 import type { RowRedactor } from "../redact/row-redactor.js";
 import type { TableDescription, UnsupportedColumn } from "../schema/description.js";
 import type { RowChunk } from "../snapshot/format2-writer.js";
 import { readRendered } from "./read-rendered.js";
-import { arrayShapeViolationsSql, quoteIdent } from "./row-sql.js";
+import { arrayShapeViolationsSql, quoteIdent, unsupportedArrayValueError } from "./row-sql.js";
 
 export interface TableReadSettings {
   schema: string;
@@ -57,32 +57,26 @@ function redactLines(bytes: Buffer, redactor: RowRedactor): Buffer {
 
 /**
  * A row holds an array format 2 cannot carry exactly (multi-dimensional, or not 1-based): the
- * row guard made it NULL. Finds which columns, so the error names them (never mangled).
+ * row guard made it NULL. Finds the row and its columns, so the error names them (never mangled).
  */
 async function unsupportedValueError(
   client: pg.Client,
   table: TableDescription,
   settings: TableReadSettings,
-): Promise<SchemaError> {
+): Promise<UnsupportedValueError> {
   const violations = arrayShapeViolationsSql(table, "t");
   const where = [settings.filter ? `(${settings.filter})` : "", `cardinality(${violations}) > 0`]
     .filter((c) => c !== "")
     .join(" AND ");
+  const key = table.primaryKey.map((c) => `t.${quoteIdent(c)}::text AS ${quoteIdent(`key_${c}`)}`);
   const { rows } = await client
-    .query<{ columns: string[] }>(
-      `SELECT ${violations} AS columns FROM ${quoteIdent(settings.schema)}.${quoteIdent(table.name)} t WHERE ${where} LIMIT 1`,
+    .query<Record<string, unknown> & { columns: string[] }>(
+      `SELECT ${[`${violations} AS columns`, ...key].join(", ")} FROM ${quoteIdent(settings.schema)}.${quoteIdent(table.name)} t WHERE ${where} LIMIT 1`,
     )
-    .catch(() => ({ rows: [] as { columns: string[] }[] }));
-  const columns = rows[0]?.columns ?? [];
-  const named = columns.length > 0 ? columns.map((c) => `${table.name}.${c}`).join(", ") : table.name;
-  return new SchemaError(
-    "E_UNSUPPORTED_VALUE",
-    `${named} holds a multi-dimensional or non-1-based array, which snapshot format 2 cannot carry exactly; no snapshot was written`,
-    {
-      hint: "Store one-dimensional arrays starting at index 1, or leave the table out (tables.exclude in booksnap.config.json).",
-      details: { table: table.name, columns },
-    },
-  );
+    .catch(() => ({ rows: [] as Array<Record<string, unknown> & { columns: string[] }> }));
+  const row = rows[0];
+  const keyValues = Object.fromEntries(table.primaryKey.map((c) => [c, row?.[`key_${c}`]]));
+  return unsupportedArrayValueError(table.name, row?.columns ?? [], row ? keyValues : {});
 }
 
 /** Columns booksnap cannot carry: refused before any row is read. */

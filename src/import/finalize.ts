@@ -131,14 +131,6 @@ export async function finalizeImport(
   plan: FinalPlan,
   beforeCommit?: (outcome: FinalOutcome) => void,
 ): Promise<FinalOutcome> {
-  if (process.env.BOOKSNAP_DEBUG_SQL) {
-    const original = client.query.bind(client) as (...args: unknown[]) => Promise<unknown>;
-    (client as unknown as { query: unknown }).query = (...args: unknown[]) =>
-      (original(...args) as Promise<unknown>).catch((e: Error) => {
-        console.error("SQL FAILED:", typeof args[0] === "string" ? args[0] : args[0], e.message);
-        throw e;
-      });
-  }
   await client.query("BEGIN");
   try {
     await client.query(`SET LOCAL statement_timeout = ${Math.trunc(plan.statementTimeoutMs)}`);

@@ -1,7 +1,7 @@
 import { createHash, type Hash } from "node:crypto";
 import { SnapshotIntegrityError } from "../errors.js";
 import type { ColumnDescription, ForeignKeyDescription, TableDescription } from "../schema/description.js";
-import { validateValue } from "../schema/value-encoding.js";
+import { compileValidator, type ValueValidator } from "../schema/values.js";
 import type { RawLine } from "../snapshot/data-reader.js";
 import { carriedColumns } from "../snapshot/description-schema.js";
 import type { SnapshotManifestV2 } from "../snapshot/manifest.js";
@@ -29,7 +29,8 @@ interface TablePlan {
   references: { fk: ForeignKeyDescription; positions: number[]; target: string; targetColumns: string }[];
   /** Column lists of this table other rows reference ("a,b"), with their positions. */
   referenced: { columns: string; positions: number[] }[];
-  enumLabels: (ReadonlySet<string> | undefined)[];
+  /** One compiled validator per column (enum labels included). */
+  validators: ValueValidator[];
 }
 
 /**
@@ -88,11 +89,7 @@ export class RowContentChecker {
           columns: list,
           positions: list.split(",").map(position),
         })),
-        enumLabels: columns.map((c) =>
-          c.type.kind === "enum" && c.type.enumName !== undefined
-            ? new Set(enums[c.type.enumName] ?? [])
-            : undefined,
-        ),
+        validators: columns.map((c) => compileValidator(c.type, enums)),
       });
       this.digests.set(table.name, { hash: createHash("sha256"), count: 0 });
     });
@@ -123,21 +120,8 @@ export class RowContentChecker {
           );
         return;
       }
-      const reason = validateValue(column.type, value);
+      const reason = (plan.validators[i] as ValueValidator)(value);
       if (reason) throw fail("E_RECORD_INVALID", lineNumber, plan.table.name, `${column.name}: ${reason}`);
-      const labels = plan.enumLabels[i];
-      if (labels) {
-        for (const label of column.type.array ? (value as unknown[]) : [value]) {
-          if (label !== null && !labels.has(label as string)) {
-            throw fail(
-              "E_RECORD_INVALID",
-              lineNumber,
-              plan.table.name,
-              `${column.name}: ${JSON.stringify(label)} is not a label of enum ${column.type.enumName}`,
-            );
-          }
-        }
-      }
     });
     this.checkKey(lineNumber, plan, row);
     this.checkReferences(lineNumber, plan, row);

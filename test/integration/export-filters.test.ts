@@ -68,8 +68,8 @@ describe("export --owner and PII redaction", () => {
     expect(ids(records.BookInReadingList)).toContain(1000);
     expect(records.BookInReadingList).toHaveLength(11);
     expect(result.manifest.filters).toEqual({
-      // Redacting: the owner by id (a key, kept), never the email given.
-      owners: ["1"],
+      // The pseudonym of the stored address (matched case-insensitively), as in the User row.
+      owners: [records.User.find((u) => u.id === 1)?.email],
       where: [],
       // Book 3 (in user 1's list) and its owner, user 3.
       addedByReference: { Book: 1, User: 1 },
