@@ -35,7 +35,11 @@ export type TextRow = Record<string, string | null>;
  * Rows of `sql` with every value as PostgreSQL's own text output (no parsing in JavaScript, so
  * bigint, numeric, json text and arrays compare exactly, and NULL stays distinct from '{}').
  */
-export async function textRows(client: pg.ClientBase, sql: string, values: unknown[] = []): Promise<TextRow[]> {
+export async function textRows(
+  client: pg.ClientBase,
+  sql: string,
+  values: unknown[] = [],
+): Promise<TextRow[]> {
   const { rows } = await client.query<TextRow>({
     text: sql,
     values,

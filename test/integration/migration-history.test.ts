@@ -107,7 +107,11 @@ async function devDatabase(state: number): Promise<TestDatabase> {
 }
 
 /** Rows of `table` keyed by natural key, the named columns as text. */
-async function keyedRows(client: pg.ClientBase, table: string, columns: string[]): Promise<Map<string, TextRow>> {
+async function keyedRows(
+  client: pg.ClientBase,
+  table: string,
+  columns: string[],
+): Promise<Map<string, TextRow>> {
   const spec = KEYS[table];
   if (!spec) throw new Error(`no natural key for ${table}`);
   await fixSession(client);
@@ -120,7 +124,10 @@ async function keyedRows(client: pg.ClientBase, table: string, columns: string[]
 }
 
 /** The value PostgreSQL gives a column left out of an INSERT, when it is a constant (else undefined). */
-async function constantDefault(client: pg.ClientBase, expression: string | null): Promise<string | null | undefined> {
+async function constantDefault(
+  client: pg.ClientBase,
+  expression: string | null,
+): Promise<string | null | undefined> {
   if (expression === null) return null;
   if (/CURRENT_TIMESTAMP|now\(\)|nextval|random|gen_random/i.test(expression)) return undefined;
   await fixSession(client);
@@ -160,7 +167,9 @@ async function checkTable(
         const hit = rule.rule === "null-not-allowed" ? value === null : rule.values.includes(String(value));
         if (!hit) continue;
         expectedRejected += 1;
-        expect(actual.has(key), `${where}: ${plan.table} ${key} should be rejected (${rule.rule})`).toBe(false);
+        expect(actual.has(key), `${where}: ${plan.table} ${key} should be rejected (${rule.rule})`).toBe(
+          false,
+        );
         expected.delete(key);
       }
     } else if (rule.rule === "unique-added") {
