@@ -2,6 +2,7 @@ import { dirname, resolve } from "node:path";
 import { createInterface } from "node:readline/promises";
 import type { CommandModule } from "yargs";
 import { appendAuditRecord } from "../audit.js";
+import { type ConfigArgs, resolveConfigOption, withConfigOption } from "../cli/config-option.js";
 import { type ConnectionArgs, resolveConnection, withConnectionOptions } from "../cli/connection-options.js";
 import type { CommandContext } from "../cli/context.js";
 import {
@@ -23,7 +24,7 @@ import { REJECTS_SUFFIX, resolveSnapshotPaths } from "../snapshot/paths.js";
 import { isStoreUrl } from "../store/s3-url.js";
 import { assertWritableDir } from "../writable-dir.js";
 
-interface ImportArgs extends ConnectionArgs, StoreArgs, DecryptionArgs {
+interface ImportArgs extends ConnectionArgs, StoreArgs, DecryptionArgs, ConfigArgs {
   snapshot?: string;
   "allow-remote-target": boolean;
   mode: "replace" | "merge";
@@ -57,15 +58,17 @@ export const importCommand = (ctx: CommandContext): CommandModule<object, Import
   command: "import [snapshot]",
   describe: "Load a snapshot into your development database (validated, resumable, all-or-nothing, verified)",
   builder: (y) =>
-    withDecryptionOptions(
-      withStoreOptions(
-        withConnectionOptions(
-          y.positional("snapshot", {
-            type: "string",
-            describe:
-              "The snapshot: <name>.manifest.json or .ndjson.zst path, or s3://bucket/prefix/<name|latest>",
-          }),
-          "target",
+    withConfigOption(
+      withDecryptionOptions(
+        withStoreOptions(
+          withConnectionOptions(
+            y.positional("snapshot", {
+              type: "string",
+              describe:
+                "The snapshot: <name>.manifest.json or .ndjson.zst path, or s3://bucket/prefix/<name|latest>",
+            }),
+            "target",
+          ),
         ),
       ),
     )
@@ -138,7 +141,7 @@ export const importCommand = (ctx: CommandContext): CommandModule<object, Import
         choices: ["refuse", "tolerate"] as const,
         default: "refuse" as const,
         describe:
-          "tolerate: drop snapshot fields the target lacks; new target columns must be nullable or have defaults",
+          "tolerate: adapt as the compatibility report says (drop snapshot-only columns, fill new ones by default, cast lossless type changes); refuse: stop on any such adaptation. Records the target cannot hold go to the dead-letter file either way; what cannot be adapted is always refused ('booksnap check' prints the report)",
       })
       .option("statement-timeout", {
         type: "number",
@@ -223,6 +226,7 @@ export const importCommand = (ctx: CommandContext): CommandModule<object, Import
     let summary: ImportSummary;
     try {
       const decryption = await resolveDecryptionKeys(args, env, ctx.cwd);
+      const projectConfig = await resolveConfigOption(args, ctx.cwd);
       // From a store: the data object streams into the import, checked as it passes; no local copy.
       summary = await withSnapshotSource(ctx, env, args, snapshot, (source) => {
         // A store snapshot's dead-letter file goes to the working directory, under the resolved name.
@@ -248,6 +252,7 @@ export const importCommand = (ctx: CommandContext): CommandModule<object, Import
             ...settings,
             rejectsPath,
             schemaDrift: args["schema-drift"],
+            projectConfig,
             allowLargeExpansion: args["allow-large-expansion"],
             ...connection,
             decryption,

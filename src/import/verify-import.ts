@@ -223,11 +223,20 @@ export async function verifyImported(
   for (const table of plan.tables) {
     if (!table.inserted) continue;
     const check = manifestChecks.get(table.name);
-    if (check && insertedRows[table.name] === check.expected.count) {
-      if (await manifestDigest(client, plan, table, devSql, check)) {
+    if (check) {
+      if (
+        insertedRows[table.name] === check.expected.count &&
+        (await manifestDigest(client, plan, table, devSql, check))
+      ) {
         results[table.name] = { verified: check.expected.count, comparedWith: "manifest", method: "sql" };
         continue;
       }
+      // Every record of the table was imported unchanged, so the rows must hash to the manifest's
+      // digest: not doing so is a failure even when each row equals its staged record (the file's
+      // content is not what the manifest recorded). The comparison below names differing records.
+      problems.push(
+        `${table.name}: the ${insertedRows[table.name] ?? 0} imported rows do not match the manifest's ${check.expected.count} records and digest ${check.expected.digest}`,
+      );
     }
     const comparison = await compareTable(client, plan, table, devSql);
     if (insertedRows[table.name] !== undefined && insertedRows[table.name] !== comparison.verified) {

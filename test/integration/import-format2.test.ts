@@ -175,4 +175,66 @@ describe("a second schema, unrelated to books, with only a configuration", () =>
     );
     expect(again.models.Team).toMatchObject({ imported: 0, alreadyPresent: 2 });
   });
+
+  it("acts on the compatibility report: drops, fills, casts, and rejects records whose enum label the target lacks", async () => {
+    const drifted = await createTestDatabase({ migrate: false });
+    try {
+      // The target is one migration away: "busy" is gone, Team.active dropped, Task.note added,
+      // Team.budget widened to numeric(14,2).
+      await drifted.withClient((c) =>
+        c.query(
+          TINY_APP.replace("('calm', 'busy')", "('calm')")
+            .replace(", active boolean NOT NULL DEFAULT true", "")
+            .replace("budget numeric(12,2)", "budget numeric(14,2)")
+            .replace("due date);", "due date, note text);"),
+        ),
+      );
+      const exported = await exportSnapshot(
+        {
+          connection: testConnection(sourceDb.url),
+          outDir: work,
+          name: "tiny-drift",
+          config: TINY_CONFIG,
+          redactionKey: null,
+        },
+        { now: () => new Date(), warn: () => {} },
+      );
+      const rejectsPath = join(work, "tiny-drift.rejects.ndjson");
+      const options = {
+        snapshot: exported.paths.manifestPath,
+        targetUrl: drifted.url,
+        projectConfig: TINY_CONFIG,
+        mode: "merge" as const,
+        rejectsPath,
+      };
+      // Without --schema-drift tolerate, adapting the data is refused before anything is written (exit 5).
+      const refused = await importSnapshot(options, importDeps()).catch((e: unknown) => e);
+      expect(refused).toMatchObject({ exitCode: 5 });
+      const summary = await importSnapshot(
+        { ...options, schemaDrift: "tolerate", maxRejects: 10 },
+        importDeps(),
+      );
+      const rejects = await readRejects(rejectsPath);
+      // Task 1 holds "busy": rejected; its child (2) and grandchild (3) reference rejected rows; so do their tags.
+      expect(rejects.map((r) => [r.model, r.category])).toEqual([
+        ["Task", "validation"],
+        ["Task", "constraint"],
+        ["Task", "constraint"],
+        ["Tag", "constraint"],
+        ["Tag", "constraint"],
+        ["Tag", "constraint"],
+      ]);
+      expect(String(rejects[0]?.reason)).toContain('"busy"');
+      expect(summary.models.Team).toMatchObject({ imported: 2 });
+      const teams = await drifted.withClient((c) =>
+        c.query(`SELECT name, budget::text, big::text FROM "Team" ORDER BY name`),
+      );
+      expect(teams.rows).toEqual([
+        { name: "core", budget: "1234567.89", big: "9007199254740993" },
+        { name: "ops", budget: null, big: "-1" },
+      ]);
+    } finally {
+      await drifted.drop();
+    }
+  });
 });

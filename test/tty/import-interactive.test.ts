@@ -82,9 +82,7 @@ describe("import in a terminal", () => {
     const before = await db.withClient((c) => c.query(`SELECT id, title FROM "Book" ORDER BY id`));
 
     const refused = await terminal(["import", snapshot, "--to", db.url], cwd);
-    await refused.waitFor(
-      "Replace reader1@example.com's 4 book(s) and 3 reading list(s) with the snapshot's? [y/N]",
-    );
+    await refused.waitFor("3 ReadingList row(s), 4 Book row(s) with the snapshot's? [y/N]");
     await refused.answer("n");
     expect(await refused.exitCode()).toBe(2);
     expect(await refused.screen()).toContain("Import cancelled; nothing was changed");
