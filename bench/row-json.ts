@@ -118,6 +118,22 @@ async function setup(client: pg.Client): Promise<void> {
   await client.query("VACUUM ANALYZE");
 }
 
+/** `a || b || …` parenthesised as a balanced tree: each byte is copied log2(n) times, not n. */
+function balanced(parts: string[]): string {
+  if (parts.length === 1) return parts[0] as string;
+  const half = Math.ceil(parts.length / 2);
+  return `(${balanced(parts.slice(0, half))} || ${balanced(parts.slice(half))})`;
+}
+
+/** A json_build_array argument whose JSON is the format-2 encoding: the value itself, its text, or json. */
+function encodedArg(column: ColumnDescription): string {
+  const ref = `t.${q(column.name)}`;
+  const { kind, array } = column.type;
+  const native = ["int2", "int4", "bool", "text", "enum", "uuid"].includes(kind);
+  if (array) return native ? `to_json(${ref})` : `to_json(${ref}::text[])`;
+  return native ? ref : `${ref}::text`;
+}
+
 function forms(table: TableDescription): Record<string, string> {
   const rendered = table.columns.map((c) => renderSql(c, "t"));
   const raw = table.columns.map((c) => `t.${q(c.name)}`);
@@ -125,8 +141,10 @@ function forms(table: TableDescription): Record<string, string> {
     Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, i * size + size));
   const withCommas = rendered.flatMap((r, i) => (i === 0 ? [r] : ["','", r]));
   const out: Record<string, string> = {
-    "|| (rowJsonSql, guarded)": rowJsonSql(table, "t"),
-    "|| (rowJsonSql, unguarded)": rowJsonSql(table, "t", { guardArrayShapes: false }),
+    "rowJsonSql (json_build_array, guarded)": rowJsonSql(table, "t"),
+    "rowJsonSql (json_build_array, unguarded)": rowJsonSql(table, "t", { guardArrayShapes: false }),
+    "|| chain (compact ',')": `'[' || ${rendered.join(" || ',' || ")} || ']'`,
+    "|| balanced tree": `'[' || ${balanced(withCommas)} || ']'`,
     "concat() in chunks of 99": `concat('[', ${chunks(withCommas, 99)
       .map((c) => `concat(${c.join(", ")})`)
       .join(", ")}, ']')`,
@@ -136,6 +154,10 @@ function forms(table: TableDescription): Record<string, string> {
   };
   if (raw.length <= 100)
     out["json_build_array(cols) (native types, ', ')"] = `json_build_array(${raw.join(", ")})::text`;
+  if (raw.length <= 100) {
+    out["json_build_array(encoded args) (', ')"] =
+      `json_build_array(${table.columns.map((c) => encodedArg(c)).join(", ")})::text`;
+  }
   return out;
 }
 
@@ -170,7 +192,8 @@ async function main(): Promise<void> {
     await client.query("SET max_parallel_workers_per_gather = 0");
     const pid = (await client.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0]
       ?.pid as number;
-    for (const table of [book, wide]) {
+    const only = process.env.BENCH_TABLES?.split(",");
+    for (const table of [book, wide].filter((t) => !only || only.includes(t.name))) {
       console.log(`\n${table.name} (${table.columns.length} columns)`);
       const all: [string, string][] = [
         ["scan only (count(*))", "SELECT count(*) AS n FROM TABLE t"],

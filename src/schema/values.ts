@@ -11,6 +11,7 @@ export {
   carriedColumns,
   columnRef,
   type RowJsonOptions,
+  renderArgumentSql,
   renderSql,
   renderValueSql,
   rowJsonSql,

@@ -7,7 +7,9 @@ import { SCALAR_KINDS, type TableDescription } from "../../src/schema/descriptio
 import {
   carriedColumns,
   castSql,
+  copyText,
   copyTextLine,
+  renderSql,
   rowJsonSql,
   sessionSettingsSql,
   stagingSqlType,
@@ -92,7 +94,7 @@ describe("type matrix", () => {
     }
   });
 
-  it("round-trips every row byte for byte through render, validate, COPY text, staging and cast; NULL, {} and {NULL} stay distinct", async () => {
+  it("round-trips every row byte for byte through render, validate, COPY text (and csv), staging and cast; NULL, {} and {NULL} stay distinct", async () => {
     await db.withClient(async (c) => {
       await c.query(sessionSettingsSql());
       const columns = carriedColumns(src);
@@ -124,6 +126,24 @@ describe("type matrix", () => {
         columns.map((col) => col.name),
         lines,
       );
+      // FORMAT csv reads the same copyText values (quoted, quotes doubled; NULL unquoted empty).
+      await c.query(staging.replace("CREATE TABLE staging", "CREATE TABLE staging_csv"));
+      const csv = source.map(({ row }) => {
+        const values = JSON.parse(row) as unknown[];
+        const fields = columns.map((col, i) => {
+          const text = copyText(col.type, values[i]);
+          return text === null ? "" : `"${text.replace(/"/g, '""')}"`;
+        });
+        return `${fields.join(",")}\n`;
+      });
+      const csvStream = c.query(copyFrom(`COPY staging_csv FROM STDIN (FORMAT csv)`));
+      await pipeline(Readable.from([csv.join("")]), csvStream);
+      const rowTexts = (table: string) =>
+        c
+          .query<{ r: string }>(`SELECT s::text AS r FROM ${table} s ORDER BY s.id`)
+          .then((r) => r.rows.map((x) => x.r));
+      expect(await rowTexts("staging_csv")).toEqual(await rowTexts("staging"));
+
       const names = columns.map((col) => q(col.name)).join(", ");
       const casts = columns.map((col) => castSql(`s.${q(col.name)}`, col.type, "public")).join(", ");
       await c.query(`INSERT INTO dst (${names}) SELECT ${casts} FROM staging s`);
@@ -171,6 +191,17 @@ describe("type matrix", () => {
       // The copy renders to the very same bytes: a re-export digests the same.
       const copy = await renderedRows(c, dst);
       expect(copy).toEqual(source);
+    });
+  });
+
+  it("renders a row as its values' renderSql texts, in json_build_array's layout", async () => {
+    await db.withClient(async (c) => {
+      await c.query(sessionSettingsSql());
+      const values = carriedColumns(src).map((col) => renderSql(col, "t"));
+      const result = await c.query<{ row: string; joined: string }>(
+        `SELECT ${rowJsonSql(src, "t")} AS row, '[' || ${values.join(" || ', ' || ")} || ']' AS joined FROM src t ORDER BY t.id`,
+      );
+      for (const { row, joined } of result.rows) expect(row).toBe(joined);
     });
   });
 
@@ -283,11 +314,11 @@ describe("array shapes format 2 cannot carry", () => {
            ${arrayShapeViolationsSql(shapes, "t")} AS bad FROM shapes t ORDER BY t.id`,
       );
       expect(result.rows).toEqual([
-        { id: 1, row: '[1,[1,2],["x"]]', ok: true, bad: [] },
+        { id: 1, row: '[1, [1,2], ["x"]]', ok: true, bad: [] },
         { id: 2, row: null, ok: false, bad: ["a"] },
         { id: 3, row: null, ok: false, bad: ["a"] },
         { id: 4, row: null, ok: false, bad: ["t"] },
-        { id: 5, row: "[5,[],[]]", ok: true, bad: [] },
+        { id: 5, row: "[5, [], []]", ok: true, bad: [] },
         { id: 6, row: null, ok: false, bad: ["a", "t"] },
       ]);
       const error = unsupportedArrayValueError("shapes", ["a"], { id: 2 });
@@ -297,8 +328,8 @@ describe("array shapes format 2 cannot carry", () => {
     });
   });
 
-  it("renders rows of a table wider than json_build_array's 100 arguments", async () => {
-    const width = 150;
+  it("renders rows of a table wider than json_build_array's 100 arguments (three chunks)", async () => {
+    const width = 250;
     const wide: TableDescription = {
       ...shapes,
       name: "wide",
@@ -317,9 +348,8 @@ describe("array shapes format 2 cannot carry", () => {
         `INSERT INTO wide SELECT ${wide.columns.map((_, i) => (i % 7 === 0 ? "NULL" : String(i))).join(", ")}`,
       );
       const result = await c.query<{ row: string }>(`SELECT ${rowJsonSql(wide, "w")} AS row FROM wide w`);
-      expect(JSON.parse(result.rows[0]?.row as string)).toEqual(
-        wide.columns.map((_, i) => (i % 7 === 0 ? null : i)),
-      );
+      const expected = wide.columns.map((_, i) => (i % 7 === 0 ? null : i));
+      expect(result.rows[0]?.row).toBe(`[${expected.map((v) => String(v)).join(", ")}]`);
     });
   });
 });

@@ -34,6 +34,7 @@ export type DateTimeKind = "timestamp" | "timestamptz" | "date";
  * `precision`: most fractional digits the column keeps (more would be rounded on input).
  */
 export function checkDateTime(kind: DateTimeKind, text: string, precision?: number): string | undefined {
+  if (commonTimestamp(kind, text, precision)) return undefined;
   if (text === "infinity" || text === "-infinity") return undefined;
   const m = DATE_TIME.exec(text);
   const hasTime = m?.[4] !== undefined;
@@ -65,6 +66,52 @@ export function checkDateTime(kind: DateTimeKind, text: string, precision?: numb
   if (!hasTime) return undefined;
   if (Number(m[4]) > 23 || Number(m[5]) > 59 || Number(m[6]) > 59) return "time of day out of range";
   return checkPrecision(m[7], precision);
+}
+
+const ZERO = 48;
+
+/** Two ASCII digits at `i` as a number, or -1. */
+function twoDigits(text: string, i: number): number {
+  const a = text.charCodeAt(i) - ZERO;
+  const b = text.charCodeAt(i + 1) - ZERO;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
+
+/**
+ * Fast path for the usual value, a timestamp between 1000 and 9999 AD
+ * (`YYYY-MM-DD HH:MM:SS[.f…]`, timestamptz `+00` after it), checked without a regex or
+ * allocation: validation runs for every value of every record. Anything else takes the full check.
+ */
+function commonTimestamp(kind: DateTimeKind, text: string, precision: number | undefined): boolean {
+  if (kind === "date") return false;
+  let end = text.length;
+  if (kind === "timestamptz") {
+    if (!text.endsWith("+00")) return false;
+    end -= 3;
+  }
+  if (end < 19 || end > 26 || end === 20) return false;
+  const century = twoDigits(text, 0);
+  const yearOfCentury = twoDigits(text, 2);
+  const month = twoDigits(text, 5);
+  const day = twoDigits(text, 8);
+  if (century < 10 || yearOfCentury < 0 || month < 1 || month > 12 || day < 1) return false;
+  const year = century * 100 + yearOfCentury;
+  if (text[4] !== "-" || text[7] !== "-" || text[10] !== " " || text[13] !== ":" || text[16] !== ":")
+    return false;
+  const days = month === 2 && isLeap(year) ? 29 : (DAYS_IN_MONTH[month - 1] as number);
+  if (day > days) return false;
+  const hour = twoDigits(text, 11);
+  const minute = twoDigits(text, 14);
+  const second = twoDigits(text, 17);
+  if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return false;
+  if (end === 19) return true;
+  if (text[19] !== "." || text.charCodeAt(end - 1) === ZERO) return false;
+  if (precision !== undefined && end - 20 > precision) return false;
+  for (let i = 20; i < end; i++) {
+    const digit = text.charCodeAt(i) - ZERO;
+    if (digit < 0 || digit > 9) return false;
+  }
+  return true;
 }
 
 /** time and timetz: `HH:MM:SS[.ffffff]` (24:00:00 included), timetz with an offset up to ±15:59:59. */

@@ -62,8 +62,15 @@ function scalarStagingType(type: ColumnType): string {
   }
 }
 
-/** An enum type's SQL name: `"schema"."Name"`, or `"Name"` without a schema. */
+/**
+ * An enum type's SQL name from its ColumnType.enumName as src/schema/column-type.ts writes it:
+ * `Name` for an enum of the described schema (qualified here with `schema` when given),
+ * `other.Name` for one of another schema. (An enum whose own name holds a dot would be misread;
+ * PostgreSQL allows it, nobody does it.)
+ */
 export function enumTypeSql(enumName: string, schema?: string): string {
+  const dot = enumName.indexOf(".");
+  if (dot > 0) return `${quoteIdent(enumName.slice(0, dot))}.${quoteIdent(enumName.slice(dot + 1))}`;
   return schema === undefined ? quoteIdent(enumName) : `${quoteIdent(schema)}.${quoteIdent(enumName)}`;
 }
 
