@@ -168,5 +168,5 @@ describe("the app's current schema: export → verify → import, exact, with no
       const staging = await textRows(c, `SELECT nspname FROM pg_namespace WHERE nspname LIKE 'booksnap%'`);
       expect(staging).toEqual([]);
     });
-  });
+  }, 150_000); // six CLI runs (each a node start) on a loaded, shared server
 });

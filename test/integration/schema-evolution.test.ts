@@ -95,7 +95,9 @@ async function expectImportedAsPromised(target: TestDatabase, summary: ImportJso
   });
 }
 
-describe("the app's next migration: a nullable column, a boolean column and an enum value", () => {
+describe("the app's next migration: a nullable column, a boolean column and an enum value", {
+  timeout: 120_000,
+}, () => {
   beforeAll(async () => {
     source = await newDatabase();
     await source.withClient(async (c) => {

@@ -117,5 +117,5 @@ describe("a second app, unrelated to books, with only a config file", () => {
       );
       expect(next[0]?.fresh).toBe("true");
     });
-  });
+  }, 150_000); // six CLI runs (each a node start) on a loaded, shared server
 });
