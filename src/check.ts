@@ -31,6 +31,14 @@ export interface CheckResult {
 }
 
 /**
+ * The session check opens: the export's read-only settings (default_transaction_read_only=on,
+ * URL parameters that would override booksnap's session settings dropped), named booksnap-check.
+ */
+export function checkConnectionSettings(connection: CheckOptions["connection"]): ConnectionSettings {
+  return { ...exportConnectionSettings(connection), applicationName: CHECK_APPLICATION_NAME };
+}
+
+/**
  * "Will this snapshot load into that database?": describes the target from its catalog inside a
  * READ ONLY transaction of a read-only session, and compares it with the schema the snapshot was
  * written under. Writes nothing, anywhere.

@@ -6,6 +6,7 @@ export {
   CHECK_APPLICATION_NAME,
   type CheckOptions,
   type CheckResult,
+  checkConnectionSettings,
   checkSnapshot,
 } from "./check.js";
 export { runCli } from "./cli/main.js";
@@ -74,10 +75,6 @@ export {
   redactColumnValue,
 } from "./redact/row-redactor.js";
 export { formatSuggestedRules, type UncoveredColumn, type UncoveredReplacement } from "./redact/uncovered.js";
-export * from "./schema/description.js";
-export { schemaFingerprint } from "./schema/fingerprint.js";
-export { type IntrospectionResult, type IntrospectOptions, introspectSchema } from "./schema/introspect.js";
-export { orderTables } from "./schema/order.js";
 export {
   type ColumnAction,
   type CompareOptions,
@@ -90,6 +87,10 @@ export {
   type TableCompatibility,
   type Verdict,
 } from "./schema/compatibility.js";
+export * from "./schema/description.js";
+export { schemaFingerprint } from "./schema/fingerprint.js";
+export { type IntrospectionResult, type IntrospectOptions, introspectSchema } from "./schema/introspect.js";
+export { orderTables } from "./schema/order.js";
 export {
   defaultIdentityPath,
   type GeneratedKey,

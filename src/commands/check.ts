@@ -75,7 +75,10 @@ export const checkCommand = (ctx: CommandContext): CommandModule<object, CheckAr
         "$0 check snapshots/alice --env-file .env",
         "Compare the snapshot's schema with your dev database's",
       )
-      .example("$0 check snapshots/alice --to-env DEV_URL --json", "The report as JSON") as never,
+      .example("$0 check snapshots/alice --to-env DEV_URL --json", "The report as JSON")
+      .epilogue(
+        "Exit status: 0 loads (as is, or with the adaptations listed), 6 some records would go to the dead-letter file, 5 refused. Reads only; see docs/compatibility.md.",
+      ) as never,
   handler: async (args) => {
     const plan = await resolveCheckPlan(ctx, args);
     const manifest = await withSnapshotSource(ctx, plan.env, args, plan.snapshot, async (source) =>
@@ -133,7 +136,7 @@ function printReport(ctx: CommandContext, result: CheckResult): void {
   const o = ctx.output;
   const { snapshot: s, target: t, report } = result;
   const records = Object.values(s.records).reduce((sum, n) => sum + n, 0);
-  o.line(`snapshot  ${s.name} (format ${s.formatVersion}, ${s.tables} tables, ${n(records)} records)`);
+  o.line(`snapshot  ${s.name} (format ${s.formatVersion}, ${s.tables} tables, ${recordCount(records)})`);
   o.line(`target    ${t.host}:${t.port}/${t.database}, schema ${t.schema} (${t.tables} tables; only read)`);
   o.line(
     `verdict   ${o.paint(VERDICT_COLORS[report.verdict], report.verdict)}: ${VERDICT_SENTENCES[report.verdict]}`,
@@ -142,7 +145,7 @@ function printReport(ctx: CommandContext, result: CheckResult): void {
   for (const [table, entries] of groupByTable(report)) {
     const count = table === undefined ? undefined : s.records[table];
     const name =
-      table === undefined ? "(schema)" : `${table}${count === undefined ? "" : ` (${n(count)} records)`}`;
+      table === undefined ? "(schema)" : `${table}${count === undefined ? "" : ` (${recordCount(count)})`}`;
     const [only] = entries;
     // A finding about the whole table fits on the table's line.
     if (entries.length === 1 && only && only.column === undefined) {
@@ -171,4 +174,4 @@ function groupByTable(report: CompatibilityReport): Map<string | undefined, Comp
 /** Verdicts in a column as wide as the longest ("records-rejected"). */
 const paintVerdict = (ctx: CommandContext, verdict: Verdict) =>
   ctx.output.paint(VERDICT_COLORS[verdict], verdict.padEnd(16));
-const n = (value: number) => value.toLocaleString("en-US");
+const recordCount = (count: number) => `${count.toLocaleString("en-US")} record${count === 1 ? "" : "s"}`;

@@ -6,7 +6,13 @@ import type { ConfigFile } from "./config-file-schema.js";
  * default and `"extends": "book-app"` are the same thing as a file a user could write.
  */
 export const BOOK_APP_PRESET: ConfigFile = {
-  owners: { table: "User", emailColumn: "email", idColumn: "id" },
+  owners: {
+    table: "User",
+    emailColumn: "email",
+    idColumn: "id",
+    // An entry belongs to the list it is in, not to the owner of the book it names.
+    belongsThrough: { BookInReadingList: ["readingListId"] },
+  },
   redaction: {
     User: {
       id: "keep",

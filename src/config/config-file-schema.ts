@@ -86,6 +86,11 @@ export const configFileSchema = z.strictObject({
       /** Column that names an owner by email on the command line, or null (ids only). */
       emailColumn: identifier.nullable(),
       idColumn: identifier,
+      /**
+       * Child table -> the foreign keys (constraint name or single column) that make its rows the
+       * owner's when it has no owner column itself; default: every foreign key into an owned table.
+       */
+      belongsThrough: z.record(identifier, z.array(identifier).min(1)).optional(),
     })
     .nullable()
     .optional(),

@@ -26,6 +26,12 @@ export interface OwnersConfig {
   emailColumn: string | null;
   /** The owners table's id column, referenced by the owned tables' foreign keys. */
   idColumn: string;
+  /**
+   * Child table -> foreign keys (constraint name or column) through which its rows belong to an
+   * owner, for tables without an owner column (the schema cannot say whether a list entry belongs
+   * to its list or to the book it names). Absent: every foreign key into an owned table counts.
+   */
+  belongsThrough?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** A rule the app enforces in code rather than by a constraint (issue 12). */

@@ -328,9 +328,7 @@ function recordedOwners(
 /** The configured owners table as the subset selection needs it (null: no owners, --owner refused). */
 function ownerScope(config: ProjectConfig): OwnerScope | null {
   if (!config.owners) return null;
-  const { table, idColumn, emailColumn } = config.owners;
-  // belongsThrough: optional in the owners config (which child foreign keys confer ownership).
-  const belongsThrough = (config.owners as { belongsThrough?: OwnerScope["belongsThrough"] }).belongsThrough;
+  const { table, idColumn, emailColumn, belongsThrough } = config.owners;
   return { table, idColumn, emailColumn, ...(belongsThrough ? { belongsThrough } : {}) };
 }
 

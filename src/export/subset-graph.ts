@@ -26,7 +26,6 @@ export class SubsetGraph {
   ) {
     this.byName = new Map(description.tables.map((t) => [t.name, t]));
     for (const t of description.tables) this.keys.set(t.name, rowKeyOf(t));
-    if (owners) this.checkOwnerScope(owners);
   }
 
   table(name: string): TableDescription {
@@ -35,14 +34,23 @@ export class SubsetGraph {
     return table;
   }
 
-  ownersTable(): TableDescription {
+  /**
+   * The owners configuration, checked against the schema. Checked only when --owner is used, so
+   * a --where export of a schema the owners configuration does not fit still works.
+   */
+  ownerScope(): OwnerScope {
     if (!this.owners) {
       throw new UsageError("--owner needs an owners table, and the configuration names none", {
         code: "E_BAD_OWNER",
         hint: 'Set "owners": { "table", "idColumn", "emailColumn" } in booksnap.config.json, or select rows with --where.',
       });
     }
-    return this.table(this.owners.table);
+    this.checkOwnerScope(this.owners);
+    return this.owners;
+  }
+
+  ownersTable(): TableDescription {
+    return this.table(this.ownerScope().table);
   }
 
   rowKey(table: TableDescription): RowKey {
@@ -57,7 +65,7 @@ export class SubsetGraph {
     );
   }
 
-  keyFromRow(table: TableDescription, row: Record<string, unknown>): Key {
+  keyFromRow(table: TableDescription, row: readonly unknown[]): Key {
     return keyFromRow(this.rowKey(table), row);
   }
 

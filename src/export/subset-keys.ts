@@ -42,11 +42,11 @@ export function keyOutputs(key: RowKey, expressions: string[]): string {
   return expressions.map((e, i) => (key.compact ? `${e} AS k${i}` : `${e}::text AS k${i}`)).join(", ");
 }
 
-/** The key of a result row selected with keyOutputs. */
-export function keyFromRow(key: RowKey, row: Record<string, unknown>): Key {
-  if (key.compact) return Number(row.k0);
-  if (key.columns.length === 1) return String(row.k0);
-  return JSON.stringify(key.columns.map((_, i) => String(row[`k${i}`])));
+/** The key of a result row (rowMode "array") whose first columns were selected with keyOutputs. */
+export function keyFromRow(key: RowKey, row: readonly unknown[]): Key {
+  if (key.compact) return Number(row[0]);
+  if (key.columns.length === 1) return String(row[0]);
+  return JSON.stringify(key.columns.map((_, i) => String(row[i])));
 }
 
 /**

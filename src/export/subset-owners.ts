@@ -1,7 +1,6 @@
 import { UsageError } from "../errors.js";
 import type { TableDescription } from "../schema/description.js";
 import type { OwnerRef } from "./selection.js";
-import type { OwnerScope } from "./subset.js";
 import type { SubsetGraph } from "./subset-graph.js";
 import { type Key, quoteIdent } from "./subset-keys.js";
 
@@ -13,7 +12,7 @@ export interface ResolvedOwner {
   email: string | null;
 }
 
-type Run = (text: string, values: string[]) => Promise<Record<string, unknown>[]>;
+type Run = (text: string, values: string[]) => Promise<unknown[][]>;
 
 /**
  * Finds the owner rows named by `--owner` ids and emails. Emails match exactly first (the
@@ -22,11 +21,11 @@ type Run = (text: string, values: string[]) => Promise<Record<string, unknown>[]
  */
 export async function resolveOwnerRows(
   graph: SubsetGraph,
-  scope: OwnerScope,
   refs: readonly OwnerRef[],
   run: Run,
   from: string,
 ): Promise<Array<ResolvedOwner & { key: Key }>> {
+  const scope = graph.ownerScope();
   const table = graph.ownersTable();
   const idColumn = columnOf(table, scope.idColumn);
   const email = scope.emailColumn === null ? null : `o.${quoteIdent(scope.emailColumn)}`;
@@ -34,14 +33,12 @@ export async function resolveOwnerRows(
     `SELECT ${graph.keySelect(table, "o")}, o.${quoteIdent(scope.idColumn)}::text AS owner_id,` +
     ` ${email ?? "NULL"}::text AS owner_email FROM ${from} o WHERE `;
   const found = new Map<Key, ResolvedOwner & { key: Key }>();
-  const collect = (rows: Record<string, unknown>[]) => {
+  const width = graph.rowKey(table).columns.length;
+  const collect = (rows: unknown[][]) => {
     for (const row of rows) {
       const key = graph.keyFromRow(table, row);
-      found.set(key, {
-        key,
-        id: String(row.owner_id),
-        email: row.owner_email === null ? null : String(row.owner_email),
-      });
+      const [id, stored] = [row[width], row[width + 1]];
+      found.set(key, { key, id: String(id), email: stored === null ? null : String(stored) });
     }
   };
   const ids = refs.flatMap((r) => (r.kind === "id" ? [String(r.id)] : []));

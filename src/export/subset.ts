@@ -40,6 +40,7 @@
  * key otherwise. A read-only transaction cannot create a temporary table to hold them instead.
  */
 import type pg from "pg";
+import Cursor from "pg-cursor";
 import type { SchemaDescription, TableDescription } from "../schema/description.js";
 import type { OwnerRef } from "./selection.js";
 import { SubsetGraph } from "./subset-graph.js";
@@ -115,32 +116,30 @@ export async function selectSubset(
   if (request.ownerRefs.length === 0 && request.where.length === 0) return null;
   const graph = new SubsetGraph(description, request.owners);
   const queries = new EdgeQueries(description.schema);
-  const run = async (text: string, values: string[]) => {
+  const fetch = (text: string, values: string[], onRows: (rows: unknown[][]) => void) => {
     request.onQuery?.({ text, values });
-    // Extended protocol: the server accepts exactly one statement per query.
-    const query: pg.QueryConfig<string[]> & { queryMode: "extended" } = {
-      text,
-      values,
-      queryMode: "extended",
-    };
-    return (await client.query<Record<string, unknown>>(query)).rows;
+    return fetchInChunks(client, text, values, onRows);
   };
-  const keysOf = (table: TableDescription, rows: Record<string, unknown>[]) =>
-    rows.map((row) => graph.keyFromRow(table, row));
+  const run = async (text: string, values: string[]) => {
+    const all: unknown[][] = [];
+    await fetch(text, values, (rows) => all.push(...rows));
+    return all;
+  };
+  /** Runs a statement returning keys of `table` and adds them to `set`, chunk by chunk; returns the new ones. */
+  const addKeys = async (set: KeySet, table: TableDescription, query: { text: string; values: string[] }) => {
+    const added: Key[] = [];
+    await fetch(query.text, query.values, (rows) => {
+      for (const key of set.add(rows.map((row) => graph.keyFromRow(table, row)))) added.push(key);
+    });
+    return added;
+  };
 
   // 1–2: owners and what they own.
   const base = graph.emptySets();
   const owners =
-    request.ownerRefs.length > 0 && request.owners
-      ? await resolveOwnerRows(
-          graph,
-          request.owners,
-          request.ownerRefs,
-          run,
-          queries.from(graph.ownersTable()),
-        )
+    request.ownerRefs.length > 0
+      ? await resolveOwnerRows(graph, request.ownerRefs, run, queries.from(graph.ownersTable()))
       : [];
-  if (request.ownerRefs.length > 0 && !request.owners) graph.ownersTable(); // throws the usage error
   if (owners.length > 0) {
     const ownersTable = graph.ownersTable();
     const frontier = graph.emptyFrontier();
@@ -149,23 +148,20 @@ export async function selectSubset(
       frontier,
       graph.descentOrder(),
       (t) => graph.descentEdges(t),
-      async (edge, batch) => {
-        const q = queries.children(edge, batch);
-        return {
-          table: edge.child,
-          added: graph.set(base, edge.child).add(keysOf(edge.child, await run(q.text, q.values))),
-        };
-      },
+      async (edge, batch) => ({
+        table: edge.child,
+        added: await addKeys(graph.set(base, edge.child), edge.child, queries.children(edge, batch)),
+      }),
     );
   }
   // 3: --where rows.
   for (const where of request.where) {
     const table = graph.table(where.table);
     const text = `SELECT ${graph.keySelect(table)} FROM ${queries.from(table)} WHERE (\n`;
-    const rows = await run(`${text}${where.predicate}\n)`, []).catch((error: unknown) => {
+    const query = { text: `${text}${where.predicate}\n)`, values: [] };
+    await addKeys(graph.set(base, table), table, query).catch((error: unknown) => {
       throw predicateError(error, where, text.length);
     });
-    graph.set(base, table).add(keysOf(table, rows));
   }
   // 4: closure under references, from every base row.
   const selected = graph.emptySets();
@@ -177,13 +173,10 @@ export async function selectSubset(
     frontier,
     [...description.tables].reverse(),
     (t) => graph.referenceEdges(t),
-    async (edge, batch) => {
-      const q = queries.parents(edge, batch);
-      return {
-        table: edge.parent,
-        added: graph.set(selected, edge.parent).add(keysOf(edge.parent, await run(q.text, q.values))),
-      };
-    },
+    async (edge, batch) => ({
+      table: edge.parent,
+      added: await addKeys(graph.set(selected, edge.parent), edge.parent, queries.parents(edge, batch)),
+    }),
   );
 
   const tables = description.tables.map((t) =>
@@ -262,6 +255,30 @@ function tableSubset(
       );
     },
   };
+}
+
+/** Rows per cursor fetch: bounds what one statement's result holds in memory at a time. */
+const FETCH_ROWS = 10_000;
+
+/**
+ * Streams a statement's rows (arrays) through a cursor, FETCH_ROWS at a time, so a large result
+ * never sits in memory whole. A cursor is a portal of the extended query protocol: the server
+ * accepts exactly one statement, whatever the text holds.
+ */
+async function fetchInChunks(
+  client: pg.ClientBase,
+  text: string,
+  values: string[],
+  onRows: (rows: unknown[][]) => void,
+): Promise<void> {
+  const cursor = client.query(new Cursor<unknown[]>(text, values, { rowMode: "array" }));
+  for (;;) {
+    // A failed read leaves the transaction aborted: closing would wait for the server in vain.
+    const rows = await cursor.read(FETCH_ROWS);
+    if (rows.length > 0) onRows(rows);
+    if (rows.length < FETCH_ROWS) break; // the portal ran to completion: no further round trip
+  }
+  await cursor.close();
 }
 
 /** A standard-conforming string literal (the export session keeps standard_conforming_strings on). */

@@ -97,12 +97,19 @@ function compareColumn(
     out.actions.push({ action: "copy", column: name, snapshotIndex });
   } else {
     out.actions.push({ action: "cast", column: name, snapshotIndex, from: from.type.sql, to: to.type.sql });
-    const domainCheck = change.code === "TYPE_DOMAIN_CHANGED";
-    const verdict: Verdict =
-      change.verdict === "refuse" ? "refuse" : domainCheck ? "records-rejected" : "adapt";
-    entry(name, change.code, verdict, `${change.reason}${change.verdict === "refuse" ? ": refused" : ""}`);
-    if (domainCheck && to.type.domain)
-      out.recordRules.push({ rule: "domain-check", column: name, domain: to.type.domain });
+    const refused = change.verdict === "refuse";
+    entry(name, change.code, refused ? "refuse" : "adapt", `${change.reason}${refused ? ": refused" : ""}`);
+  }
+  // A domain only adds checks: dropping one loses nothing, a new one may refuse some values.
+  const domain = to.type.domain;
+  if (change.verdict !== "refuse" && domain !== undefined && domain !== from.type.domain) {
+    entry(
+      name,
+      "TYPE_DOMAIN_CHANGED",
+      "records-rejected",
+      `values are checked against the target's domain ${domain}: a record whose value it refuses goes to the dead-letter file`,
+    );
+    out.recordRules.push({ rule: "domain-check", column: name, domain });
   }
   if (from.type.kind === "enum" && to.type.kind === "enum" && change.verdict !== "refuse") {
     const toLabels = new Set(to.type.enumName ? (context.target.enums[to.type.enumName] ?? []) : []);

@@ -22,7 +22,6 @@ export type TypeChangeCode =
   | "TYPE_TO_TEXT"
   | "TYPE_TIME_ZONE_UTC"
   | "TYPE_JSON_NORMALISED"
-  | "TYPE_DOMAIN_CHANGED"
   | "TYPE_ENUM_RENAMED"
   | "TYPE_ARRAY_CHANGED"
   | "TYPE_NARROWED"
@@ -37,7 +36,8 @@ const FLOAT_EXACT_INTEGERS: Record<string, ScalarKind[]> = { float4: ["int2"], f
 const MAX_TIME_PRECISION = 6;
 
 /**
- * Compares two column types. Enum labels are not looked at here (the report compares them);
+ * Compares two column types by their carried (base) types: domains and enum labels are judged
+ * by the report (src/schema/column-compatibility.ts), not here.
  * `enumLabels` gives the snapshot enum's labels when the target is a bounded text type, so
  * enum → varchar(n) can be judged by its longest label.
  */
@@ -52,14 +52,7 @@ export function compareTypes(
       `${from.array ? "an array" : "a scalar"} in the snapshot, ${to.array ? "an array" : "a scalar"} in the target`,
     );
   }
-  const scalar = compareScalars(from, to, enumLabels);
-  if (scalar.verdict !== "identical" || from.domain === to.domain) return scalar;
-  // A domain only adds constraints: none is lost when the target drops it.
-  if (to.domain === undefined) return { verdict: "identical" };
-  return cast(
-    "TYPE_DOMAIN_CHANGED",
-    `values are checked against the target's domain ${to.domain}; a value it refuses makes its record rejected`,
-  );
+  return compareScalars(from, to, enumLabels);
 }
 
 function compareScalars(from: ColumnType, to: ColumnType, enumLabels: readonly string[]): TypeChange {

@@ -95,19 +95,7 @@ export function fullDiskAfter(capacityBytes: number): (file: NodeJS.WritableStre
     });
 }
 
-/**
- * The built-in book-app configuration, plus the ownership rule the subset needs: a list entry
- * belongs to its list, not to the book it points at. (`owners.belongsThrough` is read by export
- * when the config provides it; see CONTRACT-CHANGES.md, request to helper "config".)
- */
+/** The built-in book-app configuration (owners, belongsThrough, redaction rules). */
 export function bookAppConfig(): ProjectConfig {
-  const config = presetProjectConfig();
-  if (!config.owners) throw new Error("the book-app preset has an owners table");
-  return {
-    ...config,
-    owners: {
-      ...config.owners,
-      belongsThrough: { BookInReadingList: ["readingListId"] },
-    } as ProjectConfig["owners"],
-  };
+  return presetProjectConfig();
 }

@@ -74,7 +74,8 @@ describe("subset selection on a generic schema", () => {
 
   it("terminates on a reference cycle in the data", async () => {
     await inReadOnlySnapshot(db.url, async (c) => {
-      const { subset } = await subsetOf(c, { where: ["Employee: id = 9"], scope: null });
+      // The book app's owners configuration does not fit this schema: only --owner would need it.
+      const { subset } = await subsetOf(c, { where: ["Employee: id = 9"] });
       if (!subset) throw new Error("expected a subset");
       expect(await selectedValues(c, subset, "Employee")).toEqual([9, 10]);
     });

@@ -66,4 +66,33 @@ describe("one-owner subset queries are index lookups", () => {
       expect(all).toEqual(expect.arrayContaining([expect.stringMatching(/Index.* on BookInReadingList$/)]));
     });
   });
+
+  it("a subset larger than one fetch and one batch is complete (read in chunks, looked up in batches)", async () => {
+    await inReadOnlySnapshot(db.url, async (c) => {
+      const { subset } = await subsetOf(c, {
+        where: ["Book: id > 5", `"BookInReadingList": "position" >= 0`],
+      });
+      if (!subset) throw new Error("expected a subset");
+      // Independent of the code under test: every entry, so every list and user; books > 5 plus referenced ones.
+      const { rows } = await c.query<{ books: number; entries: number; lists: number; users: number }>(
+        `SELECT (SELECT count(*)::int FROM "Book" WHERE id > 5 OR id IN (SELECT "bookId" FROM "BookInReadingList")) AS books,
+                (SELECT count(*)::int FROM "BookInReadingList") AS entries,
+                (SELECT count(*)::int FROM "ReadingList") AS lists, (SELECT count(*)::int FROM "User") AS users`,
+      );
+      const expected = rows[0];
+      if (!expected) throw new Error("no counts");
+      expect(expected.books).toBeGreaterThan(10_000);
+      expect(subset.tables.map((t) => t.count)).toEqual([
+        expected.users,
+        expected.books,
+        expected.lists,
+        expected.entries,
+      ]);
+      expect(subset.addedByReference).toEqual({
+        User: expected.users,
+        ReadingList: expected.lists,
+        Book: expected.books - 19_995,
+      });
+    });
+  });
 });

@@ -163,7 +163,6 @@ describe("compareSchemas: column types (value rules: every snapshot value has on
     ["text", "textArray", "TYPE_ARRAY_CHANGED", "refuse"],
     ["textArray", "text", "TYPE_ARRAY_CHANGED", "refuse"],
     ["isbnDomain", "text", null, "ok"], // a domain dropped loses no value
-    ["text", "isbnDomain", "TYPE_DOMAIN_CHANGED", "records-rejected"],
   ] as const)("%s → %s: %s, %s", (from, to, code, verdict) => {
     const report = columnChange(TYPES[from], TYPES[to]);
     expect(report.verdict).toBe(verdict);
@@ -188,6 +187,22 @@ describe("compareSchemas: column types (value rules: every snapshot value has on
     expect(report.verdict).toBe("ok");
     expect(findingsOf(report)).toEqual([["TABLE_IDENTICAL", "ok", null]]);
     expect(report.tables[0]?.columns.map((c) => c.action)).toEqual(["copy", "copy"]);
+  });
+
+  it("a domain added in the target: values copied, a value its checks refuse rejects the record", () => {
+    const report = columnChange(TYPES.text, TYPES.isbnDomain);
+    expect(findingsOf(report)).toEqual([["TYPE_DOMAIN_CHANGED", "records-rejected", "v"]]);
+    expect(report.tables[0]?.columns[1]).toEqual({ action: "copy", column: "v", snapshotIndex: 1 });
+    expect(report.tables[0]?.recordRules).toEqual([{ rule: "domain-check", column: "v", domain: "isbn" }]);
+  });
+
+  it("a domain added with a widening: both findings, the value cast", () => {
+    const report = columnChange(TYPES.varchar5, t("text", "isbn", { domain: "isbn" }));
+    expect(findingsOf(report)).toEqual([
+      ["TYPE_WIDENED", "adapt", "v"],
+      ["TYPE_DOMAIN_CHANGED", "records-rejected", "v"],
+    ]);
+    expect(report.tables[0]?.columns[1]).toMatchObject({ action: "cast" });
   });
 
   it("an array of a widened element type widens too; the entry names the array types", () => {

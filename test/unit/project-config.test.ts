@@ -40,7 +40,12 @@ describe("resolveProjectConfig: where the configuration comes from", () => {
     expect(config.origin).toEqual({ kind: "built-in", preset: "book-app" });
     expect(config.schema).toBe("public");
     expect(config.tables).toEqual({ include: null, exclude: ["_prisma_migrations"] });
-    expect(config.owners).toEqual({ table: "User", emailColumn: "email", idColumn: "id" });
+    expect(config.owners).toEqual({
+      table: "User",
+      emailColumn: "email",
+      idColumn: "id",
+      belongsThrough: { BookInReadingList: ["readingListId"] },
+    });
     expect(config.redaction.User?.email).toEqual({ kind: "email", domain: "User.email" });
     expect(config.redaction.User?.clerkId?.kind).toBe("opaqueId");
     expect(config.redaction.User?.createdAt?.kind).toBe("keep");
