@@ -45,6 +45,9 @@ async function catalog(client: pg.Client): Promise<string[]> {
      SELECT concat_ws(' | ', 'constraint', k.conrelid::regclass, k.conname, pg_get_constraintdef(k.oid))
        FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid
       WHERE c.relnamespace = 'public'::regnamespace AND c.relname <> '_prisma_migrations'
+        -- PostgreSQL 18 lists NOT NULL as constraints named after the column when it was made
+        -- (the app's Book has "Book_visibility_new_not_null"); nullability is compared above.
+        AND k.contype <> 'n'
      UNION ALL
      SELECT concat_ws(' | ', 'enum', t.typname, string_agg(e.enumlabel, ',' ORDER BY e.enumsortorder))
        FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid
