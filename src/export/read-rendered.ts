@@ -8,7 +8,7 @@ import { quoteIdent, quoteLiteral, rowJsonSql, scalarSqlType } from "./row-sql.j
  * Rows per COPY statement. Each page is its own statement, so `statement_timeout` bounds a page,
  * not a whole table; rows stream within a page, so memory does not depend on this.
  */
-export const DEFAULT_PAGE_ROWS = 50_000;
+export const DEFAULT_PAGE_ROWS = 20_000;
 
 export interface RenderedReadOptions {
   /** PostgreSQL schema of the table. */

@@ -19,7 +19,7 @@ describe("export then verify (CLI)", () => {
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
     const summary = JSON.parse(run.stdout);
-    expect(summary.counts).toEqual({ User: 4, Book: 80, ReadingList: 12, BookInReadingList: 120 });
+    expect(summary.counts).toEqual({ AppSettings: 0, User: 4, Book: 80, ReadingList: 12, BookInReadingList: 120 });
     base = join(source.work, "snapshots", "lib");
     expect(summary.snapshot.manifestPath).toBe(`${base}.manifest.json`);
   });
@@ -65,7 +65,7 @@ describe("export then verify (CLI)", () => {
       formatVersion: 2,
       dataFilePresent: true,
       records: 216,
-      counts: { User: 4, Book: 80, ReadingList: 12, BookInReadingList: 120 },
+      counts: { AppSettings: 0, User: 4, Book: 80, ReadingList: 12, BookInReadingList: 120 },
       source: { database: source.db.name, tls: "disable", isolation: "repeatable read, read only" },
       redaction: { mode: "pseudonymised" },
       filters: { owners: [], where: [], addedByReference: {} },
