@@ -103,7 +103,7 @@ describe("export writes snapshot format 2, verify checks it", () => {
     const changed = await tampered((lines) => {
       const i = bookLine(lines);
       // The first string value after the framing (isbn10): still valid, so only the digest can tell.
-      lines[i] = (lines[i] as string).replace(/^(\["Book",\[\d+,\d+,)"[^"]*"/, '$1"0000000000"');
+      lines[i] = (lines[i] as string).replace(/^(\["Book",\[\d+, \d+, )"[^"]*"/, '$1"0000000000"');
       return lines;
     });
     expect((await refusal(changed)).code).toMatch(/E_DIGEST_MISMATCH|E_RECORD_INVALID/);
@@ -119,7 +119,7 @@ describe("export writes snapshot format 2, verify checks it", () => {
 
     const wrongType = await tampered((lines) => {
       const i = bookLine(lines);
-      lines[i] = (lines[i] as string).replace(/^\["Book",\[(\d+),(\d+),/, '["Book",[$1,"$2",');
+      lines[i] = (lines[i] as string).replace(/^\["Book",\[(\d+), (\d+),/, '["Book",[$1, "$2",');
       return lines;
     });
     const typeError = await refusal(wrongType);
@@ -128,7 +128,7 @@ describe("export writes snapshot format 2, verify checks it", () => {
 
     const dangling = await tampered((lines) => {
       const i = bookLine(lines);
-      lines[i] = (lines[i] as string).replace(/^\["Book",\[(\d+),(\d+),/, '["Book",[$1,999999,');
+      lines[i] = (lines[i] as string).replace(/^\["Book",\[(\d+), (\d+),/, '["Book",[$1, 999999,');
       return lines;
     });
     expect((await refusal(dangling)).code).toBe("E_DANGLING_REFERENCE");

@@ -83,6 +83,7 @@ describe("one-owner subset queries are index lookups", () => {
       if (!expected) throw new Error("no counts");
       expect(expected.books).toBeGreaterThan(10_000);
       expect(subset.tables.map((t) => t.count)).toEqual([
+        0, // AppSettings: not owned
         expected.users,
         expected.books,
         expected.lists,
