@@ -190,7 +190,7 @@ export async function* generateLibrary(shape: LibraryShape): AsyncGenerator<Outg
           description: random() < 0.5 ? null : sentence(random, 12),
           visibility: pick(random, BOOK_VISIBILITY),
           type,
-          year: type === "FAVORITES_YEAR" ? String(2000 + Math.floor(random() * 26)) : null,
+          year: type === "FAVORITES_YEAR" ? 2000 + Math.floor(random() * 26) : null,
           coverImage: random() < 0.5 ? null : `https://images.example.com/lists/${listId}.jpg`,
           createdAt: iso(created),
           updatedAt: iso(created + 60_000),

@@ -1,7 +1,8 @@
 /**
- * The book application's models as booksnap moves them: one description drives the export
- * queries, the snapshot's record layout, validation, digests, staging tables and the schema
- * fingerprint. It mirrors prisma/schema.prisma; test/integration/schema.test.ts keeps them equal.
+ * The record layout of snapshot format 1 (booksnap 0.1-0.2), frozen: format-1 files are still
+ * read (validated, verified, imported through src/snapshot/format1.ts) and the synthetic dataset
+ * generator still speaks it. Format 2 learns every table and type from the database's catalog;
+ * nothing here describes the app's current schema.
  */
 
 export type FieldType =
@@ -100,8 +101,9 @@ export const MODELS: readonly ModelSpec[] = [
         pgType: "ReadingListType",
         values: ["STANDARD", "FAVORITES_YEAR", "FAVORITES_ALL"],
       }),
-      // Text in the app (values like "2024"), not a number.
-      f("year", text, true),
+      // The format-1 file layout as 0.1-0.2 wrote it (int); the app's column is text now, and import
+      // casts (the compatibility report's TYPE_TO_TEXT). Frozen: format 2 learns types from the catalog.
+      f("year", int, true),
       f("coverImage", text, true),
       f("createdAt", timestamp),
       f("updatedAt", timestamp),
