@@ -41,6 +41,7 @@ export interface FinalPlan {
   contents: SnapshotContents;
   /** Tables copied column for column (no drop, no cast). */
   exactTables: ReadonlySet<string>;
+  castColumns: Readonly<Record<string, ReadonlySet<string>>>;
   /** Checkpoint counts after staging: validated records and validation rejects per table. */
   stagedCounts: Readonly<Record<string, number>>;
   /** Bytes of the snapshot's longest line: bounds the rows read back per cursor fetch. */
@@ -107,7 +108,7 @@ function manifestChecks(plan: FinalPlan, planned: PlannedCounts): Map<string, Ma
     if ((planned.constraintRejected[name] ?? 0) > 0 || (planned.skipped[name] ?? 0) > 0) continue;
     checks.set(name, {
       expected: { count, digest },
-      renderLine: (alias) => plan.contents.renderLine(name, alias),
+      renderLine: (alias) => plan.contents.renderLine(name, alias, plan.castColumns[name]),
     });
   }
   return checks;

@@ -194,6 +194,7 @@ export async function importSnapshot(options: ImportOptions, deps: ImportDeps): 
         plan,
         contents,
         exactTables: schema.exactTables,
+        castColumns: schema.castColumns,
         stagedCounts: staged.counts,
         longestLineBytes: staged.longestLineBytes,
         deadLetter,

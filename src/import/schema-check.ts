@@ -4,7 +4,7 @@ import { SchemaMismatchError } from "../errors.js";
 import { type CompatibilityReport, compareSchemas } from "../schema/compatibility.js";
 import type { SchemaDescription, TableDescription } from "../schema/description.js";
 import { introspectSchema } from "../schema/introspect.js";
-import { rowJsonSql } from "../schema/values.js";
+import { columnRef, rowJsonSql, stagingSqlType } from "../schema/values.js";
 import { canonicalJsonSql } from "../snapshot/canonical-sql.js";
 import { FORMAT1_DESCRIPTION } from "../snapshot/format1.js";
 import type { SnapshotManifest } from "../snapshot/manifest.js";
@@ -29,7 +29,11 @@ export interface SnapshotContents {
   /** Digest per table, as the manifest declares them. */
   digests: Record<string, string>;
   /** SQL rendering a row (columns of `alias` named as the snapshot's) exactly as its data line holds it. */
-  renderLine: (table: string, alias: string) => string;
+  /**
+   * SQL rendering a target row of `table` as its line in the snapshot; `castBack` columns were cast
+   * on import (lossless: the report accepts no other) and are cast back to the snapshot's type.
+   */
+  renderLine: (table: string, alias: string, castBack?: ReadonlySet<string>) => string;
 }
 
 /** The schema description and counts of a snapshot: format 2 records them, format 1 has its frozen layout. */
@@ -46,8 +50,11 @@ export function snapshotContents(manifest: SnapshotManifest): SnapshotContents {
       description,
       counts: Object.fromEntries(Object.entries(m.tables).map(([t, s]) => [t, s.count])),
       digests: Object.fromEntries(Object.entries(m.tables).map(([t, s]) => [t, s.digest])),
-      renderLine: (table, alias) =>
-        rowJsonSql(description.tables.find((t) => t.name === table) as TableDescription, alias),
+      renderLine: (table, alias, castBack) =>
+        rowJsonSql(description.tables.find((t) => t.name === table) as TableDescription, alias, {
+          columnSql: (c, a) =>
+            castBack?.has(c.name) ? `(${columnRef(c, a)})::${stagingSqlType(c.type)}` : columnRef(c, a),
+        }),
     };
   }
   return {
@@ -55,8 +62,15 @@ export function snapshotContents(manifest: SnapshotManifest): SnapshotContents {
     description: FORMAT1_DESCRIPTION,
     counts: Object.fromEntries(Object.entries(m.models ?? {}).map(([t, s]) => [t, s.count])),
     digests: Object.fromEntries(Object.entries(m.models ?? {}).map(([t, s]) => [t, s.digest])),
-    renderLine: (table, alias) =>
-      canonicalJsonSql(modelSpec(table as ModelName), (f) => `${alias}.${quoteIdent(f.name)}`),
+    renderLine: (table, alias, castBack) => {
+      const columns = FORMAT1_DESCRIPTION.tables.find((t) => t.name === table)?.columns ?? [];
+      return canonicalJsonSql(modelSpec(table as ModelName), (f) => {
+        const column = columns.find((c) => c.name === f.name);
+        const ref = `${alias}.${quoteIdent(f.name)}`;
+        // 0.1-0.2 wrote ReadingList.year as int; the app's column is text now (cast on import).
+        return castBack?.has(f.name) && column ? `(${ref})::${stagingSqlType(column.type)}` : ref;
+      });
+    },
   };
 }
 
@@ -68,6 +82,8 @@ export interface TargetSchemaPlan {
   droppedFields: Record<string, string[]>;
   /** Tables whose every column is copied as is (no drop, no cast): their rows can match the manifest's digest. */
   exactTables: Set<string>;
+  /** Columns of an exact table that import casts (losslessly), per table: cast back for its digest. */
+  castColumns: Record<string, ReadonlySet<string>>;
 }
 
 /**
@@ -108,10 +124,18 @@ export async function planAgainstTarget(
   }
   const droppedFields: Record<string, string[]> = {};
   const exactTables = new Set<string>();
+  const castColumns: Record<string, ReadonlySet<string>> = {};
   const missingInTarget: Record<string, Record<string, string[]>> = {};
   for (const table of report.tables) {
-    if (table.columns.every((a) => a.action === "copy" || a.action === "fill-default"))
+    // A lossless cast keeps the table exact: the target value cast back is the snapshot's value.
+    if (
+      table.columns.every((a) => a.action === "copy" || a.action === "fill-default" || a.action === "cast")
+    ) {
       exactTables.add(table.table);
+      castColumns[table.table] = new Set(
+        table.columns.filter((a) => a.action === "cast").map((a) => a.column),
+      );
+    }
     const drops = table.columns.filter((a) => a.action === "drop").map((a) => a.column);
     if (drops.length > 0) droppedFields[table.table] = drops;
     const missing: Record<string, string[]> = {};
@@ -134,5 +158,6 @@ export async function planAgainstTarget(
     enums: { labels: contents.description.enums, missingInTarget },
     droppedFields,
     exactTables,
+    castColumns,
   };
 }

@@ -143,7 +143,9 @@ export function expectedLibrary(records: readonly OutgoingRecord[]): ComparableL
       isbnById.set(id, rest.isbn13);
       books.push(rest);
     } else if (model === "ReadingList") {
-      lists.set(id, { ...rest, entries: [] });
+      // Format-1 records carry the year as int (0.1-0.2 layout); the app's column holds its text.
+      const year = rest.year === null ? null : String(rest.year);
+      lists.set(id, { ...rest, year, entries: [] });
     }
   }
   for (const { model, record } of records) {

@@ -122,6 +122,8 @@ export interface RowJsonOptions {
    * Default true; rows are never NULL otherwise.
    */
   guardArrayShapes?: boolean;
+  /** SQL of a column's value (default `alias."column"`), e.g. a target column cast back to the snapshot's type. */
+  columnSql?: (column: ColumnDescription, alias: string) => string;
 }
 
 /** json_build_array takes at most 100 arguments (FUNC_MAX_ARGS). */
@@ -147,7 +149,8 @@ export function renderArgumentSql(type: ColumnType, value: string): string {
  * wider than json_build_array's 100 arguments are rendered in chunks joined as text.
  */
 export function rowJsonSql(table: TableDescription, alias: string, options: RowJsonOptions = {}): string {
-  const args = carriedColumns(table).map((c) => renderArgumentSql(c.type, columnRef(c, alias)));
+  const valueSql = options.columnSql ?? columnRef;
+  const args = carriedColumns(table).map((c) => renderArgumentSql(c.type, valueSql(c, alias)));
   const chunks: string[] = [];
   for (let i = 0; i < args.length; i += MAX_ARGUMENTS) {
     chunks.push(`json_build_array(${args.slice(i, i + MAX_ARGUMENTS).join(", ")})::text`);
