@@ -1,7 +1,6 @@
 import type pg from "pg";
 import { copyOutLines, type LineChunk } from "../db/copy-out.js";
-import type { ColumnDescription, TableDescription } from "../schema/description.js";
-import { carriedColumns } from "../snapshot/description-schema.js";
+import { type ColumnDescription, carriedColumns, type TableDescription } from "../schema/description.js";
 import { quoteIdent, quoteLiteral, rowJsonSql, scalarSqlType } from "./row-sql.js";
 
 /**

@@ -39,8 +39,3 @@ export function singleUniqueColumns(table: TableDescription): Set<string> {
     if (unique.columns.length === 1 && unique.columns[0]) columns.add(unique.columns[0]);
   return columns;
 }
-
-/** Columns a row carries, in the row's order (generated columns are never exported). */
-export function carriedColumns(table: TableDescription): ColumnDescription[] {
-  return table.columns.filter((column) => !column.generated);
-}

@@ -1,7 +1,12 @@
 import type { RedactionKind } from "../config/config-file-schema.js";
 import type { ProjectConfig, RedactionRule } from "../config/project-config-types.js";
-import type { ColumnDescription, SchemaDescription, TableDescription } from "../schema/description.js";
-import { carriedColumns, ruleFitProblem, singleUniqueColumns } from "./column-fit.js";
+import {
+  type ColumnDescription,
+  carriedColumns,
+  type SchemaDescription,
+  type TableDescription,
+} from "../schema/description.js";
+import { ruleFitProblem, singleUniqueColumns } from "./column-fit.js";
 import { suggestKind, type UncoveredColumn, uncoveredReplacement } from "./uncovered.js";
 
 /**

@@ -2,9 +2,14 @@ import { createHash } from "node:crypto";
 import { ConfigError } from "../config/config-error.js";
 import type { PseudonymKind } from "../config/config-file-schema.js";
 import { BooksnapError } from "../errors.js";
-import type { ColumnDescription, SchemaDescription, TableDescription } from "../schema/description.js";
+import {
+  type ColumnDescription,
+  carriedColumns,
+  type SchemaDescription,
+  type TableDescription,
+} from "../schema/description.js";
 import { CollisionGuard } from "./collision-guard.js";
-import { carriedColumns, uniqueColumns } from "./column-fit.js";
+import { uniqueColumns } from "./column-fit.js";
 import { planTableRedaction, type RedactionRules, type TableRedactionPlan } from "./plan.js";
 import { keyedDigest, pseudonymFor } from "./pseudonym.js";
 import { constantReplacementValue } from "./uncovered.js";

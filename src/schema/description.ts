@@ -99,6 +99,11 @@ export interface TableDescription {
   indexes: IndexDescription[];
 }
 
+/** The columns a row carries, in the table's order: generated columns are never exported. */
+export function carriedColumns(table: TableDescription): ColumnDescription[] {
+  return table.columns.filter((column) => !column.generated);
+}
+
 /** A column booksnap will not carry, found before any row is read. */
 export interface UnsupportedColumn {
   table: string;

@@ -3,12 +3,13 @@
  * copy-text.ts (import), staging.ts (staging columns), settings.ts (the session settings both
  * sides run under). See docs/snapshot-format.md for the encoding itself.
  */
+
+export { carriedColumns } from "./description.js";
 export { arrayLiteral, copyText, copyTextField, copyTextLine } from "./values/copy-text.js";
 export {
   arrayShapeCheckSql,
   arrayShapeOkSql,
   arrayShapeViolationsSql,
-  carriedColumns,
   columnRef,
   type RowJsonOptions,
   renderArgumentSql,

@@ -150,8 +150,3 @@ export function descriptionProblems(description: SchemaDescription): string[] {
   }
   return problems;
 }
-
-/** The columns a data line carries, in order: generated columns are never exported. */
-export function carriedColumns(table: TableDescription): ColumnDescription[] {
-  return table.columns.filter((c) => !c.generated);
-}

@@ -1,9 +1,13 @@
 import { createHash, type Hash } from "node:crypto";
 import { SnapshotIntegrityError } from "../errors.js";
-import type { ColumnDescription, ForeignKeyDescription, TableDescription } from "../schema/description.js";
+import {
+  type ColumnDescription,
+  carriedColumns,
+  type ForeignKeyDescription,
+  type TableDescription,
+} from "../schema/description.js";
 import { compileValidator, type ValueValidator } from "../schema/values.js";
 import type { RawLine } from "../snapshot/data-reader.js";
-import { carriedColumns } from "../snapshot/description-schema.js";
 import type { SnapshotManifestV2 } from "../snapshot/manifest.js";
 import { decodeRowLine } from "../snapshot/row-line.js";
 

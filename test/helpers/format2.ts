@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
+import { carriedColumns } from "../../src/schema/description.js";
 import { readDataLines } from "../../src/snapshot/data-reader.js";
-import { carriedColumns } from "../../src/snapshot/description-schema.js";
 import { parseManifest, type SnapshotManifestV2 } from "../../src/snapshot/manifest.js";
 import { decodeRowLine } from "../../src/snapshot/row-line.js";
 

@@ -1,5 +1,11 @@
 import { UnsupportedValueError } from "../../errors.js";
-import type { ColumnDescription, ColumnType, ScalarKind, TableDescription } from "../description.js";
+import {
+  type ColumnDescription,
+  type ColumnType,
+  carriedColumns,
+  type ScalarKind,
+  type TableDescription,
+} from "../description.js";
 import { quoteIdent } from "./sql.js";
 
 /**
@@ -77,11 +83,6 @@ export function renderValueSql(type: ColumnType, value: string): string {
 /** Array columns of a table whose values must be checked for shape (1-dim, lower bound 1). */
 function arrayColumns(table: TableDescription): ColumnDescription[] {
   return table.columns.filter((c) => c.type.array && !c.generated);
-}
-
-/** Columns a format-2 row carries, in order: generated columns are left out. */
-export function carriedColumns(table: TableDescription): ColumnDescription[] {
-  return table.columns.filter((c) => !c.generated);
 }
 
 /**
