@@ -1,5 +1,7 @@
 import type { ColumnType } from "../schema/description.js";
+import { BASE_TYPE_SQL } from "../schema/values.js";
 
+export const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;
 /**
  * SQL building blocks of the export queries. Row rendering itself (the format-2 value encoding)
  * belongs to src/schema/values: re-exported here so export code has one place to import from.
@@ -10,31 +12,8 @@ export {
   rowJsonSql,
   unsupportedArrayValueError,
 } from "../schema/values.js";
-
-export const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;
 /** A standard-conforming string literal (the export session keeps standard_conforming_strings on). */
 export const quoteLiteral = (value: string): string => `'${value.replace(/'/g, "''")}'`;
-
-const BASE_TYPES: Record<Exclude<ColumnType["kind"], "enum">, string> = {
-  text: "text",
-  int2: "smallint",
-  int4: "integer",
-  int8: "bigint",
-  numeric: "numeric",
-  float4: "real",
-  float8: "double precision",
-  bool: "boolean",
-  timestamp: "timestamp",
-  timestamptz: "timestamptz",
-  date: "date",
-  time: "time",
-  timetz: "timetz",
-  interval: "interval",
-  uuid: "uuid",
-  json: "json",
-  jsonb: "jsonb",
-  bytea: "bytea",
-};
 
 /**
  * The SQL type a scalar value of `type` is cast to in a comparison: the carried base type
@@ -47,5 +26,5 @@ export function scalarSqlType(type: ColumnType, schema: string): string {
     return name.includes(".") ? name : `${quoteIdent(schema)}.${quoteIdent(name)}`;
   }
   if (type.kind === "text" && type.fixedLength) return "bpchar";
-  return BASE_TYPES[type.kind];
+  return BASE_TYPE_SQL[type.kind];
 }

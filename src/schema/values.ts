@@ -20,5 +20,5 @@ export {
   unsupportedArrayValueError,
 } from "./values/render.js";
 export { EXPORT_SESSION_SETTINGS, type SessionSetting, sessionSettingsSql } from "./values/settings.js";
-export { castSql, enumTypeSql, stagingSqlType } from "./values/staging.js";
+export { BASE_TYPE_SQL, castSql, enumTypeSql, stagingSqlType } from "./values/staging.js";
 export { compileValidator, type EnumLabels, type ValueValidator, validateValue } from "./values/validate.js";

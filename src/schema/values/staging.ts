@@ -9,7 +9,9 @@ import { quoteIdent } from "./sql.js";
  * as their base type; the insert into the domain column applies the domain's checks.
  */
 
-const BASE_TYPE: Readonly<Record<Exclude<ScalarKind, "text" | "enum">, string>> = {
+/** The SQL type name of each non-enum kind, unmodified (char(n) and other modifiers are added by callers). */
+export const BASE_TYPE_SQL: Readonly<Record<Exclude<ScalarKind, "enum">, string>> = {
+  text: "text",
   int2: "smallint",
   int4: "integer",
   int8: "bigint",
@@ -49,7 +51,7 @@ function scalarStagingType(type: ColumnType): string {
     case "time":
     case "timetz":
     case "interval": {
-      const base = BASE_TYPE[kind];
+      const base = BASE_TYPE_SQL[kind];
       if (precision === undefined) return base;
       // The precision goes after the type's first word: `timestamp(3) without time zone`.
       const space = base.indexOf(" ");
@@ -58,7 +60,7 @@ function scalarStagingType(type: ColumnType): string {
         : `${base.slice(0, space)}(${precision})${base.slice(space)}`;
     }
     default:
-      return BASE_TYPE[kind];
+      return BASE_TYPE_SQL[kind];
   }
 }
 
