@@ -1,7 +1,8 @@
 import type { ColumnType } from "../schema/description.js";
+import { quoteIdent } from "../schema/values/sql.js";
 import { BASE_TYPE_SQL } from "../schema/values.js";
 
-export const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;
+export { quoteIdent } from "../schema/values/sql.js";
 /**
  * SQL building blocks of the export queries. Row rendering itself (the format-2 value encoding)
  * belongs to src/schema/values: re-exported here so export code has one place to import from.

@@ -1,5 +1,7 @@
-/** Double-quotes an identifier for SQL (every table and column name comes from a catalog or a snapshot). */
-export const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;
+import { quoteIdent } from "../schema/values/sql.js";
+
+/** Identifier quoting has one home, src/schema/values/sql.ts (every name comes from a catalog or a snapshot). */
+export { quoteIdent };
 
 /** A single-quoted SQL string literal (standard_conforming_strings is on in every supported server). */
 export const quoteLiteral = (value: string): string => `'${value.replace(/'/g, "''")}'`;

@@ -5,6 +5,8 @@
  * nothing here describes the app's current schema.
  */
 
+import { quoteIdent } from "../schema/values/sql.js";
+
 export type FieldType =
   | { kind: "int" }
   | { kind: "text"; maxLength?: number }
@@ -141,8 +143,8 @@ export function isModelName(value: unknown): value is ModelName {
 /** A record as it travels in a snapshot: field name → JSON value, in the model's field order. */
 export type SnapshotRecord = Record<string, string | number | null | string[]>;
 
-/** Double-quotes an identifier for SQL. */
-export const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;
+/** Double-quotes an identifier for SQL: the engine's one quoteIdent, re-exported for format-1 code. */
+export { quoteIdent };
 
 /** The SELECT list for a model, in field order. */
 export function selectList(spec: ModelSpec, alias?: string): string {
