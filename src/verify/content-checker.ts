@@ -5,6 +5,7 @@ import type { SnapshotManifestV1 as SnapshotManifest } from "../snapshot/manifes
 import { MODEL_NAMES, type ModelName, modelSpec, type SnapshotRecord } from "../snapshot/models.js";
 import { decodeRecordLine } from "../snapshot/record-line.js";
 import { validateRecord } from "../snapshot/validate.js";
+import { checkDataSize } from "./data-file.js";
 
 export interface CheckedRecord {
   lineNumber: number;
@@ -135,15 +136,7 @@ export class SnapshotContentChecker {
         );
       }
     }
-    if (
-      this.lines !== this.manifest.data.lines ||
-      this.uncompressedBytes !== this.manifest.data.uncompressedBytes
-    ) {
-      throw new SnapshotIntegrityError(
-        "E_DATA_SIZE",
-        `The data file has ${this.lines} lines (${this.uncompressedBytes} bytes uncompressed), the manifest says ${this.manifest.data.lines} (${this.manifest.data.uncompressedBytes})`,
-      );
-    }
+    checkDataSize({ lines: this.lines, uncompressedBytes: this.uncompressedBytes }, this.manifest.data);
     return counts;
   }
 }

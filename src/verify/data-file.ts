@@ -69,6 +69,19 @@ async function sha256Of(handle: FileHandle, size: number): Promise<string> {
   return hash.digest("hex");
 }
 
+/** Throws E_DATA_SIZE when the lines and uncompressed bytes a reader counted differ from the manifest's. */
+export function checkDataSize(
+  seen: { lines: number; uncompressedBytes: number },
+  data: { lines: number; uncompressedBytes: number },
+): void {
+  if (seen.lines !== data.lines || seen.uncompressedBytes !== data.uncompressedBytes) {
+    throw new SnapshotIntegrityError(
+      "E_DATA_SIZE",
+      `The data file has ${seen.lines} lines (${seen.uncompressedBytes} bytes uncompressed), the manifest says ${data.lines} (${data.uncompressedBytes})`,
+    );
+  }
+}
+
 /** Checks the data file's presence, kind (a regular file), byte size and SHA-256 against the manifest. */
 export async function checkDataFile(dataPath: string, data: SnapshotManifest["data"]): Promise<void> {
   let opened: Awaited<ReturnType<typeof openRegularFile>>;

@@ -10,6 +10,7 @@ import { compileValidator, type ValueValidator } from "../schema/values.js";
 import type { RawLine } from "../snapshot/data-reader.js";
 import type { SnapshotManifestV2 } from "../snapshot/manifest.js";
 import { decodeRowLine } from "../snapshot/row-line.js";
+import { checkDataSize } from "./data-file.js";
 
 export interface CheckedRow {
   lineNumber: number;
@@ -247,15 +248,7 @@ export class RowContentChecker {
         );
       }
     }
-    if (
-      this.lines !== this.manifest.data.lines ||
-      this.uncompressedBytes !== this.manifest.data.uncompressedBytes
-    ) {
-      throw new SnapshotIntegrityError(
-        "E_DATA_SIZE",
-        `The data file has ${this.lines} lines (${this.uncompressedBytes} bytes uncompressed), the manifest says ${this.manifest.data.lines} (${this.manifest.data.uncompressedBytes})`,
-      );
-    }
+    checkDataSize({ lines: this.lines, uncompressedBytes: this.uncompressedBytes }, this.manifest.data);
     return counts;
   }
 }
