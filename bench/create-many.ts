@@ -29,8 +29,11 @@ export async function createManyReference(
   const entries: Array<Record<string, unknown>> = [];
   for await (const item of generateLibrary(shape) as AsyncIterable<OutgoingRecord>) {
     if (item.model === "Book") books.push({ ...item.record, ownerId: devUserId });
-    else if (item.model === "ReadingList") lists.push({ ...item.record, ownerId: devUserId });
-    else if (item.model === "BookInReadingList") entries.push({ ...item.record });
+    else if (item.model === "ReadingList") {
+      // The generator speaks format 1 (year int); the app's column is text.
+      const year = item.record.year === null ? null : String(item.record.year);
+      lists.push({ ...item.record, year, ownerId: devUserId });
+    } else if (item.model === "BookInReadingList") entries.push({ ...item.record });
   }
   const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: devUrl }) });
   try {
