@@ -61,6 +61,8 @@ export interface ExportOptions {
   redactionKey: string | null;
   /** Rows per COPY statement (default DEFAULT_PAGE_ROWS). */
   fetchRows?: number;
+  /** Bytes of rendered rows read ahead of the writer (default READ_AHEAD_BYTES). */
+  readAheadBytes?: number;
 }
 
 export interface ExportDeps {
@@ -198,6 +200,7 @@ export async function exportSnapshot(options: ExportOptions, deps: ExportDeps): 
       url,
       total,
       pageRows: options.fetchRows,
+      readAheadBytes: options.readAheadBytes,
       readTimeoutMs:
         settings.statementTimeoutMs > 0
           ? clampTimeout(settings.statementTimeoutMs + READ_TIMEOUT_MARGIN_MS)
@@ -356,6 +359,7 @@ interface StreamSettings {
   url: string;
   total: number;
   pageRows: number | undefined;
+  readAheadBytes: number | undefined;
   /** Client-side watchdog per read: statement_timeout plus a margin (the server cancels first). */
   readTimeoutMs: number;
   onProgress: ProgressCallback | undefined;
@@ -391,7 +395,7 @@ async function* streamTables(
     }
   }
   let done = 0;
-  for await (const chunk of readAhead(read())) {
+  for await (const chunk of readAhead(read(), settings.readAheadBytes)) {
     if (settings.signal?.aborted) throw new InterruptedError(INTERRUPTED_MESSAGE);
     if (chunk.count > 0) yield chunk;
     done += chunk.count;
