@@ -295,7 +295,7 @@ export const importCommand = (ctx: CommandContext): CommandModule<object, Import
     }).catch((error: Error) => ctx.output.warn(`could not write the audit log: ${error.message}`));
     // A dry run that found more rejects than allowed reports them, but must not look like success.
     if (!summary.committable) ctx.exitCode = ExitCode.rejected;
-    if (summary.user.created && !summary.dryRun) ctx.output.warn(createdDevUserNotice(summary.user));
+    if (summary.user?.created && !summary.dryRun) ctx.output.warn(createdDevUserNotice(summary.user));
     if (ctx.output.json) return ctx.output.result(summary);
     printSummary(ctx, summary);
     if (!summary.committable) {
@@ -309,7 +309,7 @@ export const importCommand = (ctx: CommandContext): CommandModule<object, Import
 function printSummary(ctx: CommandContext, s: ImportSummary): void {
   const o = ctx.output;
   o.line(
-    `${s.dryRun ? "dry run (rolled back, nothing changed)" : "imported"} into ${s.target} for ${s.user.email} (id ${s.user.id}${s.user.created ? ", created" : ""}), mode ${s.mode}`,
+    `${s.dryRun ? "dry run (rolled back, nothing changed)" : "imported"} into ${s.target} ${s.user ? ` for ${s.user.email} (id ${s.user.id}${s.user.created ? ", created" : ""})` : ""}, mode ${s.mode}, owners ${s.owners}`,
   );
   for (const [model, c] of Object.entries(s.models)) {
     const verb = s.dryRun ? "would import" : "imported";

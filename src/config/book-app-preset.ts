@@ -49,6 +49,7 @@ export const BOOK_APP_PRESET: ConfigFile = {
       owner: "ownerId",
       where: { type: "FAVORITES_ALL" },
       uniqueBy: [],
+      renumber: { table: "BookInReadingList", parent: "readingListId", column: "position", step: 100 },
     },
     {
       name: "one FAVORITES_YEAR reading list per owner and year",
@@ -56,6 +57,7 @@ export const BOOK_APP_PRESET: ConfigFile = {
       owner: "ownerId",
       where: { type: "FAVORITES_YEAR" },
       uniqueBy: ["year"],
+      renumber: { table: "BookInReadingList", parent: "readingListId", column: "position", step: 100 },
     },
   ],
 };

@@ -138,6 +138,26 @@ export function checkConfigAgainstSchema(config: ProjectConfig, description: Sch
         message: `${rule.table}.${rule.owner} is not a foreign key to the owners table ${owners.table}`,
       });
     }
+    if (rule.renumber) {
+      const child = requireColumns(`${path}.renumber`, rule.renumber.table, [
+        rule.renumber.parent,
+        rule.renumber.column,
+      ]);
+      const pointsAtRule = child?.foreignKeys.some(
+        (fk) =>
+          fk.columns.length === 1 &&
+          fk.columns[0] === rule.renumber?.parent &&
+          fk.references.table === rule.table,
+      );
+      if (child && hasColumn(child, rule.renumber.parent) && !pointsAtRule) {
+        check.errors.push({
+          path: `${path}.renumber.parent`,
+          table: rule.renumber.table,
+          column: rule.renumber.parent,
+          message: `${rule.renumber.table}.${rule.renumber.parent} is not a foreign key to ${rule.table}`,
+        });
+      }
+    }
     for (const [columnName, value] of Object.entries(rule.where)) {
       const column = table.columns.find((c) => c.name === columnName);
       const problem = column ? whereValueProblem(column, value, description) : undefined;

@@ -62,6 +62,16 @@ export const perOwnerRuleSchema = z.strictObject({
   where: z.record(identifier, scalar),
   /** Columns that, with the owner, may appear at most once among the covered rows. */
   uniqueBy: z.array(identifier),
+  /** Renumber this position column of the children of combined rows (step, 2·step, …). */
+  renumber: z
+    .strictObject({
+      table: identifier,
+      /** The child's foreign-key column pointing at the rule's table. */
+      parent: identifier,
+      column: identifier,
+      step: z.number().int().min(1).max(1_000_000).optional(),
+    })
+    .optional(),
 });
 
 export const configFileSchema = z.strictObject({

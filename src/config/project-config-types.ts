@@ -45,6 +45,12 @@ export interface PerOwnerRule {
   where: Readonly<Record<string, string | number | boolean | null>>;
   /** With the owner, these columns identify at most one covered row ([] = one per owner). */
   uniqueBy: readonly string[];
+  /**
+   * When rows are combined to keep the rule, the child rows that come together under the kept row
+   * are renumbered: `column` of `table` (whose foreign key `parent` points at the rule's table)
+   * becomes step, 2·step, … in a stable order (the kept row's children first, then by source key).
+   */
+  renumber: { table: string; parent: string; column: string; step: number } | null;
 }
 
 /** Where the configuration came from (printed, and recorded in audit logs). */

@@ -11,6 +11,9 @@ import type {
   TableRedactionRules,
 } from "./project-config-types.js";
 
+/** Positions 100, 200, 300…: the book app's own spacing (it appends at the highest position + 100). */
+export const DEFAULT_RENUMBER_STEP = 100;
+
 export type * from "./project-config-types.js";
 
 /**
@@ -107,6 +110,14 @@ export function buildProjectConfig(
       owner: rule.owner,
       where: Object.freeze(where),
       uniqueBy: Object.freeze([...rule.uniqueBy]),
+      renumber: rule.renumber
+        ? Object.freeze({
+            table: rule.renumber.table,
+            parent: rule.renumber.parent,
+            column: rule.renumber.column,
+            step: rule.renumber.step ?? DEFAULT_RENUMBER_STEP,
+          })
+        : null,
     });
   });
   const owners = file.owners ?? null;

@@ -34,7 +34,7 @@ export async function importIntoDev(
   const imported = Object.fromEntries(Object.entries(summary.models).map(([m, c]) => [m, c.imported]));
   const rows = Object.values(imported).reduce((sum, n) => sum + n, 0);
   return {
-    summary: `imported ${rows.toLocaleString("en-US")} rows into "dev" for ${summary.user.email} in ${summary.batches} batch(es), verified counts and digests before commit`,
+    summary: `imported ${rows.toLocaleString("en-US")} rows into "dev" for ${summary.user?.email ?? "the snapshot's owners"} in ${summary.batches} batch(es), verified counts and digests before commit`,
     modelsCompared: ["Book", "ReadingList", "BookInReadingList"],
     imported,
     batches: summary.batches,

@@ -356,7 +356,11 @@ export interface PlannedCounts {
   inserted: Record<string, number>;
   existing: Record<string, number>;
   conflicting: Record<string, number>;
-  /** existing + conflicting: records not inserted that were not rejected either. */
+  /** Combined into another row (per-owner rule, or a duplicate made by combining). */
+  combined: Record<string, number>;
+  /** Inserted with a renumbered position (children of combined rows). */
+  renumbered: Record<string, number>;
+  /** existing + conflicting + combined: records not inserted that were not rejected either. */
   skipped: Record<string, number>;
   constraintRejected: Record<string, number>;
 }
@@ -366,6 +370,8 @@ export async function plannedCounts(client: pg.Client, plan: ImportPlan): Promis
     inserted: {},
     existing: {},
     conflicting: {},
+    combined: {},
+    renumbered: {},
     skipped: {},
     constraintRejected: {},
   };

@@ -24,6 +24,7 @@ import { type RejectsSummary, streamRejects } from "./rejects.js";
 import type { SnapshotContents } from "./schema-check.js";
 import { quoteIdent, quoteLiteral } from "./sql-names.js";
 import { CHECKPOINT_TABLE, fateTable, REJECT_TABLE, resolvedTable, stagingTable } from "./staging.js";
+import type { CombinedRows } from "./summary.js";
 import { alias, type ImportPlan, type TablePlan } from "./table-plan.js";
 import { type ManifestCheck, type ModelVerification, verifyImported } from "./verify-import.js";
 
@@ -54,7 +55,10 @@ export interface FinalPlan {
 }
 
 export interface FinalOutcome {
-  devUserId: number;
+  /** Null in keep mode without --as: no dev user was involved. */
+  devUserId: number | null;
+  /** Per-owner rules that needed rows combined. */
+  combined: CombinedRows[];
   createdUser: boolean;
   planned: PlannedCounts;
   /** Rows of the dev user removed by replace mode (entries include cascaded ones). */
@@ -171,6 +175,7 @@ export async function finalizeImport(
         : { total: 0, validation: 0 };
     const outcome: FinalOutcome = {
       devUserId,
+      combined: [],
       createdUser,
       planned,
       deleted: Object.fromEntries(plan.plan.replaceDeletes.map((d) => [d.table, 0])),

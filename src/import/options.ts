@@ -19,6 +19,14 @@ export const IMPORT_LOCK_APPLICATION_NAME = "booksnap-import-lock";
  */
 export const DEFAULT_BATCH_SIZE = 1000;
 
+/**
+ * Where the snapshot's owners land. collapse: every owner's rows go to the one dev user (--user),
+ * the old script's behaviour and what a developer signing in as themselves expects; keep: every
+ * owner arrives as its own (pseudonymous) user, as in production, and `as` names the one snapshot
+ * owner whose rows go to the developer's own account instead.
+ */
+export type OwnerMode = "collapse" | "keep";
+
 export interface ImportOptions {
   /**
    * Manifest path, data file path, or the shared path without extensions; or an opened
@@ -33,7 +41,14 @@ export interface ImportOptions {
   allowRemoteTarget?: boolean;
   /** replace (default): the dev user's books and lists become exactly the snapshot's; merge: add what is missing. */
   mode?: ImportMode;
-  /** Dev user by email or id. */
+  /** collapse (default) or keep: see OwnerMode. */
+  owners?: OwnerMode;
+  /**
+   * keep mode: the snapshot owner (id, or email as the snapshot holds it) whose rows go to the dev
+   * user (--user) instead of a user of its own. Requires `user`.
+   */
+  as?: string;
+  /** Dev user by email or id (collapse: owns everything; keep: only with `as`). */
   user?: string;
   /** Create this dev user if it does not exist. */
   createUser?: string;

@@ -3,7 +3,7 @@ import type { SnapshotManifest } from "../snapshot/manifest.js";
 import type { ImportMode } from "./conflicts.js";
 import type { DependentTable } from "./dependents.js";
 import type { FinalOutcome } from "./finalize.js";
-import type { ImportOptions } from "./options.js";
+import type { ImportOptions, OwnerMode } from "./options.js";
 import type { DevUserChoice } from "./owner.js";
 import type { StagingCheckpoint } from "./staging.js";
 
@@ -17,17 +17,43 @@ export interface ModelImportCounts {
   alreadyPresent: number;
   /** Merge: records whose identity key matched another owner's row, or that reference such a record. */
   conflicting: number;
+  /**
+   * Records not inserted as rows of their own because they were combined into another row: by a
+   * per-owner rule (e.g. a second FAVORITES_ALL list of the same owner), or as a duplicate that
+   * only combining (or collapsing owners) created (e.g. the same book twice in a combined list).
+   */
+  combined: number;
+  /** Records whose position column was renumbered because their parent row was combined. */
+  renumbered: number;
   rejected: number;
+}
+
+/** One per-owner rule's effect: rows of `table` combined so that the rule holds. */
+export interface CombinedRows {
+  /** The rule's name, e.g. "one FAVORITES_ALL reading list per owner". */
+  rule: string;
+  table: string;
+  /** Rows kept (new or already in the target) that others were combined into. */
+  into: number;
+  /** Snapshot records combined into them. */
+  combined: number;
 }
 
 export interface ImportSummary {
   ok: true;
   dryRun: boolean;
   mode: ImportMode;
+  /** collapse or keep (--owners). */
+  owners: OwnerMode;
+  /** keep mode: the snapshot owner (--as) whose rows went to the dev user; null otherwise. */
+  as: string | null;
   snapshot: string;
   /** host:port/database */
   target: string;
-  user: { id: number; email: string; created: boolean };
+  /** The dev user; null in keep mode without --as (every owner got a user of its own). */
+  user: { id: number; email: string; created: boolean } | null;
+  /** Per-owner rules that needed rows combined (empty when the snapshot already kept them). */
+  combined: CombinedRows[];
   models: Record<string, ModelImportCounts>;
   /** Dev user's rows removed by replace mode. */
   deleted: Record<string, number>;
@@ -75,6 +101,8 @@ export function buildSummary(input: {
       skipped: outcome.planned.skipped[model] ?? 0,
       alreadyPresent: outcome.planned.existing[model] ?? 0,
       conflicting: outcome.planned.conflicting[model] ?? 0,
+      combined: outcome.planned.combined[model] ?? 0,
+      renumbered: outcome.planned.renumbered[model] ?? 0,
       rejected: (staged.counts[`rejected:${model}`] ?? 0) + (outcome.planned.constraintRejected[model] ?? 0),
     };
   }
@@ -84,9 +112,15 @@ export function buildSummary(input: {
     ok: true,
     dryRun: input.options.dryRun ?? false,
     mode: input.mode,
+    owners: input.options.owners ?? "collapse",
+    as: input.options.as ?? null,
     snapshot: input.paths.manifestPath,
     target: `${input.location.host}:${input.location.port}/${input.location.database}`,
-    user: { id: outcome.devUserId, email: input.devUser.email, created: outcome.createdUser },
+    user:
+      outcome.devUserId === null
+        ? null
+        : { id: outcome.devUserId, email: input.devUser.email, created: outcome.createdUser },
+    combined: outcome.combined,
     models,
     deleted: outcome.deleted,
     dependents: outcome.dependents,

@@ -101,19 +101,22 @@ describe("export progress, interruption and a failing disk", () => {
     let killed = 0;
     // Read one page ahead at most: otherwise all 300 books may be fetched before the kill lands,
     // and an export that has read everything it needs rightly succeeds.
-    const error = await exportSnapshot({ ...options("killed"), readAheadBytes: 1 }, {
-      now: () => new Date(),
-      onProgress: async ({ label, done }) => {
-        if (label !== "Book" || done < 100 || killed > 0) return;
-        killed = await source.db.withClient(async (c) => {
-          const r = await c.query(
-            `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'booksnap-export' AND datname = $1`,
-            [source.db.name],
-          );
-          return r.rowCount ?? 0;
-        });
+    const error = await exportSnapshot(
+      { ...options("killed"), readAheadBytes: 1 },
+      {
+        now: () => new Date(),
+        onProgress: async ({ label, done }) => {
+          if (label !== "Book" || done < 100 || killed > 0) return;
+          killed = await source.db.withClient(async (c) => {
+            const r = await c.query(
+              `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'booksnap-export' AND datname = $1`,
+              [source.db.name],
+            );
+            return r.rowCount ?? 0;
+          });
+        },
       },
-    }).catch((e: unknown) => e);
+    ).catch((e: unknown) => e);
     expect(killed).toBe(1);
     expect(error).toBeInstanceOf(ConnectionError);
     expect((error as ConnectionError).code).toBe("E_CONNECTION_LOST");

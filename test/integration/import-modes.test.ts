@@ -149,7 +149,7 @@ describe("import modes and the dev user", () => {
           users.find((u) => u.email === "second@dev.local") ?? { id: 0, email: "none" },
       },
     );
-    expect(chosen.user.email).toBe("second@dev.local");
+    expect(chosen.user?.email).toBe("second@dev.local");
     expect(chosen.models.Book?.skipped).toBe(6);
     const unknown = await importInto(paths.manifestPath, db.url, "--user", "nobody@x");
     expect(unknown.code).toBe(2);
