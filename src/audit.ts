@@ -13,6 +13,10 @@ export interface AuditRecord {
   /** host:port/database, never credentials. */
   database: string;
   snapshot?: string;
+  /** import: where the snapshot's owners went (--owners collapse|keep). */
+  owners?: "collapse" | "keep";
+  /** import: the snapshot owner put on the dev user (--as), or null. */
+  as?: string | null;
   counts?: Record<string, unknown>;
   error?: { code: string; message: string };
 }

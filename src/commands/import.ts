@@ -15,10 +15,12 @@ import { type StoreArgs, withSnapshotSource, withStoreOptions } from "../cli/sto
 import { devUserFlag } from "../config/dev-user-flag.js";
 import { intSetting } from "../config/env.js";
 import { MAX_TIMEOUT_MS } from "../config/limits.js";
+import type { ProjectConfig } from "../config/project-config.js";
 import { describeLocation } from "../db/url.js";
 import { ExitCode, isBooksnapError, UsageError } from "../errors.js";
 import { describeDependents } from "../import/dependents.js";
 import { abortImport, DEFAULT_BATCH_SIZE, type ImportSummary, importSnapshot } from "../import/import.js";
+import type { OwnerMode } from "../import/options.js";
 import { createdDevUserNotice, type TargetUser } from "../import/owner.js";
 import { REJECTS_SUFFIX, resolveSnapshotPaths } from "../snapshot/paths.js";
 import { isStoreUrl } from "../store/s3-url.js";
@@ -28,6 +30,8 @@ interface ImportArgs extends ConnectionArgs, StoreArgs, DecryptionArgs, ConfigAr
   snapshot?: string;
   "allow-remote-target": boolean;
   mode: "replace" | "merge";
+  owners: OwnerMode;
+  as?: string;
   user?: string;
   "user-id"?: string;
   "create-user"?: string;
@@ -82,6 +86,17 @@ export const importCommand = (ctx: CommandContext): CommandModule<object, Import
         default: "replace" as const,
         describe:
           "replace: your books and lists become the snapshot's; merge: add what is missing (by isbn13)",
+      })
+      .option("owners", {
+        choices: ["collapse", "keep"] as const,
+        default: "collapse" as const,
+        describe:
+          "collapse (default: what the old sync script did, and what you want when you sign in as yourself): every snapshot owner's books and lists go to your dev user (--user), so you see realistic data on your own account. keep: each snapshot owner becomes a (pseudonymised) user of its own, reproducing production's multi-user layout, e.g. to work on public profiles or the home page's default user; --as puts one owner's data on your own account",
+      })
+      .option("as", {
+        type: "string",
+        describe:
+          "With --owners keep and --user: the snapshot owner (id, or email as the snapshot holds it) whose books and lists go to your dev user instead of a new user",
       })
       .option("user", {
         type: "string",
@@ -159,6 +174,14 @@ export const importCommand = (ctx: CommandContext): CommandModule<object, Import
         "Replace your books with the snapshot's",
       )
       .example("$0 import snap --mode merge --user me@example.com", "Add the books you do not have yet")
+      .example(
+        "$0 import snap --owners keep",
+        "Every snapshot owner gets a user of its own, as in production",
+      )
+      .example(
+        "$0 import snap --owners keep --user me@example.com --as 42",
+        "As production, with snapshot owner 42's books and lists on your own account",
+      )
       .example("$0 import snap --resume", "Continue an import that was interrupted")
       .example("$0 import --abort", "Discard an interrupted import") as never,
   handler: async (args) => {
@@ -224,9 +247,11 @@ export const importCommand = (ctx: CommandContext): CommandModule<object, Import
     const progress = createProgressReporter(ctx.output);
     const startedAt = ctx.now();
     let summary: ImportSummary;
+    // The summary names the owners table and the rules' child tables from it.
+    let projectConfig: ProjectConfig | undefined;
     try {
       const decryption = await resolveDecryptionKeys(args, env, ctx.cwd);
-      const projectConfig = await resolveConfigOption(args, ctx.cwd);
+      projectConfig = await resolveConfigOption(args, ctx.cwd);
       // From a store: the data object streams into the import, checked as it passes; no local copy.
       summary = await withSnapshotSource(ctx, env, args, snapshot, (source) => {
         // A store snapshot's dead-letter file goes to the working directory, under the resolved name.
@@ -243,6 +268,8 @@ export const importCommand = (ctx: CommandContext): CommandModule<object, Import
             env,
             allowRemoteTarget,
             mode: args.mode,
+            owners: args.owners,
+            ...(args.as === undefined ? {} : { as: args.as }),
             ...(user === undefined ? {} : { user }),
             ...(args["create-user"] === undefined ? {} : { createUser: args["create-user"] }),
             yes: args.yes,
@@ -277,6 +304,8 @@ export const importCommand = (ctx: CommandContext): CommandModule<object, Import
         durationMs: ctx.now().getTime() - startedAt.getTime(),
         database,
         snapshot,
+        owners: args.owners,
+        as: args.as ?? null,
         error: isBooksnapError(error)
           ? { code: error.code, message: ctx.output.redact(error.message) }
           : { code: "E_UNEXPECTED", message: ctx.output.redact(String((error as Error)?.message ?? error)) },
@@ -291,13 +320,15 @@ export const importCommand = (ctx: CommandContext): CommandModule<object, Import
       durationMs: summary.durationMs,
       database,
       snapshot,
+      owners: summary.owners,
+      as: summary.as,
       counts: summary.models,
     }).catch((error: Error) => ctx.output.warn(`could not write the audit log: ${error.message}`));
     // A dry run that found more rejects than allowed reports them, but must not look like success.
     if (!summary.committable) ctx.exitCode = ExitCode.rejected;
     if (summary.user?.created && !summary.dryRun) ctx.output.warn(createdDevUserNotice(summary.user));
     if (ctx.output.json) return ctx.output.result(summary);
-    printSummary(ctx, summary);
+    printSummary(ctx, summary, projectConfig);
     if (!summary.committable) {
       ctx.output.warn(
         `a real run would refuse to commit: ${summary.rejected.total} rejected (allowed: ${args["max-rejects"]})`,
@@ -306,17 +337,22 @@ export const importCommand = (ctx: CommandContext): CommandModule<object, Import
   },
 });
 
-function printSummary(ctx: CommandContext, s: ImportSummary): void {
+function printSummary(ctx: CommandContext, s: ImportSummary, config: ProjectConfig | undefined): void {
   const o = ctx.output;
+  const forUser = s.user ? ` for ${s.user.email} (id ${s.user.id}${s.user.created ? ", created" : ""})` : "";
   o.line(
-    `${s.dryRun ? "dry run (rolled back, nothing changed)" : "imported"} into ${s.target} ${s.user ? ` for ${s.user.email} (id ${s.user.id}${s.user.created ? ", created" : ""})` : ""}, mode ${s.mode}, owners ${s.owners}`,
+    `${s.dryRun ? "dry run (rolled back, nothing changed)" : "imported"} into ${s.target}${forUser}, mode ${s.mode}, ${describeOwnerMode(s)}`,
   );
+  const ownersTable = config?.owners?.table ?? "User";
+  const added = s.dryRun ? "would add" : "added";
   for (const [model, c] of Object.entries(s.models)) {
-    const verb = s.dryRun ? "would import" : "imported";
+    const renumbered = c.renumbered > 0 ? `, renumbered ${c.renumbered}` : "";
+    const note = model === ownersTable ? ` (${describeOwnerRows(s)})` : "";
     o.line(
-      `  ${model.padEnd(18)} ${String(c.inSnapshot).padStart(8)} in snapshot, ${verb} ${c.imported}, skipped ${c.skipped}, rejected ${c.rejected}${model === "User" ? " (owners remapped onto the dev user)" : ""}`,
+      `  ${model.padEnd(18)} ${String(c.inSnapshot).padStart(8)} in snapshot: ${added} ${c.imported}, already present ${c.alreadyPresent}, conflicting ${c.conflicting}, combined ${c.combined}, rejected ${c.rejected}${renumbered}${note}`,
     );
   }
+  for (const line of describeCombined(s, config)) o.line(`  ${line}`);
   if (s.mode === "replace") {
     o.line(
       `  replaced: ${s.deleted.Book} book(s), ${s.deleted.ReadingList} list(s), ${s.deleted.BookInReadingList} entr(ies)`,
@@ -331,6 +367,48 @@ function printSummary(ctx: CommandContext, s: ImportSummary): void {
   o.line(
     `  verified: counts and content digests of every imported record; ${s.retried} retried batch(es); ${s.durationMs} ms, ${s.rowsPerSecond} rows/s`,
   );
+}
+
+/** The owner mode as the summary's first line says it. */
+function describeOwnerMode(s: ImportSummary): string {
+  if (s.owners === "collapse") return "owners collapse (every snapshot owner's rows on the dev user)";
+  return `owners keep (each snapshot owner a user of its own${s.as ? `, except ${s.as}: the dev user` : ""})`;
+}
+
+/** The note on the owners table's line: what became of the snapshot's owner rows. */
+function describeOwnerRows(s: ImportSummary): string {
+  if (s.owners === "collapse") return "owners remapped onto the dev user";
+  return `a user per snapshot owner, an existing user with its email reused${s.as ? `; ${s.as} is the dev user` : ""}`;
+}
+
+/**
+ * One line per per-owner rule that needed rows combined, then one per child table those rows'
+ * children were united in (its counts are the table's totals: a duplicate may also come from
+ * collapsing owners).
+ */
+function describeCombined(s: ImportSummary, config: ProjectConfig | undefined): string[] {
+  const lines: string[] = [];
+  const children = new Map<string, { column: string; steps: Set<number> }>();
+  for (const c of s.combined) {
+    lines.push(
+      `${s.dryRun ? "would combine" : "combined"} ${c.combined} ${c.table} record(s) into ${c.into} kept row(s) (${c.rule})`,
+    );
+    const renumber = config?.perOwnerRules.find((r) => r.name === c.rule && r.table === c.table)?.renumber;
+    if (!renumber) continue;
+    const child = children.get(renumber.table) ?? { column: renumber.column, steps: new Set<number>() };
+    child.steps.add(renumber.step);
+    children.set(renumber.table, child);
+  }
+  for (const [table, { column, steps }] of children) {
+    const counts = s.models[table];
+    if (!counts) continue;
+    const [step] = steps;
+    const sequence = steps.size === 1 && step !== undefined ? ` ${step}, ${2 * step}, …` : "";
+    lines.push(
+      `${table}: children of the combined rows united, ${counts.combined} duplicate(s) dropped, ${counts.renumbered} ${column}(s) renumbered${sequence}`,
+    );
+  }
+  return lines;
 }
 
 async function askYesNo(ctx: CommandContext, question: string): Promise<boolean> {

@@ -176,21 +176,32 @@ export async function* generateLibrary(shape: LibraryShape): AsyncGenerator<Outg
   let listId = 0;
   const lists: Array<{ id: number; owner: number }> = [];
   for (let owner = 1; owner <= users; owner++) {
+    // The app allows one FAVORITES_ALL list per owner and one FAVORITES_YEAR list per owner and
+    // year (checked in its code): a drawn type that would break that becomes STANDARD. The
+    // random draws stay the same, so a seed gives the same data otherwise.
+    const favourites = new Set<string>();
     for (let n = 0; n < listsPerUser; n++) {
       listId += 1;
       lists.push({ id: listId, owner });
-      const type = pick(random, LIST_TYPES);
+      const drawn = pick(random, LIST_TYPES);
       const created = epoch - Math.floor(random() * 200 * 86_400_000);
+      const title = `${pick(random, TITLE_WORDS)} list ${listId}`;
+      const description = random() < 0.5 ? null : sentence(random, 12);
+      const visibility = pick(random, BOOK_VISIBILITY);
+      const drawnYear = drawn === "FAVORITES_YEAR" ? String(2000 + Math.floor(random() * 26)) : null;
+      const slot = drawn === "STANDARD" ? null : `${drawn}:${drawnYear ?? ""}`;
+      const type = slot !== null && favourites.has(slot) ? "STANDARD" : drawn;
+      if (slot !== null) favourites.add(slot);
       yield {
         model: "ReadingList",
         record: {
           id: listId,
           ownerId: owner,
-          title: `${pick(random, TITLE_WORDS)} list ${listId}`,
-          description: random() < 0.5 ? null : sentence(random, 12),
-          visibility: pick(random, BOOK_VISIBILITY),
+          title,
+          description,
+          visibility,
           type,
-          year: type === "FAVORITES_YEAR" ? 2000 + Math.floor(random() * 26) : null,
+          year: type === "FAVORITES_YEAR" ? Number(drawnYear) : null,
           coverImage: random() < 0.5 ? null : `https://images.example.com/lists/${listId}.jpg`,
           createdAt: iso(created),
           updatedAt: iso(created + 60_000),

@@ -1,7 +1,9 @@
 import type pg from "pg";
+import type { PerOwnerRule } from "../config/project-config.js";
+import { UsageError } from "../errors.js";
 import { stagingSqlType } from "../schema/values.js";
 import { qualified, quoteIdent, quoteLiteral } from "./sql-names.js";
-import { fateTable, REJECT_TABLE, resolvedTable, stagingTable } from "./staging.js";
+import { combineTable, fateTable, REJECT_TABLE, resolvedTable, stagingTable } from "./staging.js";
 import { alias, type ColumnPlan, type ImportPlan, type TablePlan, toTargetSql } from "./table-plan.js";
 
 /**
@@ -12,7 +14,9 @@ import { alias, type ColumnPlan, type ImportPlan, type TablePlan, toTargetSql } 
  * sequence (in source-key order) for integer keys with a sequence, its own key otherwise.
  *
  * Work tables per table: `fate:<table>` (line → source key, target key, status insert | existing |
- * conflict, reason) and `res:<table>` (line → target values of the remapped foreign-key columns).
+ * conflict | combined, reason, via: the per-owner rule or "duplicate" that combined it),
+ * `comb:<table>` (line → the line of the row it was combined into) and `res:<table>` (line →
+ * target values of the remapped foreign-key columns).
  */
 export type ImportMode = "replace" | "merge";
 
@@ -20,8 +24,25 @@ export interface ConflictContext {
   client: pg.Client;
   plan: ImportPlan;
   mode: ImportMode;
-  /** The dev user's id as an SQL expression of the owners key's type (a literal), or "NULL" without owners. */
+  /** The dev user's id as an SQL literal of the owners key's type, or "NULL" without one. */
   devSql: string;
+  /** keep mode: the snapshot owner (id or email as the snapshot holds it) that becomes the dev user. */
+  asOwner: string | undefined;
+  /** Rules the app enforces in code (project config): import combines rows so they hold. */
+  rules: readonly PerOwnerRule[];
+}
+
+/** `via` of a row dropped because combining made it a duplicate of another. */
+export const DUPLICATE_VIA = "duplicate";
+
+/**
+ * SQL array of the target owner ids whose rows replace deletes and whose rows count as "theirs":
+ * collapse, the dev user; keep, the owners matched to a target user (an earlier import's, or the
+ * dev user through --as). Usable once the owners table's fates are decided (it comes first).
+ */
+export function replacedOwnersSql(plan: ImportPlan, devSql: string): string {
+  if (plan.ownerMode === "collapse" || !plan.owners) return `ARRAY[${devSql}]`;
+  return `(SELECT coalesce(array_agg(f.new), '{}') FROM ${fateTable(plan.owners.table)} f WHERE f.status = 'existing')`;
 }
 
 const q = quoteIdent;
@@ -73,7 +94,10 @@ async function createWorkTables(ctx: ConflictContext): Promise<void> {
       ? `, src ${stagingTypeOf(table, table.key.column)}, new ${keyTarget?.type.sql ?? "text"}`
       : "";
     await client.query(
-      `CREATE UNLOGGED TABLE ${fateTable(table.name)} (line integer PRIMARY KEY${keyColumns}, status text NOT NULL, reason text)`,
+      `CREATE UNLOGGED TABLE ${fateTable(table.name)} (line integer PRIMARY KEY${keyColumns}, status text NOT NULL, reason text, via text)`,
+    );
+    await client.query(
+      `CREATE UNLOGGED TABLE ${combineTable(table.name)} (line integer PRIMARY KEY, into_line integer NOT NULL)`,
     );
     if (table.key) await client.query(`CREATE INDEX ON ${fateTable(table.name)} (src)`);
     const refs = tableRefs(table);
@@ -210,30 +234,239 @@ const resolvedJoin = (table: TablePlan) =>
 
 /**
  * Merge: a record whose identity key matches a target row maps to it ("already present"); when
- * that row belongs to another owner, the record is left out ("conflicting").
+ * that row belongs to another owner, the record is left out ("conflicting"). Matching is one to
+ * one: the k-th snapshot record with some identity (by source key) matches the k-th target row
+ * with it (by key), so two lists of the same title stay two lists and each entry lands in its
+ * own, and a second import of the same snapshot finds every row it inserted the first time.
+ * In keep mode the owners table is matched in both modes (an owner imported before is reused).
  */
 async function matchIdentity(ctx: ConflictContext, table: TablePlan): Promise<void> {
   const identity = table.identity;
-  if (ctx.mode !== "merge" || !identity || usesSelfReference(table, identity)) return;
+  const always = table.owners && ctx.plan.ownerMode === "keep";
+  if ((ctx.mode !== "merge" && !always) || !identity || usesSelfReference(table, identity)) return;
   const t = targetTable(ctx.plan, table.name);
-  const foreign =
-    table.ownerColumns.length > 0
-      ? table.ownerColumns.map((c) => `t.${q(c)} IS DISTINCT FROM ${ctx.devSql}`).join(" OR ")
-      : "false";
+  const columns = identity.map((name) => table.columns.find((c) => c.name === name) as ColumnPlan);
+  const owned = table.ownerColumns.map((name) => table.columns.find((c) => c.name === name) as ColumnPlan);
   const key = table.key ? q(table.key.column) : undefined;
-  const describe = `${quoteLiteral(identity.join(", "))}`;
+  const values = columns.map((c, i) => `${targetValueSql(c, ctx.devSql, ctx.plan.schema)} AS v${i}`);
+  const owners = owned.map((c, i) => `${targetValueSql(c, ctx.devSql, ctx.plan.schema)} AS o${i}`);
+  const partition = columns.map((_, i) => `v${i}`).join(", ");
+  const same = (a: string, b: string) =>
+    columns
+      .map((c, i) => {
+        const nullable = c.nullable || c.target?.nullable;
+        return `${a}.${q(c.name)} ${nullable ? "IS NOT DISTINCT FROM" : "="} ${b}.v${i}`;
+      })
+      .join(" AND ");
+  const foreign =
+    owned.length > 0 ? owned.map((c, i) => `c.${q(c.name)} IS DISTINCT FROM x.o${i}`).join(" OR ") : "false";
+  const describe = quoteLiteral(identity.join(", "));
+  const order = key ? `t.${key}` : "t.ctid";
   await run(
     ctx,
-    `INSERT INTO ${fateTable(table.name)} (line${key ? ", src, new" : ""}, status, reason)
-     SELECT DISTINCT ON (s.line) s.line${key ? `, s.${key}, CASE WHEN ${foreign} THEN NULL ELSE t.${key} END` : ""},
+    `WITH x AS (
+       SELECT s.line${key ? `, s.${key} AS src` : ""}, ${[...values, ...owners].join(", ")}
+         FROM ${stagingTable(table.name)} s${resolvedJoin(table)}
+        WHERE ${live(table.name, "s")} AND ${open(table.name, "s")}),
+     xr AS (SELECT x.*, row_number() OVER (PARTITION BY ${partition} ORDER BY ${key ? "x.src, " : ""}x.line) AS rank FROM x),
+     c AS (
+       SELECT t.*, ${key ? `t.${key} AS target_key, ` : ""}row_number() OVER (PARTITION BY ${columns.map((c) => `t.${q(c.name)}`).join(", ")} ORDER BY ${order}) AS rank
+         FROM ${t} t WHERE EXISTS (SELECT 1 FROM x WHERE ${same("t", "x")}))
+     INSERT INTO ${fateTable(table.name)} (line${key ? ", src, new" : ""}, status, reason)
+     SELECT x.line${key ? `, x.src, CASE WHEN ${foreign} THEN NULL ELSE c.target_key END` : ""},
             CASE WHEN ${foreign} THEN 'conflict' ELSE 'existing' END,
             CASE WHEN ${foreign}
                  THEN format('%s already belongs to a row of another owner in the target', ${describe})
                  ELSE format('already in the target (same %s)', ${describe}) END
-       FROM ${stagingTable(table.name)} s${resolvedJoin(table)}
-       JOIN ${t} t ON ${matchSql(table, identity, ctx.devSql, ctx.plan.schema)}
-      WHERE ${live(table.name, "s")} AND ${open(table.name, "s")}
-      ORDER BY s.line${key ? `, t.${key}` : ""}`,
+       FROM xr x JOIN c ON ${same("c", "x")} AND c.rank = x.rank`,
+  );
+}
+
+/** keep mode, --as: the named snapshot owner maps to the dev user instead of a user of its own. */
+async function mapAsOwner(ctx: ConflictContext, table: TablePlan): Promise<void> {
+  const as = ctx.asOwner;
+  const owners = ctx.plan.owners;
+  if (!table.owners || ctx.plan.ownerMode !== "keep" || as === undefined || !owners || !table.key) return;
+  const byEmail = owners.emailColumn ? ` OR lower(s.${q(owners.emailColumn)}::text) = lower($1)` : "";
+  const { rowCount } = await ctx.client.query(
+    `INSERT INTO ${fateTable(table.name)} (line, src, new, status, reason)
+     SELECT s.line, s.${q(table.key.column)}, ${ctx.devSql}, 'existing', 'the developer''s own account (--as)'
+       FROM ${stagingTable(table.name)} s
+      WHERE ${live(table.name, "s")} AND (s.${q(table.key.column)}::text = $1${byEmail})`,
+    [as],
+  );
+  if (!rowCount) {
+    throw new UsageError(
+      `--as ${as}: no owner with that ${owners.emailColumn ? "id or email" : "id"} in the snapshot`,
+      {
+        code: "E_AS_NOT_IN_SNAPSHOT",
+        hint: `Name an owner as the snapshot holds it: its id, or its (pseudonymised) email; 'booksnap inspect' lists the ${owners.table} records.`,
+      },
+    );
+  }
+}
+
+/** The staged (or target) row `a` is covered by the rule: each `where` column equals its value, compared as text. */
+function coveredSql(rule: PerOwnerRule, a: string): string {
+  const conditions = Object.entries(rule.where).map(([column, value]) =>
+    value === null ? `${a}.${q(column)} IS NULL` : `${a}.${q(column)}::text = ${quoteLiteral(String(value))}`,
+  );
+  return conditions.length > 0 ? conditions.join(" AND ") : "true";
+}
+
+function columnOf(table: TablePlan, name: string): ColumnPlan {
+  const column = table.columns.find((c) => c.name === name);
+  if (!column?.target) throw new Error(`per-owner rule: ${table.name}.${name} is not imported`);
+  return column;
+}
+
+/**
+ * A per-owner rule the app enforces in code (one FAVORITES_ALL list per owner…): covered records
+ * that would give one owner a second row with the same `uniqueBy` values are combined into one
+ * kept row instead: in merge mode the owner's row already in the target, else the record with
+ * the lowest source key. Their children follow the kept row (their references resolve to its key).
+ */
+async function combineByRule(ctx: ConflictContext, table: TablePlan, rule: PerOwnerRule): Promise<void> {
+  const owner = columnOf(table, rule.owner);
+  const unique = rule.uniqueBy.map((name) => columnOf(table, name));
+  const value = (c: ColumnPlan) => targetValueSql(c, ctx.devSql, ctx.plan.schema);
+  const key = table.key ? q(table.key.column) : undefined;
+  const name = quoteLiteral(rule.name);
+  const label = quoteLiteral(table.name);
+  const covered = `${live(table.name, "s")} AND ${open(table.name, "s")} AND ${coveredSql(rule, "s")} AND ${value(owner)} IS NOT NULL`;
+  if (ctx.mode === "merge" && key) {
+    const match = [
+      `t.${q(owner.name)} = ${value(owner)}`,
+      ...unique.map((c) => `t.${q(c.name)} IS NOT DISTINCT FROM ${value(c)}`),
+    ].join(" AND ");
+    await run(
+      ctx,
+      `INSERT INTO ${fateTable(table.name)} (line, src, new, status, reason, via)
+       SELECT DISTINCT ON (s.line) s.line, s.${key}, t.${key}, 'combined',
+              format('combined into %s %s, already in the target (%s)', ${label}, t.${key}, ${name}), ${name}
+         FROM ${stagingTable(table.name)} s${resolvedJoin(table)}
+         JOIN ${targetTable(ctx.plan, table.name)} t ON ${match} AND ${coveredSql(rule, "t")}
+        WHERE ${covered}
+        ORDER BY s.line, t.${key}`,
+    );
+  }
+  const partition = [value(owner), ...unique.map(value)].join(", ");
+  await run(
+    ctx,
+    `WITH x AS (
+       SELECT s.line, first_value(s.line) OVER (PARTITION BY ${partition} ORDER BY ${key ? `s.${key}, ` : ""}s.line) AS into_line
+         FROM ${stagingTable(table.name)} s${resolvedJoin(table)}
+        WHERE ${covered}),
+     c AS (INSERT INTO ${combineTable(table.name)} (line, into_line)
+           SELECT line, into_line FROM x WHERE line <> into_line RETURNING line, into_line)
+     INSERT INTO ${fateTable(table.name)} (line${key ? ", src" : ""}, status, reason, via)
+     SELECT c.line${key ? `, s.${key}` : ""}, 'combined',
+            format('combined into the %s record on line %s (%s)', ${label}, c.into_line, ${name}), ${name}
+       FROM c JOIN ${stagingTable(table.name)} s ON s.line = c.line`,
+  );
+}
+
+/**
+ * Records whose unique key collides only because of remapping (owners collapsed, parents
+ * combined: the same book twice in one combined list) are the same row: the later ones are
+ * combined into the first (already present or to be inserted) instead of being rejected. A
+ * collision the snapshot itself holds (equal values in the file) stays a reject (checkUniques).
+ */
+async function combineDuplicates(ctx: ConflictContext, table: TablePlan): Promise<void> {
+  for (const unique of table.uniques) {
+    if (usesSelfReference(table, unique.columns)) continue;
+    const columns = unique.columns.map((name) => table.columns.find((c) => c.name === name) as ColumnPlan);
+    if (!columns.some((c) => c.reference)) continue; // nothing remapped: collisions are the file's own
+    const values = columns.map((c) => targetValueSql(c, ctx.devSql, ctx.plan.schema));
+    const source = `ROW(${columns.map((c) => `s.${q(c.name)}`).join(", ")})::text`;
+    const key = table.key ? q(table.key.column) : undefined;
+    const names = quoteLiteral(unique.columns.join(", "));
+    await run(
+      ctx,
+      `WITH x AS (
+         SELECT s.line, f.line IS NULL AS open, ${source} AS source,
+                first_value(s.line) OVER w AS into_line, first_value(${source}) OVER w AS into_source
+           FROM ${stagingTable(table.name)} s${resolvedJoin(table)}
+           LEFT JOIN ${fateTable(table.name)} f ON f.line = s.line
+          WHERE ${live(table.name, "s")} AND (f.line IS NULL OR f.status IN ('existing', 'combined'))
+            AND ${values.map((v) => `${v} IS NOT NULL`).join(" AND ")}
+         WINDOW w AS (PARTITION BY ${values.join(", ")} ORDER BY f.line IS NULL, s.line)),
+       c AS (INSERT INTO ${combineTable(table.name)} (line, into_line)
+             SELECT line, into_line FROM x
+              WHERE open AND line <> into_line AND source IS DISTINCT FROM into_source
+             RETURNING line, into_line)
+       INSERT INTO ${fateTable(table.name)} (line${key ? ", src" : ""}, status, reason, via)
+       SELECT c.line${key ? `, s.${key}` : ""}, 'combined',
+              format('same %s as the record on line %s once combined: dropped as a duplicate', ${names}, c.into_line),
+              ${quoteLiteral(DUPLICATE_VIA)}
+         FROM c JOIN ${stagingTable(table.name)} s ON s.line = c.line`,
+    );
+  }
+}
+
+/**
+ * Combined records take the target key of the row they were combined into (chains resolve in
+ * turn). One combined into a record that was rejected after all is rejected too, saying so.
+ */
+async function settleCombined(ctx: ConflictContext, table: TablePlan): Promise<void> {
+  if (!table.key) return;
+  const fate = fateTable(table.name);
+  while (
+    (await run(
+      ctx,
+      `UPDATE ${fate} f SET new = k.new
+         FROM ${combineTable(table.name)} c JOIN ${fate} k ON k.line = c.into_line
+        WHERE f.line = c.line AND f.status = 'combined' AND f.new IS NULL AND k.new IS NOT NULL`,
+    )) > 0
+  );
+  await run(
+    ctx,
+    `WITH gone AS (DELETE FROM ${fate} f USING ${combineTable(table.name)} c
+                    WHERE f.line = c.line AND f.status = 'combined' AND f.new IS NULL
+                    RETURNING f.line, f.src, c.into_line)
+     INSERT INTO ${REJECT_TABLE} (line, model, src_key, reason, category)
+     SELECT line, ${quoteLiteral(table.name)}, src::text,
+            format('was to be combined into the record on line %s, which was rejected', into_line), 'constraint'
+       FROM gone`,
+  );
+}
+
+/**
+ * The children of rows that others were combined into (a rule's `renumber`): their position
+ * becomes step, 2·step, … after the kept row's highest position already in the target (0 for a
+ * new row), the kept row's own children first, then by source parent key, old position, source
+ * key. The staged value is rewritten, so the insert and the verification both use it.
+ */
+async function renumberChildren(ctx: ConflictContext, child: TablePlan, rule: PerOwnerRule): Promise<number> {
+  const renumber = rule.renumber;
+  if (!renumber || renumber.table !== child.name) return 0;
+  const parent = planTable(ctx.plan, rule.table);
+  const parentColumn = child.columns.find((c) => c.name === renumber.parent);
+  const position = child.columns.find((c) => c.name === renumber.column);
+  if (!parent.key || !parentColumn || parentColumn.reference?.kind !== "table" || !position?.target) return 0;
+  const p = q(parentColumn.name);
+  const pos = q(position.name);
+  const key = child.key ? `s.${q(child.key.column)}, ` : "";
+  return run(
+    ctx,
+    `WITH kept AS (SELECT DISTINCT new FROM ${fateTable(parent.name)}
+                    WHERE status = 'combined' AND via = ${quoteLiteral(rule.name)} AND new IS NOT NULL),
+     x AS (
+       SELECT s.line, r.${p} AS parent,
+              row_number() OVER (PARTITION BY r.${p}
+                                 ORDER BY pf.status IS NOT DISTINCT FROM 'combined', s.${p}, s.${pos}, ${key}s.line) AS rank
+         FROM ${stagingTable(child.name)} s
+         JOIN ${fateTable(child.name)} f ON f.line = s.line AND f.status = 'insert'
+         JOIN ${resolvedTable(child.name)} r ON r.line = s.line
+         LEFT JOIN ${fateTable(parent.name)} pf ON pf.src = s.${p}
+        WHERE r.${p} IN (SELECT new FROM kept)),
+     base AS (
+       SELECT k.new AS parent, coalesce(max(t.${pos}), 0) AS top
+         FROM kept k LEFT JOIN ${targetTable(ctx.plan, child.name)} t ON t.${p} = k.new GROUP BY k.new)
+     UPDATE ${stagingTable(child.name)} s
+        SET ${pos} = (b.top + ${Math.trunc(renumber.step)} * x.rank)::${stagingSqlType(position.type)}
+       FROM x JOIN base b ON b.parent = x.parent
+      WHERE s.line = x.line`,
   );
 }
 
@@ -247,7 +480,9 @@ async function checkUniques(ctx: ConflictContext, table: TablePlan): Promise<voi
   const t = targetTable(ctx.plan, table.name);
   const deleted =
     ctx.mode === "replace"
-      ? ctx.plan.replaceDeletes.find((d) => d.table === table.name)?.predicate.replaceAll("$1", ctx.devSql)
+      ? ctx.plan.replaceDeletes
+          .find((d) => d.table === table.name)
+          ?.predicate.replaceAll("$1", replacedOwnersSql(ctx.plan, ctx.devSql))
       : undefined;
   for (const unique of table.uniques) {
     if (usesSelfReference(table, unique.columns)) continue;
@@ -334,21 +569,56 @@ function planTable(plan: ImportPlan, name: string): TablePlan {
   return table;
 }
 
-/** Runs every check, table by table; afterwards each fate table says exactly what will be inserted. */
-export async function resolveConflicts(ctx: ConflictContext): Promise<void> {
+/**
+ * Runs every check, table by table; afterwards each fate table says exactly what will be
+ * inserted. Returns the records renumbered per table (children of combined rows).
+ */
+export async function resolveConflicts(ctx: ConflictContext): Promise<Record<string, number>> {
   await createWorkTables(ctx);
+  const renumbered: Record<string, number> = {};
   for (const table of ctx.plan.tables) {
     if (!table.inserted) continue;
     await rejectDuplicateKeys(ctx, table);
     await checkReferences(ctx, table, false);
     await resolveReferences(ctx, table, false);
+    await mapAsOwner(ctx, table);
     await matchIdentity(ctx, table);
+    for (const rule of ctx.rules.filter((r) => r.table === table.name)) await combineByRule(ctx, table, rule);
+    await combineDuplicates(ctx, table);
     await checkUniques(ctx, table);
     // Rows of one table referencing each other: reject (or leave out) until nothing changes.
     while ((await checkReferences(ctx, table, true)) > 0);
     await assignKeys(ctx, table);
+    await settleCombined(ctx, table);
     await resolveReferences(ctx, table, true);
+    for (const rule of ctx.rules) {
+      const n = await renumberChildren(ctx, table, rule);
+      if (n > 0) renumbered[table.name] = (renumbered[table.name] ?? 0) + n;
+    }
   }
+  return renumbered;
+}
+
+/** Per rule: rows kept and records combined into them. */
+export async function combinedByRules(
+  client: pg.Client,
+  plan: ImportPlan,
+  rules: readonly PerOwnerRule[],
+): Promise<Array<{ rule: string; table: string; into: number; combined: number }>> {
+  const out: Array<{ rule: string; table: string; into: number; combined: number }> = [];
+  for (const rule of rules) {
+    const table = plan.tables.find((t) => t.name === rule.table);
+    if (!table?.inserted) continue;
+    const { rows } = await client.query<{ combined: string; into: string }>(
+      `SELECT count(*) AS combined, count(DISTINCT new) AS into FROM ${fateTable(table.name)}
+        WHERE status = 'combined' AND via = $1`,
+      [rule.name],
+    );
+    const combined = Number(rows[0]?.combined ?? 0);
+    if (combined > 0)
+      out.push({ rule: rule.name, table: table.name, into: Number(rows[0]?.into ?? 0), combined });
+  }
+  return out;
 }
 
 /** Per table: records to insert, already present (merge), conflicting (merge), rejected by a constraint check. */
@@ -365,13 +635,17 @@ export interface PlannedCounts {
   constraintRejected: Record<string, number>;
 }
 
-export async function plannedCounts(client: pg.Client, plan: ImportPlan): Promise<PlannedCounts> {
+export async function plannedCounts(
+  client: pg.Client,
+  plan: ImportPlan,
+  renumbered: Readonly<Record<string, number>>,
+): Promise<PlannedCounts> {
   const out: PlannedCounts = {
     inserted: {},
     existing: {},
     conflicting: {},
     combined: {},
-    renumbered: {},
+    renumbered: { ...renumbered },
     skipped: {},
     constraintRejected: {},
   };
@@ -384,7 +658,8 @@ export async function plannedCounts(client: pg.Client, plan: ImportPlan): Promis
     out.inserted[table.name] = n("insert");
     out.existing[table.name] = n("existing");
     out.conflicting[table.name] = n("conflict");
-    out.skipped[table.name] = n("existing") + n("conflict");
+    out.combined[table.name] = n("combined");
+    out.skipped[table.name] = n("existing") + n("conflict") + n("combined");
   }
   const rejects = await client.query<{ model: string; n: string }>(
     `SELECT model, count(*) AS n FROM ${REJECT_TABLE} WHERE category <> 'validation' GROUP BY model`,

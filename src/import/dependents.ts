@@ -123,11 +123,11 @@ function deletedRowsSql(catalog: Catalog, roots: Map<number, string>): (table: n
   return (table) => build(table, []);
 }
 
-/** Tables booksnap does not manage that a replace for `devUserId` would touch, with row counts. */
+/** Tables booksnap does not manage that a replace of these owners' rows would touch, with row counts. */
 export async function findReplaceDependents(
   client: pg.Client,
   plan: ImportPlan,
-  devUserId: number,
+  ownerIds: readonly unknown[],
 ): Promise<DependentTable[]> {
   const [catalog, managed] = await Promise.all([readCatalog(client), managedTables(client, plan)]);
   // The rows replace deletes itself (table-plan.ts): their predicates name the row alias(table).
@@ -161,7 +161,7 @@ export async function findReplaceDependents(
     const { rows } = await client.query<{ n: string }>(
       `SELECT count(*) AS n FROM ${catalog.sqlName.get(key.child)} t
         WHERE EXISTS (SELECT 1 FROM (${parentRows}) p WHERE ${join})`,
-      [devUserId],
+      [ownerIds],
     );
     const n = Number(rows[0]?.n ?? 0);
     if (key.onDelete === "set null" || key.onDelete === "set default") entry.changed += n;
@@ -170,7 +170,7 @@ export async function findReplaceDependents(
   for (const [oid, entry] of byTable) {
     if (!entry.via.some((v) => v.onDelete === "cascade")) continue;
     const { rows } = await client.query<{ n: string }>(`SELECT count(*) AS n FROM (${deletedRows(oid)}) d`, [
-      devUserId,
+      ownerIds,
     ]);
     entry.deleted = Number(rows[0]?.n ?? 0);
   }

@@ -1,11 +1,14 @@
 import type pg from "pg";
+import type { PerOwnerRule } from "../config/project-config.js";
 import { sessionSettingsSql } from "../schema/values.js";
 import { format1Record } from "../snapshot/format1.js";
 import type { SnapshotManifest } from "../snapshot/manifest.js";
 import {
+  combinedByRules,
   type ImportMode,
   type PlannedCounts,
   plannedCounts,
+  replacedOwnersSql,
   resolveConflicts,
   targetTable,
   targetValueSql,
@@ -26,11 +29,16 @@ import { quoteIdent, quoteLiteral } from "./sql-names.js";
 import { CHECKPOINT_TABLE, fateTable, REJECT_TABLE, resolvedTable, stagingTable } from "./staging.js";
 import type { CombinedRows } from "./summary.js";
 import { alias, type ImportPlan, type TablePlan } from "./table-plan.js";
-import { type ManifestCheck, type ModelVerification, verifyImported } from "./verify-import.js";
+import { type ManifestCheck, type ModelVerification, verifyImported, verifyRules } from "./verify-import.js";
 
 export interface FinalPlan {
   mode: ImportMode;
-  devUser: DevUserChoice;
+  /** The dev user; null in keep mode without --as. */
+  devUser: DevUserChoice | null;
+  /** keep mode: the snapshot owner that becomes the dev user (--as). */
+  asOwner: string | undefined;
+  /** Per-owner rules from the project config (combined on import, checked before commit). */
+  rules: readonly PerOwnerRule[];
   maxRejects: number;
   dryRun: boolean;
   /** The user accepted replace's effect on tables booksnap does not copy (--allow-cascade or the prompt). */
@@ -109,7 +117,12 @@ function manifestChecks(plan: FinalPlan, planned: PlannedCounts): Map<string, Ma
     // The digest query finds imported rows through the single-column key's map (composite keys:
     // per-record comparison only).
     if (!table.key || (plan.stagedCounts[`rejected:${name}`] ?? 0) > 0) continue;
-    if ((planned.constraintRejected[name] ?? 0) > 0 || (planned.skipped[name] ?? 0) > 0) continue;
+    if (
+      (planned.constraintRejected[name] ?? 0) > 0 ||
+      (planned.skipped[name] ?? 0) > 0 ||
+      (planned.renumbered[name] ?? 0) > 0
+    )
+      continue;
     checks.set(name, {
       expected: { count, digest },
       renderLine: (alias) => plan.contents.renderLine(name, alias, plan.castColumns[name]),
@@ -119,8 +132,8 @@ function manifestChecks(plan: FinalPlan, planned: PlannedCounts): Map<string, Ma
 }
 
 /** The dev user's id as an SQL literal of the owners key's type. */
-function devUserSql(plan: ImportPlan, devUserId: number | undefined): string {
-  if (devUserId === undefined || !plan.owners) return "NULL";
+function devUserSql(plan: ImportPlan, devUserId: number | null): string {
+  if (devUserId === null || !plan.owners) return "NULL";
   const owners = plan.tables.find((t) => t.name === plan.owners?.table);
   const key = owners?.columns.find((c) => c.name === plan.owners?.idColumn);
   const type = key?.target?.type.sql ?? "bigint";
@@ -153,12 +166,22 @@ export async function finalizeImport(
         `LOCK TABLE ${tables.map((t) => targetTable(plan.plan, t.name)).join(", ")} IN SHARE ROW EXCLUSIVE MODE`,
       );
     }
-    const createdUser = plan.devUser.id === undefined;
-    const devUserId =
-      plan.devUser.id ?? (await createDevUser(client, plan.plan, plan.devUser.email, plan.now));
+    const devUser = plan.devUser;
+    const createdUser = devUser !== null && devUser.id === undefined;
+    const devUserId = devUser
+      ? (devUser.id ?? (await createDevUser(client, plan.plan, devUser.email, plan.now)))
+      : null;
     const devSql = devUserSql(plan.plan, devUserId);
-    await resolveConflicts({ client, plan: plan.plan, mode: plan.mode, devSql });
-    const planned = await plannedCounts(client, plan.plan);
+    const renumbered = await resolveConflicts({
+      client,
+      plan: plan.plan,
+      mode: plan.mode,
+      devSql,
+      asOwner: plan.asOwner,
+      rules: plan.rules,
+    });
+    const planned = await plannedCounts(client, plan.plan, renumbered);
+    const combined = await combinedByRules(client, plan.plan, plan.rules);
     const rejectCount = Number(
       (await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${REJECT_TABLE}`)).rows[0]?.n ?? 0,
     );
@@ -175,7 +198,7 @@ export async function finalizeImport(
         : { total: 0, validation: 0 };
     const outcome: FinalOutcome = {
       devUserId,
-      combined: [],
+      combined,
       createdUser,
       planned,
       deleted: Object.fromEntries(plan.plan.replaceDeletes.map((d) => [d.table, 0])),
@@ -190,19 +213,24 @@ export async function finalizeImport(
       return outcome;
     }
     if (plan.mode === "replace") {
+      // The owners whose rows are replaced: the dev user (collapse), the matched owners (keep).
+      const ownerIds = (
+        await client.query<{ ids: unknown[] }>(`SELECT ${replacedOwnersSql(plan.plan, devSql)} AS ids`)
+      ).rows[0]?.ids;
+      const whose = devUser?.email ?? "the snapshot's owners";
       // Counted again under the lock, right before the delete: this is what actually happens.
-      outcome.dependents = (await findReplaceDependents(client, plan.plan, devUserId)).filter(
+      outcome.dependents = (await findReplaceDependents(client, plan.plan, ownerIds ?? [])).filter(
         (d) => d.deleted + d.changed + d.blocking > 0,
       );
-      assertReplaceNotBlocked(outcome.dependents, plan.devUser.email);
+      assertReplaceNotBlocked(outcome.dependents, whose);
       if (affectedRows(outcome.dependents) > 0 && !plan.dryRun && !plan.cascadeAcknowledged) {
-        throw cascadeNotAllowedError(outcome.dependents, plan.devUser.email);
+        throw cascadeNotAllowedError(outcome.dependents, whose);
       }
       // Children first: a row is deleted while the rows its predicate looks at are still there.
       for (const { table, predicate } of plan.plan.replaceDeletes) {
         const deleted = await client.query(
           `DELETE FROM ${targetTable(plan.plan, table)} ${alias(table)} WHERE ${predicate}`,
-          [devUserId],
+          [ownerIds ?? []],
         );
         outcome.deleted[table] = deleted.rowCount ?? 0;
       }
@@ -218,6 +246,7 @@ export async function finalizeImport(
       insertedRows,
       manifestChecks(plan, planned),
     );
+    await verifyRules(client, plan.plan, plan.rules);
     if (plan.dryRun) {
       await client.query("ROLLBACK");
       return outcome;

@@ -39,7 +39,7 @@ import { clampTimeout } from "../config/limits.js";
 import { presetProjectConfig } from "../config/project-config.js";
 import { connect, disconnect, isTransientError } from "../db/connect.js";
 import { describeLocation } from "../db/url.js";
-import { BooksnapError, InterruptedError } from "../errors.js";
+import { BooksnapError, InterruptedError, UsageError } from "../errors.js";
 import type { SnapshotSource } from "../snapshot/data-source.js";
 import { localDataFile } from "../snapshot/data-source.js";
 import { assertKeysFor } from "../snapshot/encryption.js";
@@ -54,6 +54,7 @@ import {
   IMPORT_LOCK_APPLICATION_NAME,
   type ImportDeps,
   type ImportOptions,
+  type OwnerMode,
   settingsFor,
 } from "./options.js";
 import { chooseDevUser, type DevUserChoice } from "./owner.js";
@@ -83,6 +84,8 @@ export type { ImportSummary, ModelImportCounts } from "./summary.js";
 export async function importSnapshot(options: ImportOptions, deps: ImportDeps): Promise<ImportSummary> {
   const startedAt = deps.now();
   const mode = options.mode ?? "replace";
+  const ownerMode = options.owners ?? "collapse";
+  assertOwnerOptions(options);
   const source =
     typeof options.snapshot === "string" ? await openLocalSnapshot(options.snapshot) : options.snapshot;
   const manifest = source.manifest;
@@ -113,26 +116,30 @@ export async function importSnapshot(options: ImportOptions, deps: ImportDeps): 
     const contents = snapshotContents(manifest);
     const config = options.projectConfig ?? presetProjectConfig("book-app");
     const schema = await phase("Checking the target's schema", () =>
-      planAgainstTarget(client, contents, config, options.schemaDrift ?? "tolerate"),
+      planAgainstTarget(client, contents, config, options.schemaDrift ?? "tolerate", ownerMode),
     );
     const plan = schema.plan;
     const owners = plan.owners;
-    const devUser: DevUserChoice = owners
-      ? await phase("Looking up the dev user", () =>
-          chooseDevUser(
-            client,
-            owners,
-            plan.schema,
-            { user: options.user, createUser: options.createUser },
-            deps.chooseUser,
-          ),
-        )
-      : { id: 0, email: "(no owners table)", create: false };
+    // keep mode needs a dev user only for --as; collapse always does (it owns everything).
+    const needsDevUser = ownerMode === "collapse" || options.as !== undefined;
+    const devUser: DevUserChoice | null = !needsDevUser
+      ? null
+      : owners
+        ? await phase("Looking up the dev user", () =>
+            chooseDevUser(
+              client,
+              owners,
+              plan.schema,
+              { user: options.user, createUser: options.createUser },
+              deps.chooseUser,
+            ),
+          )
+        : { id: 0, email: "(no owners table)", create: false };
     const identity = {
       snapshotSha256: manifest.data.sha256,
       snapshotName: source.name,
       mode,
-      userRef: devUser.create ? `create:${devUser.email}` : String(devUser.id),
+      userRef: userRef(ownerMode, options.as, devUser),
     };
     const resumed = await phase("Checking for an interrupted import", () =>
       leftoverToResume(client, identity, options.resume ?? false, deps.confirm),
@@ -187,6 +194,8 @@ export async function importSnapshot(options: ImportOptions, deps: ImportDeps): 
       {
         mode,
         devUser,
+        asOwner: options.as,
+        rules: config.perOwnerRules,
         maxRejects: options.maxRejects ?? 0,
         dryRun: options.dryRun ?? false,
         cascadeAcknowledged,
@@ -255,6 +264,35 @@ export async function importSnapshot(options: ImportOptions, deps: ImportDeps): 
     await session.close(deps.warn);
     await disconnect(lockClient, deps.warn);
   }
+}
+
+/**
+ * The owner options make sense together: --as only in keep mode and with a dev user; in keep
+ * mode a dev user only with --as (every other owner gets a user of its own).
+ */
+function assertOwnerOptions(options: ImportOptions): void {
+  const keep = (options.owners ?? "collapse") === "keep";
+  const named = options.user ?? options.createUser;
+  const problem =
+    options.as !== undefined && !keep
+      ? "--as needs --owners keep (in collapse mode every owner's rows already go to --user)"
+      : options.as !== undefined && named === undefined
+        ? "--as needs --user (the account that gets that owner's rows)"
+        : keep && options.as === undefined && named !== undefined
+          ? "--owners keep gives every owner a user of its own: with --user, say which snapshot owner becomes you with --as"
+          : undefined;
+  if (problem) {
+    throw new UsageError(problem, {
+      code: "E_OWNERS_OPTIONS",
+      hint: "--owners collapse --user ME: everything on your account. --owners keep: every owner as in production. --owners keep --user ME --as OWNER: one owner's rows on your account, the others as themselves.",
+    });
+  }
+}
+
+/** Who the import is for, as the staging checkpoint records it (a resume must match). */
+function userRef(ownerMode: OwnerMode, as: string | undefined, devUser: DevUserChoice | null): string {
+  const user = devUser === null ? "" : devUser.create ? `create:${devUser.email}` : String(devUser.id);
+  return ownerMode === "collapse" ? user : `keep${as === undefined ? "" : ` as ${as}`}:${user}`;
 }
 
 /** A local snapshot: its manifest read and checked; the data file is fully checked by `precheck`. */

@@ -277,7 +277,7 @@ function stageLine(
   }
   const { table, row } = decoded;
   bump(batch.counts, table.name);
-  if (table.owners) return; // validated, never inserted (owners collapse onto the dev user)
+  if (table.owners && !table.inserted) return; // validated, never inserted (owners collapse onto the dev user)
   let rows = batch.rows.get(table.name);
   if (!rows) {
     rows = new CopyTextRows();

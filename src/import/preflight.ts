@@ -77,14 +77,17 @@ export async function confirmExpansion(
 export async function confirmReplace(
   client: pg.Client,
   plan: ImportPlan,
-  devUser: DevUserChoice,
+  devUser: DevUserChoice | null,
   mode: ImportMode,
   options: ImportOptions,
   deps: ImportDeps,
 ): Promise<{ cascadeAcknowledged: boolean }> {
   const allowCascade = options.allowCascade ?? false;
-  if (mode !== "replace" || devUser.id === undefined) return { cascadeAcknowledged: allowCascade };
-  const dependents = await findReplaceDependents(client, plan, devUser.id);
+  // keep mode without --as: the owners replaced are known only after staging (the final
+  // transaction counts and checks them again); the developer's own rows are not touched.
+  if (mode !== "replace" || !devUser || devUser.id === undefined)
+    return { cascadeAcknowledged: allowCascade };
+  const dependents = await findReplaceDependents(client, plan, [devUser.id]);
   assertReplaceNotBlocked(dependents, devUser.email);
   // A dry run changes nothing: it reports the dependents in its summary instead.
   if (options.dryRun) return { cascadeAcknowledged: allowCascade };
@@ -95,7 +98,7 @@ export async function confirmReplace(
   for (const { table, predicate } of plan.replaceDeletes) {
     const { rows } = await client.query<{ n: string }>(
       `SELECT count(*) AS n FROM ${targetTable(plan, table)} ${alias(table)} WHERE ${predicate}`,
-      [devUser.id],
+      [[devUser.id]],
     );
     const n = Number(rows[0]?.n ?? 0);
     if (n > 0) counts.push(`${n} ${table} row(s)`);

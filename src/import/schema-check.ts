@@ -9,6 +9,7 @@ import { canonicalJsonSql } from "../snapshot/canonical-sql.js";
 import { FORMAT1_DESCRIPTION } from "../snapshot/format1.js";
 import type { SnapshotManifest } from "../snapshot/manifest.js";
 import { type ModelName, modelSpec } from "../snapshot/models.js";
+import type { OwnerMode } from "./options.js";
 import type { EnumRules } from "./row-decode.js";
 import { quoteIdent } from "./sql-names.js";
 import { buildImportPlan, type ImportPlan } from "./table-plan.js";
@@ -96,6 +97,7 @@ export async function planAgainstTarget(
   contents: SnapshotContents,
   config: ProjectConfig,
   policy: SchemaDriftPolicy,
+  ownerMode: OwnerMode = "collapse",
 ): Promise<TargetSchemaPlan> {
   const { description: target, unsupported } = await introspectSchema(client, {
     schema: config.schema,
@@ -148,6 +150,7 @@ export async function planAgainstTarget(
     snapshot: contents.description,
     target,
     owners: config.owners,
+    ownerMode,
     identity: config.identity,
     dropped: droppedFields,
     skippedTables: report.skippedTables,

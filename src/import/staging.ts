@@ -35,6 +35,8 @@ export const stagingTable = (table: string): string =>
  */
 /** What happens to each live staged row: line, source key, target key, and insert | existing | conflict. */
 export const fateTable = (table: string): string => `${S}.${quoteIdent(`fate:${table}`)}`;
+/** Rows combined into another staged row (per-owner rule, or a duplicate made by combining): line → kept line. */
+export const combineTable = (table: string): string => `${S}.${quoteIdent(`comb:${table}`)}`;
 /** The target values of a staged row's remapped foreign-key columns, by line. */
 export const resolvedTable = (table: string): string => `${S}.${quoteIdent(`res:${table}`)}`;
 

@@ -79,7 +79,7 @@ export function buildSummary(input: {
   mode: ImportMode;
   paths: { manifestPath: string };
   location: ReturnType<typeof describeLocation>;
-  devUser: DevUserChoice;
+  devUser: DevUserChoice | null;
   manifest: SnapshotManifest;
   /** Records per snapshot table, as the manifest declares them. */
   counts: Readonly<Record<string, number>>;
@@ -117,7 +117,7 @@ export function buildSummary(input: {
     snapshot: input.paths.manifestPath,
     target: `${input.location.host}:${input.location.port}/${input.location.database}`,
     user:
-      outcome.devUserId === null
+      outcome.devUserId === null || input.devUser === null
         ? null
         : { id: outcome.devUserId, email: input.devUser.email, created: outcome.createdUser },
     combined: outcome.combined,

@@ -16,6 +16,8 @@ import { qualified, quoteIdent } from "./sql-names.js";
  */
 
 import type { OwnersConfig } from "../config/project-config.js";
+import { UsageError } from "../errors.js";
+import type { OwnerMode } from "./options.js";
 
 export type { OwnersConfig };
 
@@ -53,7 +55,7 @@ export interface TablePlan {
   columns: ColumnPlan[];
   /** The single-column primary key (rows are mapped by it), or undefined for composite/no keys. */
   key: KeyPlan | undefined;
-  /** Rows are validated but never inserted: the owners table in collapse mode. */
+  /** The owners table: validated only in collapse mode, inserted (each owner a user) in keep mode. */
   owners: boolean;
   /** Rows are inserted (false for the owners table and tables only in the snapshot). */
   inserted: boolean;
@@ -61,7 +63,7 @@ export interface TablePlan {
   uniques: Array<{ name: string; columns: string[] }>;
   /** Merge: the columns that identify a row already in the target (undefined: never matched). */
   identity: string[] | undefined;
-  /** Columns referencing the owners table directly. */
+  /** Columns referencing the owners table directly (collapsed onto the dev user, or remapped in keep mode). */
   ownerColumns: string[];
 }
 
@@ -71,7 +73,11 @@ export interface ImportPlan {
   /** Snapshot tables in foreign-key order. */
   tables: TablePlan[];
   owners: OwnersConfig | null;
-  /** Target tables whose dev-user rows replace deletes, children first, with the row predicate ($1 = dev user id). */
+  ownerMode: OwnerMode;
+  /**
+   * Target tables whose rows replace deletes, children first, with the row predicate: the rows of
+   * the owners the snapshot lands on ($1 = their target ids, an array).
+   */
   replaceDeletes: Array<{ table: string; predicate: string }>;
 }
 
@@ -79,6 +85,7 @@ export interface PlanInput {
   snapshot: SchemaDescription;
   target: SchemaDescription;
   owners: OwnersConfig | null;
+  ownerMode: OwnerMode;
   /** Merge identity per table (project config); tables without one use their first unique key. */
   identity: Readonly<Record<string, readonly string[]>>;
   /** Snapshot columns the target will not get (compatibility report: only in the snapshot). */
@@ -97,6 +104,7 @@ export function hasSequence(column: ColumnDescription): boolean {
 export function buildImportPlan(input: PlanInput): ImportPlan {
   const targetTables = new Map(input.target.tables.map((t) => [t.name, t]));
   const owners = input.owners;
+  if (input.ownerMode === "keep") assertOwnersTableFor(input);
   const tables: TablePlan[] = [];
   for (const table of input.snapshot.tables) {
     const target = input.skippedTables.includes(table.name) ? undefined : targetTables.get(table.name);
@@ -114,6 +122,7 @@ export function buildImportPlan(input: PlanInput): ImportPlan {
     schema: input.target.schema,
     tables,
     owners,
+    ownerMode: input.ownerMode,
     replaceDeletes: replaceDeletes(tables, input.target, owners),
   };
 }
@@ -131,12 +140,12 @@ function planTable(
   const columns: ColumnPlan[] = table.columns.map((column, index) => {
     const fk = foreignKeys.find((k) => k.columns.length === 1 && k.columns[0] === column.name);
     let reference: ColumnReference | undefined;
-    if (
-      fk &&
-      owners &&
+    const toOwners =
+      fk !== undefined &&
+      owners !== null &&
       fk.references.table === owners.table &&
-      fk.references.columns[0] === owners.idColumn
-    ) {
+      fk.references.columns[0] === owners.idColumn;
+    if (toOwners && input.ownerMode === "collapse") {
       reference = { kind: "owner" };
     } else if (fk) {
       const referenced = input.snapshot.tables.find((t) => t.name === fk.references.table);
@@ -163,6 +172,7 @@ function planTable(
     };
   });
   const isOwners = owners !== null && table.name === owners.table;
+  const keep = input.ownerMode === "keep";
   let key: KeyPlan | undefined;
   if (table.primaryKey.length === 1) {
     const column = columns.find((c) => c.name === table.primaryKey[0]);
@@ -190,7 +200,10 @@ function planTable(
       if (u.columns.every((c) => carried.has(c))) uniques.push({ name: u.name, columns: u.columns });
     }
   }
-  const configured = input.identity[table.name];
+  // keep mode: an owner already in the target (an earlier import's) is found by email, not inserted twice.
+  const configured =
+    input.identity[table.name] ??
+    (isOwners && keep && owners?.emailColumn ? [owners.emailColumn] : undefined);
   const identity = configured
     ? [...configured]
     : uniques.find((u) => !(key?.sequence && u.columns.includes(key.column)))?.columns;
@@ -199,11 +212,41 @@ function planTable(
     columns,
     key,
     owners: isOwners,
-    inserted: target !== undefined && !isOwners,
+    inserted: target !== undefined && (!isOwners || keep),
     uniques,
     identity: identity?.every((c) => carried.has(c)) ? identity : undefined,
-    ownerColumns: columns.filter((c) => c.reference?.kind === "owner").map((c) => c.name),
+    ownerColumns: columns
+      .filter(
+        (c) =>
+          c.reference?.kind === "owner" ||
+          (c.reference?.kind === "table" &&
+            owners !== null &&
+            c.reference.table === owners.table &&
+            !isOwners),
+      )
+      .map((c) => c.name),
   };
+}
+
+/** keep mode inserts the snapshot's owners: the owners table must be configured and in the snapshot, keyed by its id. */
+function assertOwnersTableFor(input: PlanInput): void {
+  const owners = input.owners;
+  if (!owners) {
+    throw new UsageError("--owners keep needs an owners table, and the project configuration names none", {
+      code: "E_OWNERS_OPTIONS",
+      hint: "Name the owners table in booksnap.config.json (owners.table), or import with --owners collapse.",
+    });
+  }
+  const table = input.snapshot.tables.find((t) => t.name === owners.table);
+  if (table?.primaryKey.length !== 1 || table.primaryKey[0] !== owners.idColumn) {
+    throw new UsageError(
+      `--owners keep needs the owners table ${owners.table} in the snapshot, keyed by ${owners.idColumn}; this snapshot ${table ? "keys it differently" : "has no such table"}`,
+      {
+        code: "E_OWNERS_TABLE_MISSING",
+        hint: "Export again with the owners table included, or import with --owners collapse.",
+      },
+    );
+  }
 }
 
 /**
@@ -229,7 +272,7 @@ function replaceDeletes(
         fk.columns.length === 1 &&
         fk.references.columns[0] === owners.idColumn
       ) {
-        conditions.push(`${alias(table.name)}.${quoteIdent(fk.columns[0] as string)} = $1`);
+        conditions.push(`${alias(table.name)}.${quoteIdent(fk.columns[0] as string)} = ANY($1)`);
         continue;
       }
       const parent = predicates.get(fk.references.table);

@@ -1,4 +1,5 @@
 import type pg from "pg";
+import type { PerOwnerRule } from "../config/project-config.js";
 import { copyOutLines } from "../db/copy-out.js";
 import { VerificationError } from "../errors.js";
 import type { ColumnDescription } from "../schema/description.js";
@@ -265,4 +266,47 @@ export async function verifyImported(
     );
   }
   return results;
+}
+
+/**
+ * The per-owner rules hold after the insert: no owner has two covered rows with the same
+ * `uniqueBy` values where one of them was inserted by this import (a target that broke a rule
+ * before, in rows the import did not touch, is not the import's to refuse).
+ */
+export async function verifyRules(
+  client: pg.Client,
+  plan: ImportPlan,
+  rules: readonly PerOwnerRule[],
+): Promise<void> {
+  const broken: string[] = [];
+  for (const rule of rules) {
+    const table = plan.tables.find((t) => t.name === rule.table);
+    if (!table?.inserted || !table.key) continue;
+    const covered = Object.entries(rule.where).map(([column, value]) =>
+      value === null ? `t.${q(column)} IS NULL` : `t.${q(column)}::text = ${quoteLiteral(String(value))}`,
+    );
+    const group = [rule.owner, ...rule.uniqueBy].map((c) => `t.${q(c)}`);
+    const { rows } = await client.query<{ owner: string; n: string }>(
+      `SELECT t.${q(rule.owner)}::text AS owner, count(*) AS n
+         FROM ${targetTable(plan, table.name)} t
+        WHERE ${[`t.${q(rule.owner)} IS NOT NULL`, ...covered].join(" AND ")}
+        GROUP BY ${group.join(", ")}
+       HAVING count(*) > 1
+          AND bool_or(EXISTS (SELECT 1 FROM ${fateTable(table.name)} f
+                               WHERE f.status = 'insert' AND f.new = t.${q(table.key.column)}))
+        LIMIT ${SHOWN_DIFFERENCES}`,
+    );
+    for (const row of rows)
+      broken.push(`${rule.name}: owner ${row.owner} has ${row.n} such ${table.name} rows`);
+  }
+  if (broken.length > 0) {
+    throw new VerificationError(
+      "E_VERIFY_RULE",
+      `Verification failed, nothing was changed: the import would break the app's rules (${broken.join("; ")})`,
+      {
+        hint: "The import was rolled back. This is a bug in combining rows; report it with the snapshot.",
+        details: { broken },
+      },
+    );
+  }
 }

@@ -18,6 +18,7 @@ const FORMAT1_PLAN = buildImportPlan({
   snapshot: FORMAT1_DESCRIPTION,
   target: FORMAT1_DESCRIPTION,
   owners: { table: "User", emailColumn: "email", idColumn: "id" },
+  ownerMode: "collapse",
   identity: {},
   dropped: {},
   skippedTables: [],

@@ -39,7 +39,15 @@ describe("import of a format-2 snapshot (export → import, exact)", () => {
     try {
       const devId = await target.withClient((c) => addUser(c, "dev@example.com"));
       const summary = await importSnapshot(
-        { snapshot: exported.paths.manifestPath, targetUrl: target.url, user: "dev@example.com", yes: true },
+        {
+          snapshot: exported.paths.manifestPath,
+          targetUrl: target.url,
+          user: "dev@example.com",
+          yes: true,
+          // Without per-owner rules: every owner's favourites lists stay lists of their own, so
+          // every table arrives whole (combining them is owner-modes.test.ts's subject).
+          projectConfig: { ...presetProjectConfig(), perOwnerRules: [] },
+        },
         importDeps(),
       );
       for (const table of ["Book", "ReadingList", "BookInReadingList"]) {

@@ -1,6 +1,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { presetProjectConfig } from "../../src/config/project-config.js";
 import { importSnapshot } from "../../src/import/import.js";
 import {
   actualLibrary,
@@ -42,9 +43,15 @@ describe("import modes and the dev user", () => {
     );
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain("E_CONFIRM_REQUIRED");
+    // Without per-owner rules, so both owners' favourites lists stay separate and the library is
+    // exactly the snapshot's (combining them is owner-modes.test.ts's subject).
+    const noRules = join(dir, "no-rules.config.json");
+    await writeFile(noRules, JSON.stringify({ extends: "book-app", perOwnerRules: [] }));
     const run = await importInto(
       paths.dataPath,
       db.url,
+      "--config",
+      noRules,
       "--user",
       String(devId),
       "--yes",
@@ -68,7 +75,13 @@ describe("import modes and the dev user", () => {
     expect(other.rows).toEqual([{ title: "Other's book" }]);
     // Replacing again with the same snapshot gives the same content, no duplicates.
     await importSnapshot(
-      { snapshot: `${paths.dir}/lib`, targetUrl: db.url, user: "dev@example.com", yes: true },
+      {
+        snapshot: `${paths.dir}/lib`,
+        targetUrl: db.url,
+        user: "dev@example.com",
+        yes: true,
+        projectConfig: { ...presetProjectConfig(), perOwnerRules: [] },
+      },
       importDeps(),
     );
     expect(await db.withClient((c) => actualLibrary(c, devId))).toEqual(expectedLibrary(records));

@@ -118,6 +118,8 @@ describe("rejected records and refused imports", () => {
       skipped: 0,
       alreadyPresent: 0,
       conflicting: 0,
+      combined: 0,
+      renumbered: 0,
       rejected: 3,
     });
     expect(await readRejects(rejectsFile)).toHaveLength(3);
