@@ -42,7 +42,7 @@ export const DUPLICATE_VIA = "duplicate";
  */
 export function replacedOwnersSql(plan: ImportPlan, devSql: string): string {
   if (plan.ownerMode === "collapse" || !plan.owners) return `ARRAY[${devSql}]`;
-  return `(SELECT coalesce(array_agg(f.new), '{}') FROM ${fateTable(plan.owners.table)} f WHERE f.status = 'existing')`;
+  return `ARRAY(SELECT f.new FROM ${fateTable(plan.owners.table)} f WHERE f.status = 'existing')`;
 }
 
 const q = quoteIdent;
@@ -238,11 +238,19 @@ const resolvedJoin = (table: TablePlan) =>
  * one: the k-th snapshot record with some identity (by source key) matches the k-th target row
  * with it (by key), so two lists of the same title stay two lists and each entry lands in its
  * own, and a second import of the same snapshot finds every row it inserted the first time.
- * In keep mode the owners table is matched in both modes (an owner imported before is reused).
  */
+/** Names of matchIdentity's computed columns, next to the target's own (t.*): no app column is called that. */
+const RANK = q("booksnap:rank");
+const TARGET_KEY = q("booksnap:key");
+
 async function matchIdentity(ctx: ConflictContext, table: TablePlan): Promise<void> {
   const identity = table.identity;
-  const always = table.owners && ctx.plan.ownerMode === "keep";
+  // Matched in replace mode too: the owners table in keep mode (an owner imported before is
+  // reused), and tables replace deletes nothing of (rows of no owner, e.g. a settings singleton:
+  // the target's row stays, the snapshot's is "already present").
+  const always =
+    (table.owners && ctx.plan.ownerMode === "keep") ||
+    (!table.owners && !ctx.plan.replaceDeletes.some((d) => d.table === table.name));
   if ((ctx.mode !== "merge" && !always) || !identity || usesSelfReference(table, identity)) return;
   const t = targetTable(ctx.plan, table.name);
   const columns = identity.map((name) => table.columns.find((c) => c.name === name) as ColumnPlan);
@@ -268,17 +276,17 @@ async function matchIdentity(ctx: ConflictContext, table: TablePlan): Promise<vo
        SELECT s.line${key ? `, s.${key} AS src` : ""}, ${[...values, ...owners].join(", ")}
          FROM ${stagingTable(table.name)} s${resolvedJoin(table)}
         WHERE ${live(table.name, "s")} AND ${open(table.name, "s")}),
-     xr AS (SELECT x.*, row_number() OVER (PARTITION BY ${partition} ORDER BY ${key ? "x.src, " : ""}x.line) AS rank FROM x),
+     xr AS (SELECT x.*, row_number() OVER (PARTITION BY ${partition} ORDER BY ${key ? "x.src, " : ""}x.line) AS ${RANK} FROM x),
      c AS (
-       SELECT t.*, ${key ? `t.${key} AS target_key, ` : ""}row_number() OVER (PARTITION BY ${columns.map((c) => `t.${q(c.name)}`).join(", ")} ORDER BY ${order}) AS rank
+       SELECT t.*, ${key ? `t.${key} AS ${TARGET_KEY}, ` : ""}row_number() OVER (PARTITION BY ${columns.map((c) => `t.${q(c.name)}`).join(", ")} ORDER BY ${order}) AS ${RANK}
          FROM ${t} t WHERE EXISTS (SELECT 1 FROM x WHERE ${same("t", "x")}))
      INSERT INTO ${fateTable(table.name)} (line${key ? ", src, new" : ""}, status, reason)
-     SELECT x.line${key ? `, x.src, CASE WHEN ${foreign} THEN NULL ELSE c.target_key END` : ""},
+     SELECT x.line${key ? `, x.src, CASE WHEN ${foreign} THEN NULL ELSE c.${TARGET_KEY} END` : ""},
             CASE WHEN ${foreign} THEN 'conflict' ELSE 'existing' END,
             CASE WHEN ${foreign}
                  THEN format('%s already belongs to a row of another owner in the target', ${describe})
                  ELSE format('already in the target (same %s)', ${describe}) END
-       FROM xr x JOIN c ON ${same("c", "x")} AND c.rank = x.rank`,
+       FROM xr x JOIN c ON ${same("c", "x")} AND c.${RANK} = x.${RANK}`,
   );
 }
 
@@ -444,6 +452,11 @@ async function renumberChildren(ctx: ConflictContext, child: TablePlan, rule: Pe
   const parentColumn = child.columns.find((c) => c.name === renumber.parent);
   const position = child.columns.find((c) => c.name === renumber.column);
   if (!parent.key || !parentColumn || parentColumn.reference?.kind !== "table" || !position?.target) return 0;
+  const anyCombined = await ctx.client.query(
+    `SELECT 1 FROM ${fateTable(parent.name)} WHERE status = 'combined' AND via = $1 LIMIT 1`,
+    [rule.name],
+  );
+  if (anyCombined.rowCount === 0) return 0;
   const p = q(parentColumn.name);
   const pos = q(position.name);
   const key = child.key ? `s.${q(child.key.column)}, ` : "";

@@ -1,7 +1,6 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { presetProjectConfig } from "../../src/config/project-config.js";
 import { importSnapshot } from "../../src/import/import.js";
 import {
   actualLibrary,
@@ -43,15 +42,9 @@ describe("import modes and the dev user", () => {
     );
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain("E_CONFIRM_REQUIRED");
-    // Without per-owner rules, so both owners' favourites lists stay separate and the library is
-    // exactly the snapshot's (combining them is owner-modes.test.ts's subject).
-    const noRules = join(dir, "no-rules.config.json");
-    await writeFile(noRules, JSON.stringify({ extends: "book-app", perOwnerRules: [] }));
     const run = await importInto(
       paths.dataPath,
       db.url,
-      "--config",
-      noRules,
       "--user",
       String(devId),
       "--yes",
@@ -80,7 +73,6 @@ describe("import modes and the dev user", () => {
         targetUrl: db.url,
         user: "dev@example.com",
         yes: true,
-        projectConfig: { ...presetProjectConfig(), perOwnerRules: [] },
       },
       importDeps(),
     );

@@ -132,11 +132,19 @@ function sortByJson<T>(items: T[]): T[] {
 /**
  * Expected content of the dev user after a replace import of these records: every book and list
  * of every owner (owners collapse), ids dropped, list entries identified by their book's isbn13.
+ * The app's per-owner rules are applied as the README states them, written independently of the
+ * engine: favourites lists of one kind (and year) are combined into the lowest-id one, an entry
+ * whose book is already in the combined list is dropped (the first in the file wins), and the
+ * combined list's entries are renumbered 100, 200, … (the kept list's first, then by source list,
+ * old position, entry id).
  */
 export function expectedLibrary(records: readonly OutgoingRecord[]): ComparableLibrary {
   const isbnById = new Map<unknown, unknown>();
   const books: Record<string, unknown>[] = [];
-  const lists = new Map<unknown, Record<string, unknown>>();
+  const lists = new Map<number, Record<string, unknown>>();
+  const keptBySlot = new Map<string, number>();
+  const slotOf = (list: Record<string, unknown>) =>
+    list.type === "FAVORITES_ALL" ? "all" : list.type === "FAVORITES_YEAR" ? `year:${list.year}` : undefined;
   for (const { model, record } of records) {
     const { id, ownerId: _owner, ...rest } = record as SnapshotRecord;
     if (model === "Book") {
@@ -145,19 +153,53 @@ export function expectedLibrary(records: readonly OutgoingRecord[]): ComparableL
     } else if (model === "ReadingList") {
       // Format-1 records carry the year as int (0.1-0.2 layout); the app's column holds its text.
       const year = rest.year === null ? null : String(rest.year);
-      lists.set(id, { ...rest, year, entries: [] });
+      const list = { ...rest, year, entries: [] };
+      lists.set(id as number, list);
+      const slot = slotOf(list);
+      if (slot !== undefined) keptBySlot.set(slot, Math.min(keptBySlot.get(slot) ?? Infinity, id as number));
     }
   }
-  for (const { model, record } of records) {
-    if (model !== "BookInReadingList") continue;
-    const { id: _id, bookId, readingListId, ...rest } = record as SnapshotRecord;
-    (lists.get(readingListId)?.entries as unknown[] | undefined)?.push({
-      book: isbnById.get(bookId),
-      ...rest,
+  const keptOf = (listId: number) => {
+    const list = lists.get(listId);
+    const slot = list ? slotOf(list) : undefined;
+    return slot === undefined ? listId : (keptBySlot.get(slot) as number);
+  };
+  const combined = new Set([...lists.keys()].filter((id) => keptOf(id) !== id).map(keptOf));
+  const entries = records
+    .filter((r) => r.model === "BookInReadingList")
+    .map((r) => r.record as SnapshotRecord)
+    .sort((a, b) => (a.id as number) - (b.id as number));
+  const seen = new Set<string>();
+  const placed = new Map<number, SnapshotRecord[]>();
+  for (const entry of entries) {
+    const into = keptOf(entry.readingListId as number);
+    const pair = `${into}/${String(entry.bookId)}`;
+    if (seen.has(pair)) continue;
+    seen.add(pair);
+    placed.set(into, [...(placed.get(into) ?? []), entry]);
+  }
+  for (const [listId, placedEntries] of placed) {
+    if (combined.has(listId)) {
+      placedEntries.sort(
+        (a, b) =>
+          Number(a.readingListId !== listId) - Number(b.readingListId !== listId) ||
+          (a.readingListId as number) - (b.readingListId as number) ||
+          (a.position as number) - (b.position as number) ||
+          (a.id as number) - (b.id as number),
+      );
+    }
+    placedEntries.forEach((entry, index) => {
+      const { id: _id, bookId, readingListId: _list, position, ...rest } = entry;
+      (lists.get(listId)?.entries as unknown[] | undefined)?.push({
+        book: isbnById.get(bookId),
+        ...rest,
+        position: combined.has(listId) ? 100 * (index + 1) : position,
+      });
     });
   }
-  for (const list of lists.values()) sortByJson(list.entries as unknown[]);
-  return { books: sortByJson(books), lists: sortByJson([...lists.values()]) };
+  const kept = [...lists.entries()].filter(([id]) => keptOf(id) === id).map(([, list]) => list);
+  for (const list of kept) sortByJson(list.entries as unknown[]);
+  return { books: sortByJson(books), lists: sortByJson(kept) };
 }
 
 /** The dev user's content read back from the database, in the same comparable form. */
