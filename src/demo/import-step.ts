@@ -10,6 +10,11 @@ export interface DemoImport {
   modelsCompared: ModelName[];
   /** Rows imported per model, as the import core reports them. */
   imported: Record<string, number>;
+  /**
+   * Records per model combined into another row by the app's per-owner rules (the generated users
+   * each have favourites lists; collapsed onto one dev user, those of one kind become one list).
+   */
+  combined: Record<string, number>;
   /** Batches committed to staging, and how many were retried. */
   batches: number;
   retried: number;
@@ -33,10 +38,12 @@ export async function importIntoDev(
   );
   const imported = Object.fromEntries(Object.entries(summary.models).map(([m, c]) => [m, c.imported]));
   const rows = Object.values(imported).reduce((sum, n) => sum + n, 0);
+  const combined = Object.fromEntries(Object.entries(summary.models).map(([m, c]) => [m, c.combined]));
   return {
     summary: `imported ${rows.toLocaleString("en-US")} rows into "dev" for ${summary.user?.email ?? "the snapshot's owners"} in ${summary.batches} batch(es), verified counts and digests before commit`,
     modelsCompared: ["Book", "ReadingList", "BookInReadingList"],
     imported,
+    combined,
     batches: summary.batches,
     retried: summary.retried,
   };
