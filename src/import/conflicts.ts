@@ -315,7 +315,7 @@ async function mapAsOwner(ctx: ConflictContext, table: TablePlan): Promise<void>
 }
 
 /** The staged (or target) row `a` is covered by the rule: each `where` column equals its value, compared as text. */
-function coveredSql(rule: PerOwnerRule, a: string): string {
+export function coveredSql(rule: PerOwnerRule, a: string): string {
   const conditions = Object.entries(rule.where).map(([column, value]) =>
     value === null ? `${a}.${q(column)} IS NULL` : `${a}.${q(column)}::text = ${quoteLiteral(String(value))}`,
   );

@@ -5,7 +5,7 @@ import { VerificationError } from "../errors.js";
 import type { ColumnDescription } from "../schema/description.js";
 import { rowJsonSql } from "../schema/values.js";
 import { ModelDigest } from "../snapshot/canonical.js";
-import { targetTable } from "./conflicts.js";
+import { coveredSql, targetTable } from "./conflicts.js";
 import { quoteIdent, quoteLiteral } from "./sql-names.js";
 import { fateTable, resolvedTable, stagingTable } from "./staging.js";
 import { type ColumnPlan, type ImportPlan, renderTable, type TablePlan, toTargetSql } from "./table-plan.js";
@@ -282,14 +282,11 @@ export async function verifyRules(
   for (const rule of rules) {
     const table = plan.tables.find((t) => t.name === rule.table);
     if (!table?.inserted || !table.key) continue;
-    const covered = Object.entries(rule.where).map(([column, value]) =>
-      value === null ? `t.${q(column)} IS NULL` : `t.${q(column)}::text = ${quoteLiteral(String(value))}`,
-    );
     const group = [rule.owner, ...rule.uniqueBy].map((c) => `t.${q(c)}`);
     const { rows } = await client.query<{ owner: string; n: string }>(
       `SELECT t.${q(rule.owner)}::text AS owner, count(*) AS n
          FROM ${targetTable(plan, table.name)} t
-        WHERE ${[`t.${q(rule.owner)} IS NOT NULL`, ...covered].join(" AND ")}
+        WHERE t.${q(rule.owner)} IS NOT NULL AND ${coveredSql(rule, "t")}
         GROUP BY ${group.join(", ")}
        HAVING count(*) > 1
           AND bool_or(EXISTS (SELECT 1 FROM ${fateTable(table.name)} f
