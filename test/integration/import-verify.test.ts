@@ -130,4 +130,36 @@ describe("verification before commit", () => {
     ]);
     expect(await db.withClient(tableCounts)).toMatchObject({ Book: 0 });
   });
+
+  it("a second FAVORITES_ALL list for the dev user (here made by a target trigger) breaks the app's rule: rolled back (exit 7, E_VERIFY_RULE)", async () => {
+    const { db, dir } = await setup();
+    // The first seed whose generated owner has an all-time favourites list.
+    let records: Awaited<ReturnType<typeof collect>> = [];
+    for (let seed = 1; seed < 50; seed++) {
+      records = await collect({ users: 1, books: 12, seed });
+      if (records.some((r) => r.model === "ReadingList" && r.record.type === "FAVORITES_ALL")) break;
+    }
+    expect(records.some((r) => r.model === "ReadingList" && r.record.type === "FAVORITES_ALL")).toBe(true);
+    const { paths } = await makeSnapshot(dir, "lib", records);
+    await db.withClient(async (c) => {
+      await addUser(c, "dev@example.com");
+      await c.query(`
+        CREATE FUNCTION second_favourites() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF NEW.type = 'FAVORITES_ALL' AND pg_trigger_depth() = 1 THEN
+            INSERT INTO "ReadingList" ("ownerId", title, type, "updatedAt")
+            VALUES (NEW."ownerId", 'Sneaked in', 'FAVORITES_ALL', now());
+          END IF;
+          RETURN NULL;
+        END $$;
+        CREATE TRIGGER second_favourites AFTER INSERT ON "ReadingList" FOR EACH ROW EXECUTE FUNCTION second_favourites();`);
+    });
+    const before = await db.withClient(tableCounts);
+    const run = await importInto(paths.manifestPath, db.url, "--user", "dev@example.com", "--yes", "--json");
+    expect(run.code, run.stderr).toBe(7);
+    const error = run.json().error as { code: string; message: string };
+    expect(error.code).toBe("E_VERIFY_RULE");
+    expect(error.message).toContain("one FAVORITES_ALL reading list per owner");
+    expect(await db.withClient(tableCounts)).toEqual(before);
+  });
 });
