@@ -61,6 +61,7 @@ export type { TargetUser } from "./import/owner.js";
 export type { RejectedRecord } from "./import/rejects.js";
 export { CHECKPOINT_TABLE, IMPORT_LOCK_KEY, STAGING_SCHEMA } from "./import/staging.js";
 export { inspectSnapshot, type SnapshotSummary } from "./inspect.js";
+export { inspectSnapshotOwners, type SnapshotOwner, type SnapshotOwnersSummary } from "./inspect-owners.js";
 export { type PrepareOptions, type PrepareResult, prepareDatabase } from "./prepare.js";
 export {
   type AppliedRule,
@@ -117,4 +118,10 @@ export { resolveSnapshotPaths, type SnapshotPaths } from "./snapshot/paths.js";
 export { type CheckedRecord, SnapshotContentChecker } from "./verify/content-checker.js";
 export { checkDataFile, loadManifest, sha256File } from "./verify/data-file.js";
 export { type CheckedRow, RowContentChecker } from "./verify/row-checker.js";
-export { type VerifyDeps, type VerifyResult, verifySnapshot } from "./verify/verify.js";
+export {
+  type VerifiedRow,
+  type VerifyDeps,
+  type VerifyObserver,
+  type VerifyResult,
+  verifySnapshot,
+} from "./verify/verify.js";
