@@ -308,7 +308,7 @@ async function mapAsOwner(ctx: ConflictContext, table: TablePlan): Promise<void>
       `--as ${as}: no owner with that ${owners.emailColumn ? "id or email" : "id"} in the snapshot`,
       {
         code: "E_AS_NOT_IN_SNAPSHOT",
-        hint: `Name an owner as the snapshot holds it: its id, or its (pseudonymised) email; 'booksnap inspect' lists the ${owners.table} records.`,
+        hint: `Name an owner as the snapshot holds it: its id, or its (pseudonymised) email; 'booksnap inspect <snapshot> --owners' lists them.`,
       },
     );
   }
