@@ -32,6 +32,25 @@ export interface ConflictContext {
   rules: readonly PerOwnerRule[];
 }
 
+/**
+ * The rules import can apply: their table is inserted and every column they name (owner, where,
+ * uniqueBy, renumber) reaches the target. A target whose schema lacks one (an older app version)
+ * has no such rule to keep.
+ */
+export function applicableRules(plan: ImportPlan, rules: readonly PerOwnerRule[]): PerOwnerRule[] {
+  const carried = (table: string, columns: readonly string[]) => {
+    const t = plan.tables.find((x) => x.name === table);
+    return (
+      t?.inserted === true && columns.every((name) => t.columns.some((c) => c.name === name && c.target))
+    );
+  };
+  return rules.filter(
+    (rule) =>
+      carried(rule.table, [rule.owner, ...Object.keys(rule.where), ...rule.uniqueBy]) &&
+      (!rule.renumber || carried(rule.renumber.table, [rule.renumber.parent, rule.renumber.column])),
+  );
+}
+
 /** `via` of a row dropped because combining made it a duplicate of another. */
 export const DUPLICATE_VIA = "duplicate";
 

@@ -4,6 +4,7 @@ import { sessionSettingsSql } from "../schema/values.js";
 import { format1Record } from "../snapshot/format1.js";
 import type { SnapshotManifest } from "../snapshot/manifest.js";
 import {
+  applicableRules,
   combinedByRules,
   type ImportMode,
   type PlannedCounts,
@@ -172,16 +173,17 @@ export async function finalizeImport(
       ? (devUser.id ?? (await createDevUser(client, plan.plan, devUser.email, plan.now)))
       : null;
     const devSql = devUserSql(plan.plan, devUserId);
+    const rules = applicableRules(plan.plan, plan.rules);
     const renumbered = await resolveConflicts({
       client,
       plan: plan.plan,
       mode: plan.mode,
       devSql,
       asOwner: plan.asOwner,
-      rules: plan.rules,
+      rules,
     });
     const planned = await plannedCounts(client, plan.plan, renumbered);
-    const combined = await combinedByRules(client, plan.plan, plan.rules);
+    const combined = await combinedByRules(client, plan.plan, rules);
     const rejectCount = Number(
       (await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${REJECT_TABLE}`)).rows[0]?.n ?? 0,
     );
@@ -246,7 +248,7 @@ export async function finalizeImport(
       insertedRows,
       manifestChecks(plan, planned),
     );
-    await verifyRules(client, plan.plan, plan.rules);
+    await verifyRules(client, plan.plan, rules);
     if (plan.dryRun) {
       await client.query("ROLLBACK");
       return outcome;

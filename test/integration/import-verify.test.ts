@@ -162,4 +162,34 @@ describe("verification before commit", () => {
     expect(error.message).toContain("one FAVORITES_ALL reading list per owner");
     expect(await db.withClient(tableCounts)).toEqual(before);
   });
+
+  it("a target without a rule's column (an older app version) has no such rule: the others still hold", async () => {
+    const { db, dir } = await setup();
+    const records = await collect({ users: 3, books: 30, listsPerUser: 6, seed: 7 });
+    const lists = records.filter((r) => r.model === "ReadingList").map((r) => r.record);
+    const favouritesAll = lists.filter((l) => l.type === "FAVORITES_ALL").length;
+    const favouritesYear = lists.filter((l) => l.type === "FAVORITES_YEAR").length;
+    expect(favouritesAll).toBeGreaterThan(1);
+    expect(favouritesYear).toBeGreaterThan(0);
+    const { paths } = await makeSnapshot(dir, "lib", records);
+    const devId = await db.withClient(async (c) => {
+      const id = await addUser(c, "dev@example.com");
+      await c.query(`ALTER TABLE "ReadingList" DROP COLUMN year`);
+      return id;
+    });
+    const summary = await importSnapshot(
+      { snapshot: paths.manifestPath, targetUrl: db.url, user: "dev@example.com", yes: true },
+      { now: () => new Date(), signal: new AbortController().signal },
+    );
+    expect(summary.combined.map((c) => c.rule)).toEqual(["one FAVORITES_ALL reading list per owner"]);
+    const byType = await db.withClient(async (c) => {
+      const { rows } = await c.query<{ type: string; n: number }>(
+        `SELECT type::text AS type, count(*)::int AS n FROM "ReadingList" WHERE "ownerId" = $1 GROUP BY 1`,
+        [devId],
+      );
+      return Object.fromEntries(rows.map((r) => [r.type, r.n]));
+    });
+    expect(byType.FAVORITES_ALL).toBe(1);
+    expect(byType.FAVORITES_YEAR).toBe(favouritesYear);
+  });
 });
