@@ -1,6 +1,7 @@
 import { compareColumns } from "./column-compatibility.js";
 import type { SchemaDescription, TableDescription, UnsupportedColumn } from "./description.js";
 import { compareKeys } from "./key-compatibility.js";
+import type { TypeChangeCode } from "./type-change.js";
 
 /**
  * The compatibility report: will a snapshot taken under one schema load into a database with
@@ -37,17 +38,8 @@ export type CompatibilityCode =
   | "COLUMN_NOT_NULL_IN_TARGET"
   | "ENUM_VALUES_ADDED"
   | "ENUM_VALUES_MISSING"
-  | "TYPE_WIDENED"
-  | "TYPE_TEXT_UNPADDED"
-  | "TYPE_ENUM_TO_TEXT"
-  | "TYPE_TO_TEXT"
-  | "TYPE_TIME_ZONE_UTC"
-  | "TYPE_JSON_NORMALISED"
+  | TypeChangeCode
   | "TYPE_DOMAIN_CHANGED"
-  | "TYPE_ENUM_RENAMED"
-  | "TYPE_ARRAY_CHANGED"
-  | "TYPE_NARROWED"
-  | "TYPE_INCOMPATIBLE"
   | "PRIMARY_KEY_CHANGED"
   | "PRIMARY_KEY_MISSING"
   | "FOREIGN_KEY_ADDED"

@@ -1,17 +1,8 @@
 import { createHash, type Hash } from "node:crypto";
-import { mkdir, rm } from "node:fs/promises";
 import type { SchemaDescription } from "../schema/description.js";
 import { schemaFingerprint } from "../schema/fingerprint.js";
 import { TOOL_VERSION } from "../version.js";
-import {
-  asOutputError,
-  type DataChunk,
-  type DataFileStats,
-  writeDataFile,
-  writeDataToSink,
-  writeTempFile,
-} from "./data-writer.js";
-import { describeEncryption } from "./encryption.js";
+import type { DataChunk, DataFileStats } from "./data-writer.js";
 import {
   FORMAT_VERSION,
   type SnapshotManifestV2,
@@ -20,7 +11,7 @@ import {
 } from "./manifest.js";
 import { type SnapshotPaths, snapshotPaths } from "./paths.js";
 import { frameRowLines } from "./row-line.js";
-import { publishSnapshot, type SnapshotWriteOptions } from "./snapshot-writer.js";
+import { manifestDataSection, type SnapshotWriteOptions, writeAndPublish } from "./snapshot-writer.js";
 
 /**
  * Rows of one table as format-2 row JSON, "<row>\n" each, in order: PostgreSQL's COPY output as
@@ -73,8 +64,6 @@ export async function writeFormat2Snapshot(
   writerOptions: SnapshotWriteOptions = {},
 ): Promise<WrittenFormat2Snapshot> {
   const paths = snapshotPaths(dir, name);
-  const sink = writerOptions.sink;
-  if (!sink) await mkdir(paths.dir, { recursive: true });
   const order = description.schema.tables.map((t) => t.name);
   const digests = new Map(order.map((t) => [t, new TableDigest()]));
   async function* lines(): AsyncGenerator<DataChunk> {
@@ -103,40 +92,10 @@ export async function writeFormat2Snapshot(
       ),
       filters: description.filters,
       redaction: description.redaction,
-      data: {
-        file: paths.dataPath.slice(paths.dir.length + 1),
-        encoding: "ndjson",
-        compression: "zstd",
-        bytes: data.bytes,
-        uncompressedBytes: data.uncompressedBytes,
-        lines: data.lines,
-        sha256: data.sha256,
-        ...(writerOptions.encryption ? { encryption: describeEncryption(writerOptions.encryption) } : {}),
-      },
+      data: manifestDataSection(paths, data, writerOptions),
     };
     return signManifest(unsigned);
   };
-  const manifestText = (manifest: SnapshotManifestV2) => `${JSON.stringify(manifest, null, 2)}\n`;
-  if (sink) {
-    const manifest = describe(await writeDataToSink(lines(), writerOptions, sink));
-    try {
-      await sink.putManifest(manifestText(manifest));
-    } catch (error) {
-      await sink.abort(error);
-      throw error;
-    }
-    return { paths, manifest };
-  }
-  const data = await writeDataFile(paths.dataPath, lines(), writerOptions);
-  const manifest = describe(data);
-  const temps = { data: data.tempPath, manifest: "" };
-  try {
-    temps.manifest = await writeTempFile(paths.manifestPath, manifestText(manifest));
-    await publishSnapshot(paths, temps, writerOptions.replace ?? false);
-  } catch (error) {
-    await rm(temps.data, { force: true }).catch(() => {});
-    if (temps.manifest) await rm(temps.manifest, { force: true }).catch(() => {});
-    throw asOutputError(error, paths.manifestPath);
-  }
+  const manifest = await writeAndPublish(paths, lines(), writerOptions, describe);
   return { paths, manifest };
 }

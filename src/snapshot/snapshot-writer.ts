@@ -76,8 +76,6 @@ export async function writeSnapshot(
   writerOptions: SnapshotWriteOptions = {},
 ): Promise<WrittenSnapshot> {
   const paths = snapshotPaths(dir, name);
-  const sink = writerOptions.sink;
-  if (!sink) await mkdir(paths.dir, { recursive: true });
   const digests = new Map<ModelName, ModelDigest>(MODEL_NAMES.map((m) => [m, new ModelDigest()]));
   async function* chunks(): AsyncGenerator<DataChunk> {
     let pending: string[] = [];
@@ -121,41 +119,68 @@ export async function writeSnapshot(
           return [m, { count: d.count, digest: d.digest() }];
         }),
       ) as SnapshotManifest["models"],
-      data: {
-        file: paths.dataPath.slice(paths.dir.length + 1),
-        encoding: "ndjson",
-        compression: "zstd",
-        bytes: data.bytes,
-        uncompressedBytes: data.uncompressedBytes,
-        lines: data.lines,
-        sha256: data.sha256,
-        ...(writerOptions.encryption ? { encryption: describeEncryption(writerOptions.encryption) } : {}),
-      },
+      data: manifestDataSection(paths, data, writerOptions),
     };
     return signManifest(unsigned);
   };
+  const manifest = await writeAndPublish(paths, chunks(), writerOptions, describe);
+  return { paths, manifest };
+}
+
+/** The manifest's `data` section (both formats): the data file, its sizes, checksum and encryption. */
+export function manifestDataSection(
+  paths: SnapshotPaths,
+  data: DataFileStats,
+  writerOptions: SnapshotWriteOptions,
+) {
+  return {
+    file: paths.dataPath.slice(paths.dir.length + 1),
+    encoding: "ndjson" as const,
+    compression: "zstd" as const,
+    bytes: data.bytes,
+    uncompressedBytes: data.uncompressedBytes,
+    lines: data.lines,
+    sha256: data.sha256,
+    ...(writerOptions.encryption ? { encryption: describeEncryption(writerOptions.encryption) } : {}),
+  };
+}
+
+/**
+ * Writes the data (to the store sink, or a temp file next to its final name), then the manifest
+ * `describe` makes of it, and publishes them data first, manifest last; a failure leaves nothing
+ * behind (the sink's upload aborted, the temp files removed). Both formats' writers end here.
+ */
+export async function writeAndPublish<M>(
+  paths: SnapshotPaths,
+  chunks: AsyncIterable<DataChunk>,
+  writerOptions: SnapshotWriteOptions,
+  describe: (data: DataFileStats) => M,
+): Promise<M> {
+  const text = (manifest: M) => `${JSON.stringify(manifest, null, 2)}\n`;
+  const sink = writerOptions.sink;
   if (sink) {
-    const manifest = describe(await writeDataToSink(chunks(), writerOptions, sink));
+    const manifest = describe(await writeDataToSink(chunks, writerOptions, sink));
     try {
-      await sink.putManifest(`${JSON.stringify(manifest, null, 2)}\n`);
+      await sink.putManifest(text(manifest));
     } catch (error) {
       await sink.abort(error);
       throw error;
     }
-    return { paths, manifest };
+    return manifest;
   }
-  const data = await writeDataFile(paths.dataPath, chunks(), writerOptions);
+  await mkdir(paths.dir, { recursive: true });
+  const data = await writeDataFile(paths.dataPath, chunks, writerOptions);
   const manifest = describe(data);
   const temps = { data: data.tempPath, manifest: "" };
   try {
-    temps.manifest = await writeTempFile(paths.manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
+    temps.manifest = await writeTempFile(paths.manifestPath, text(manifest));
     await publishSnapshot(paths, temps, writerOptions.replace ?? false);
   } catch (error) {
     await rm(temps.data, { force: true }).catch(() => {});
     if (temps.manifest) await rm(temps.manifest, { force: true }).catch(() => {});
     throw asOutputError(error, paths.manifestPath);
   }
-  return { paths, manifest };
+  return manifest;
 }
 
 /** Data file first, manifest last. Without `replace`, a name already taken is left to its owner. */
