@@ -343,7 +343,7 @@ function printSummary(ctx: CommandContext, s: ImportSummary, config: ProjectConf
   o.line(
     `${s.dryRun ? "dry run (rolled back, nothing changed)" : "imported"} into ${s.target}${forUser}, mode ${s.mode}, ${describeOwnerMode(s)}`,
   );
-  const ownersTable = config?.owners?.table ?? "User";
+  const ownersTable = config?.owners?.table;
   const added = s.dryRun ? "would add" : "added";
   for (const [model, c] of Object.entries(s.models)) {
     const renumbered = c.renumbered > 0 ? `, renumbered ${c.renumbered}` : "";
@@ -354,8 +354,10 @@ function printSummary(ctx: CommandContext, s: ImportSummary, config: ProjectConf
   }
   for (const line of describeCombined(s, config)) o.line(`  ${line}`);
   if (s.mode === "replace") {
+    // The tables replace deleted from are the app's (table-plan.ts replaceDeletes), named as they are.
+    const replaced = Object.entries(s.deleted).map(([table, n]) => `${n} ${table} row(s)`);
     o.line(
-      `  replaced: ${s.deleted.Book} book(s), ${s.deleted.ReadingList} list(s), ${s.deleted.BookInReadingList} entr(ies)`,
+      `  replaced: ${replaced.length > 0 ? replaced.join(", ") : "nothing (no table belongs to an owner)"}`,
     );
     if (s.dependents.length > 0) {
       o.line(

@@ -80,6 +80,9 @@ describe("a second app, unrelated to books, with only a config file", () => {
 
     const imported = await booksnap(["import", snapshot, "--to", target.url, "--config", CONFIG]);
     expectExit(imported, 0, "import");
+    // The summary names this app's tables, nothing of the book app's.
+    expect(imported.stdout).toMatch(/replaced: /);
+    expect(imported.stdout).not.toMatch(/undefined|Book|ReadingList/);
 
     const expected = await source.withClient(comparable);
     expect(expected.Team).toHaveLength(3);
