@@ -85,7 +85,7 @@ export const importCommand = (ctx: CommandContext): CommandModule<object, Import
         choices: ["replace", "merge"] as const,
         default: "replace" as const,
         describe:
-          "replace: your books and lists become the snapshot's; merge: add what is missing (by isbn13)",
+          "replace: your books and lists become the snapshot's; merge: add what is missing (matched by each table's identity key: books by isbn13)",
       })
       .option("owners", {
         choices: ["collapse", "keep"] as const,

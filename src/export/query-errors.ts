@@ -44,7 +44,7 @@ export function classifyQueryError(error: unknown, doing: string, url: string): 
   if (e.code === "42501") {
     return new ConnectionError("E_PERMISSION", `Permission denied while ${doing}: ${message}`, {
       ...options,
-      hint: "The export role needs SELECT on the User, Book, ReadingList and BookInReadingList tables.",
+      hint: "The export role needs SELECT on every table it exports (docs/readonly-role.md shows how to grant it).",
     });
   }
   if (

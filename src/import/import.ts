@@ -7,20 +7,25 @@
  *   A data source that can only be checked as it streams (a store object) is checked when its
  *   last byte has passed, after staging and before the final transaction: a mismatch is exit 4,
  *   the staging area is dropped and the final transaction never runs.
- * - Owner remap: every book and reading list goes to ONE dev user; snapshot User records are
- *   validated but never inserted (all owners collapse onto the dev user). Every id is new, taken
- *   from the target's sequences; list entries point at the remapped book and list.
- * - replace (default): the dev user's books and lists (and, by the schema's cascade, entries
- *   pointing at them) are deleted and the snapshot's inserted, in the same transaction.
- * - merge: existing rows stay. A snapshot book whose isbn13 exists in the target is skipped
- *   (counted); its entries use the existing book when it is the dev user's, else are skipped. A
- *   snapshot list with the same (title, type, year) as one of the dev user's lists is merged into
- *   it; an entry whose (book, list) pair exists already is skipped.
- * - Rejects: invalid records (zod), records that would violate a constraint (isbn10/isbn13
- *   used by another user's book; duplicate id, isbn or (book, list) pair inside the snapshot:
- *   the first occurrence wins) and records referencing a rejected or missing record go to the
- *   dead-letter file with line, model, reason, category and the record. More than --max-rejects
- *   → nothing is committed (exit 6).
+ * - Owners (--owners): collapse (default) puts every owner's rows on ONE dev user, the owners
+ *   table's records validated but not inserted; keep inserts each owner as a user of its own
+ *   (matched by email to one already there), --as mapping one of them to the dev user. Integer
+ *   keys with a sequence get new ids from the target; references follow (self-references too).
+ * - replace (default): the rows of the owners the snapshot lands on (collapse: the dev user; keep:
+ *   the matched owners), and what reaches them through foreign keys, are deleted and the
+ *   snapshot's inserted, in the same transaction. Rows of no owner are matched by identity.
+ * - merge: existing rows stay. A record whose identity key (config `identity`, else a unique key)
+ *   matches a target row maps to it one to one (already present; conflicting when the row is
+ *   another owner's, and so are records referencing it); the rest is inserted. A second merge of
+ *   the same snapshot inserts nothing.
+ * - Per-owner rules (config `perOwnerRules`): rows that would break one are combined into one kept
+ *   row, their children follow it, duplicates made by combining are dropped, positions renumbered;
+ *   the final verification checks the rules (exit 7).
+ * - Rejects: invalid records, records that would violate a constraint of the target (a unique key
+ *   another row holds; a duplicate key or unique value inside the snapshot: the first occurrence
+ *   wins) and records referencing a rejected or missing record go to the dead-letter file with
+ *   line, table, reason, category and the record. More than --max-rejects → nothing is committed
+ *   (exit 6).
  * - Schema drift (default --schema-drift tolerate, as `booksnap check` reports it): snapshot fields the target lacks are dropped; target
  *   columns the snapshot lacks must be nullable or have a default; anything else still refuses.
  * - Verification, before COMMIT: per model, the imported rows (ids turned back into source ids)
